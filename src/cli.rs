@@ -1,5 +1,362 @@
-//! The command line (DESIGN.md "Fixed contracts"). (in progress)
+//! The command line (DESIGN.md "Fixed contracts"): exit codes, JSON on stdout,
+//! progress and logs on stderr.
+//!
+//! Exit status: 0 read and genuine; 3 read but untrusted, failed or clone;
+//! 4 access denied; 5 no reader, no card, card removed or communication failure;
+//! 2 bad input. Errors 2, 4 and 5 print `{"error": {...}}` on stdout with `--json`.
+
+use crate::card::access_key::KeyPlan;
+use crate::card::emulator::{personalise, profile::CitizenProfile, vpcd};
+use crate::card::passive_auth::TrustStore;
+use crate::card::pcsc::{self, PcscTransport, ReaderFilter};
+use crate::card::read::{self, ReadFailure};
+use crate::card::reader::{ReadCaps, ReadError};
+use crate::card::transport::TransportError;
+use clap::{Args, Parser, Subcommand};
+use serde_json::json;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Exit status: read and genuine.
+pub const EXIT_OK: i32 = 0;
+/// Exit status: bad input; the message names the field.
+pub const EXIT_BAD_INPUT: i32 = 2;
+/// Exit status: read, but the verdict is not `genuine`.
+pub const EXIT_NOT_GENUINE: i32 = 3;
+/// Exit status: every key was refused.
+pub const EXIT_ACCESS_DENIED: i32 = 4;
+/// Exit status: no reader, no card, card removed or communication failure.
+pub const EXIT_CARD: i32 = 5;
+
+#[derive(Parser, Debug)]
+#[command(name = "cccd-kiosk", version, about = "Read and verify Vietnamese chip ID cards (CCCD) offline")]
+struct Cli {
+    /// Configuration file (TOML).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Where the queue and tracker data live.
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Cmd>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Read a card's chip, verify it, print the result.
+    Read(ReadArgs),
+    /// List the PC/SC readers with card presence and ATR (like pcsc_scan).
+    Readers {
+        /// Also list vsmartcard's virtual readers.
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Serve a software CCCD chip to pcscd through vsmartcard's vpcd.
+    VirtualCard(VirtualCardArgs),
+}
+
+#[derive(Args, Debug)]
+struct ReadArgs {
+    /// Use the reader whose name contains this text.
+    #[arg(long, value_name = "SUBSTRING")]
+    reader: Option<String>,
+    /// The text of the card's QR code.
+    #[arg(long, group = "key", value_name = "TEXT")]
+    qr: Option<String>,
+    /// Card access number (6 digits: the last 6 of the ID number).
+    #[arg(long, group = "key", value_name = "6DIGITS")]
+    can: Option<String>,
+    /// The 12-digit personal ID number.
+    #[arg(long, group = "key", value_name = "12DIGITS")]
+    id: Option<String>,
+    /// The MRZ printed on the back (3 lines of 30, newlines optional).
+    #[arg(long, group = "key", value_name = "TEXT")]
+    mrz: Option<String>,
+    /// Document number as in the MRZ (the last 9 digits of the ID).
+    #[arg(long, group = "key", value_name = "NUM", requires_all = ["dob", "expiry"])]
+    doc: Option<String>,
+    /// Date of birth, YYMMDD (with --id or --doc).
+    #[arg(long, value_name = "YYMMDD")]
+    dob: Option<String>,
+    /// Date of expiry, YYMMDD; 991231 for a card without expiry (with --id --dob or --doc).
+    #[arg(long, value_name = "YYMMDD", requires = "dob")]
+    expiry: Option<String>,
+    /// Directory of trusted CSCA certificates and master lists.
+    #[arg(long, value_name = "DIR")]
+    trust: Option<PathBuf>,
+    /// Write the chip's face image (JPEG or JPEG 2000, as stored) here.
+    #[arg(long, value_name = "FILE")]
+    photo_out: Option<PathBuf>,
+    /// Print the result as one JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args, Debug)]
+struct VirtualCardArgs {
+    /// The built-in demo citizen.
+    #[arg(long, group = "who")]
+    demo: bool,
+    /// The built-in elderly citizen (card for life, birth year only).
+    #[arg(long, group = "who")]
+    elderly: bool,
+    /// A citizen profile (JSON).
+    #[arg(long, group = "who", value_name = "FILE")]
+    profile: Option<PathBuf>,
+    /// vpcd's port (default: $CCCD_VPCD_PORT, else 35963).
+    #[arg(long)]
+    port: Option<u16>,
+    /// vpcd's host.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// Write the test CSCA certificate into this directory (for `read --trust`).
+    #[arg(long, value_name = "DIR")]
+    write_csca: Option<PathBuf>,
+    /// Serve this many insertions, then exit (0: until pcscd goes away).
+    #[arg(long, default_value_t = 0)]
+    insertions: usize,
+}
+
 /// Entry point; returns the process exit status.
 pub fn main() -> i32 {
-    0
+    init_logging();
+    let args: Vec<String> = std::env::args().collect();
+    let json_wanted = args.iter().any(|a| a == "--json");
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(c) => c,
+        Err(e) if matches!(e.kind(), clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion) => {
+            let _ = e.print();
+            return EXIT_OK;
+        }
+        Err(e) => {
+            let field = e.get(clap::error::ContextKind::InvalidArg).map(|v| v.to_string());
+            let message = e.kind().to_string();
+            if json_wanted {
+                print_error("bad_input", field.as_deref().map(|f| f.split_whitespace().next().unwrap_or(f).trim_start_matches('-')), &message);
+            }
+            let _ = e.print();
+            return EXIT_BAD_INPUT;
+        }
+    };
+    match cli.command {
+        Some(Cmd::Read(a)) => cmd_read(a),
+        Some(Cmd::Readers { all, json }) => cmd_readers(all, json),
+        Some(Cmd::VirtualCard(a)) => cmd_virtual_card(a),
+        None => {
+            eprintln!("the kiosk screen is not part of this build yet; try `cccd-kiosk read --help`");
+            EXIT_BAD_INPUT
+        }
+    }
+}
+
+fn init_logging() {
+    // Personal data is logged only under the "sensitive" target, off unless RUST_LOG names it.
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,sensitive=off"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+fn print_error(kind: &str, field: Option<&str>, message: &str) {
+    println!("{}", json!({"error": {"kind": kind, "field": field, "message": message}}));
+}
+
+/// Report an error: JSON on stdout when asked, the message on stderr always.
+fn fail(json_out: bool, code: i32, kind: &str, field: Option<&str>, message: &str) -> i32 {
+    if json_out {
+        print_error(kind, field, message);
+    }
+    eprintln!("error: {message}");
+    code
+}
+
+fn transport_kind(e: &TransportError) -> &'static str {
+    match e {
+        TransportError::NoReader(_) => "no_reader",
+        TransportError::NoCard => "no_card",
+        TransportError::CardRemoved | TransportError::CardReset => "card_removed",
+        _ => "io",
+    }
+}
+
+fn today() -> chrono::NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+fn key_plan(a: &ReadArgs) -> Result<KeyPlan, crate::card::access_key::KeyError> {
+    let today = today();
+    if let Some(qr) = &a.qr {
+        return KeyPlan::from_qr(qr, today);
+    }
+    if let Some(can) = &a.can {
+        return KeyPlan::from_can(can);
+    }
+    if let Some(id) = &a.id {
+        return KeyPlan::from_id(id, a.dob.as_deref(), a.expiry.as_deref(), today);
+    }
+    if let Some(mrz) = &a.mrz {
+        return KeyPlan::from_mrz(mrz, today);
+    }
+    if let (Some(doc), Some(dob), Some(exp)) = (&a.doc, &a.dob, &a.expiry) {
+        return KeyPlan::from_document(doc, dob, exp);
+    }
+    Err(crate::card::access_key::KeyError {
+        field: "key".into(),
+        message: "give one of --qr, --can, --id, --mrz or --doc with --dob and --expiry".into(),
+    })
+}
+
+fn cmd_read(a: ReadArgs) -> i32 {
+    let j = a.json;
+    if (a.dob.is_some() || a.expiry.is_some()) && a.id.is_none() && a.doc.is_none() {
+        return fail(j, EXIT_BAD_INPUT, "bad_input", Some("dob"), "--dob and --expiry go with --id or --doc");
+    }
+    let plan = match key_plan(&a) {
+        Ok(p) => p,
+        Err(e) => return fail(j, EXIT_BAD_INPUT, "bad_input", Some(&e.field), &e.to_string()),
+    };
+    for w in &plan.warnings {
+        eprintln!("warning: {w}");
+    }
+    let trust = match &a.trust {
+        Some(dir) => match TrustStore::load_dir(dir) {
+            Ok(t) => t,
+            Err(e) => return fail(j, EXIT_BAD_INPUT, "bad_input", Some("trust"), &e.to_string()),
+        },
+        None => TrustStore::empty(),
+    };
+    let filter = ReaderFilter { name_contains: a.reader.clone(), allow_virtual: allow_virtual() };
+    let card = match PcscTransport::connect(&filter) {
+        Ok(c) => c,
+        Err(e) => return fail(j, EXIT_CARD, transport_kind(&e), None, &e.to_string()),
+    };
+    let reader = card.reader().to_string();
+    let atr = card.atr().to_vec();
+    let caps = ReadCaps::remembered(&reader, &atr);
+    let mut last_pct = usize::MAX;
+    let mut progress = |p: crate::card::reader::Progress| {
+        let pct = if p.total == 0 { 100 } else { p.done * 100 / p.total };
+        if pct != last_pct && !j {
+            eprintln!("{}: {}/{} bytes", crate::card::reader::file_name(p.fid), p.done, p.total);
+        }
+        last_pct = pct;
+    };
+    let result = read::read_card(card, &plan, caps, &trust, chrono::Utc::now(), &mut progress);
+    let read = match result {
+        Ok(r) => r,
+        Err(ReadFailure::AccessDenied { message, .. }) => {
+            return fail(j, EXIT_ACCESS_DENIED, "access_denied", Some(plan.source.as_str()), &message)
+        }
+        Err(ReadFailure::Transport(e)) | Err(ReadFailure::File(ReadError::Transport(e))) => {
+            return fail(j, EXIT_CARD, transport_kind(&e), None, &e.to_string())
+        }
+        Err(e) => return fail(j, EXIT_CARD, "io", None, &e.to_string()),
+    };
+    read.caps.remember(&reader, &atr);
+    if let (Some(path), Some(dg2)) = (&a.photo_out, &read.dg2) {
+        if let Err(e) = std::fs::write(path, &dg2.image) {
+            eprintln!("warning: could not write the photo to {}: {e}", path.display());
+        }
+    }
+    let out = read.to_json(&reader, &atr, today());
+    if j {
+        println!("{out}");
+    } else {
+        print_summary(&out);
+    }
+    if read.verification.verdict == crate::card::passive_auth::Verdict::Genuine {
+        EXIT_OK
+    } else {
+        EXIT_NOT_GENUINE
+    }
+}
+
+fn print_summary(v: &serde_json::Value) {
+    let s = |p: &str| v.pointer(p).and_then(|x| x.as_str()).unwrap_or("-").to_string();
+    println!("Họ và tên / Name:     {}", s("/citizen/full_name"));
+    println!("Số định danh / ID:    {}", s("/citizen/id_number"));
+    println!("Ngày sinh / Born:     {}", s("/citizen/date_of_birth"));
+    println!("Có giá trị đến / Exp: {}", v.pointer("/citizen/date_of_expiry").and_then(|x| x.as_str()).unwrap_or("không thời hạn / none"));
+    println!("Access:               {} ({})", s("/access/protocol"), s("/access/key_source"));
+    println!("Verdict:              {}", s("/verification/verdict"));
+    if let Some(errs) = v.pointer("/verification/errors").and_then(|e| e.as_array()) {
+        for e in errs {
+            println!("  - {}", e.as_str().unwrap_or_default());
+        }
+    }
+}
+
+/// Virtual readers are used only when named, or in demo/test mode (`CCCD_ALLOW_VIRTUAL=1`).
+fn allow_virtual() -> bool {
+    std::env::var("CCCD_ALLOW_VIRTUAL").is_ok_and(|v| v == "1")
+}
+
+fn cmd_readers(all: bool, json_out: bool) -> i32 {
+    let readers = match pcsc::list_readers() {
+        Ok(r) => r,
+        Err(e) => return fail(json_out, EXIT_CARD, transport_kind(&e), None, &e.to_string()),
+    };
+    let shown: Vec<_> = readers.into_iter().filter(|r| all || allow_virtual() || !r.virtual_reader).collect();
+    if json_out {
+        println!("{}", json!({"readers": shown}));
+    } else if shown.is_empty() {
+        println!("no readers (virtual readers are hidden; --all shows them)");
+    } else {
+        for (i, r) in shown.iter().enumerate() {
+            match &r.atr {
+                Some(atr) => println!("{i}: {}\n   card present, ATR {atr}", r.name),
+                None if r.card_present => println!("{i}: {}\n   card present", r.name),
+                None => println!("{i}: {}\n   no card", r.name),
+            }
+        }
+    }
+    EXIT_OK
+}
+
+fn cmd_virtual_card(a: VirtualCardArgs) -> i32 {
+    let profile = if let Some(path) = &a.profile {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => return fail(false, EXIT_BAD_INPUT, "bad_input", Some("profile"), &format!("{}: {e}", path.display())),
+        };
+        match CitizenProfile::from_json(&text) {
+            Ok(p) => p,
+            Err(e) => return fail(false, EXIT_BAD_INPUT, "bad_input", Some("profile"), &format!("{}: {e}", path.display())),
+        }
+    } else if a.elderly {
+        CitizenProfile::elderly()
+    } else {
+        CitizenProfile::demo()
+    };
+    if let Some(dir) = &a.write_csca {
+        if let Err(e) = crate::card::emulator::pki::write_csca(dir) {
+            return fail(false, EXIT_BAD_INPUT, "bad_input", Some("write-csca"), &format!("{}: {e}", dir.display()));
+        }
+    }
+    let port = a
+        .port
+        .or_else(|| std::env::var("CCCD_VPCD_PORT").ok().and_then(|p| p.parse().ok()))
+        .unwrap_or(35963);
+    let mut served = 0;
+    loop {
+        let mut chip = match personalise::chip(&profile, None) {
+            Ok(c) => c,
+            Err(e) => return fail(false, EXIT_BAD_INPUT, "bad_input", Some("profile"), &e.to_string()),
+        };
+        let mut stream = match vpcd::connect(&a.host, port, Duration::from_secs(10)) {
+            Ok(s) => s,
+            Err(e) => return fail(false, EXIT_CARD, "no_reader", None, &format!("vpcd at {}:{port}: {e}", a.host)),
+        };
+        eprintln!("virtual card inserted ({}:{port})", a.host);
+        match vpcd::serve(&mut chip, &mut stream) {
+            Ok(vpcd::Ended::Removed) => eprintln!("virtual card removed"),
+            Ok(vpcd::Ended::Closed) => return EXIT_OK,
+            Err(e) => return fail(false, EXIT_CARD, "io", None, &format!("vpcd: {e}")),
+        }
+        served += 1;
+        if a.insertions != 0 && served >= a.insertions {
+            return EXIT_OK;
+        }
+    }
 }

@@ -1,1 +1,166 @@
-//! (in progress)
+//! What a software chip is personalised from: the citizen (as printed on a
+//! CCCD and written in DG13) and the chip's behaviour.
+//!
+//! Profiles are JSON files (`virtual-card --profile FILE`); every field but the
+//! ID number, name and birth date has a default, so a test can write only what it
+//! varies. The defaults are a real CCCD's (DESIGN.md "Emulator defaults"): BAC,
+//! short APDUs only, SELECT MF refused with 6D00, DG3 listed and locked (6982).
+
+use serde::{Deserialize, Serialize};
+
+/// The citizen on the card. Dates are written as on the chip (`DD/MM/YYYY`,
+/// possibly `00/00/1948`; expiry may be "Không thời hạn").
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CitizenProfile {
+    pub id_number: String,
+    pub full_name: String,
+    pub date_of_birth: String,
+    #[serde(default = "default_sex")]
+    pub sex: String,
+    #[serde(default = "default_nationality")]
+    pub nationality: String,
+    #[serde(default = "default_ethnicity")]
+    pub ethnicity: String,
+    #[serde(default = "default_religion")]
+    pub religion: String,
+    #[serde(default)]
+    pub place_of_origin: String,
+    #[serde(default)]
+    pub place_of_residence: String,
+    #[serde(default)]
+    pub identifying_marks: String,
+    pub date_of_issue: String,
+    /// `DD/MM/YYYY` or "Không thời hạn" (MRZ `991231`).
+    pub date_of_expiry: String,
+    #[serde(default)]
+    pub father_name: Option<String>,
+    #[serde(default)]
+    pub mother_name: Option<String>,
+    #[serde(default)]
+    pub spouse_name: Option<String>,
+    #[serde(default)]
+    pub old_id_number: Option<String>,
+    #[serde(default)]
+    pub chip: ChipOptions,
+}
+
+/// How the chip behaves.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ChipOptions {
+    /// Face image stored in DG2.
+    pub face: FaceImage,
+    /// Accept extended-length APDUs (real CCCDs seen so far: no).
+    pub extended_length: bool,
+    /// Document-signer algorithm of EF.SOD.
+    pub signer: crate::card::emulator::pki::SignerKind,
+    /// Sign with a CSCA that no trust store holds.
+    pub untrusted_csca: bool,
+    /// Sign with a document signer whose certificate has expired.
+    pub expired_signer: bool,
+    /// Change this DG's bytes after signing (a tampered card).
+    pub tamper_dg: Option<u8>,
+    /// Drop the link after this many APDUs (the card pulled mid-read).
+    pub remove_after_apdus: Option<usize>,
+    /// Answer READ BINARY past the end with 6B00 and an over-long Le with 6700,
+    /// instead of returning what is left with 6282 (some chips do).
+    pub strict_le: bool,
+    /// Largest plaintext Le the chip accepts in one READ BINARY (0 = no limit of its own).
+    pub max_read: usize,
+    /// Write a DG13 (a few chips have none).
+    pub dg13: bool,
+}
+
+impl Default for ChipOptions {
+    fn default() -> Self {
+        Self {
+            face: FaceImage::Jpeg,
+            extended_length: false,
+            signer: crate::card::emulator::pki::SignerKind::RsaPkcs1Sha256,
+            untrusted_csca: false,
+            expired_signer: false,
+            tamper_dg: None,
+            remove_after_apdus: None,
+            strict_le: false,
+            max_read: 0,
+            dg13: true,
+        }
+    }
+}
+
+/// Which face fixture goes into DG2.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum FaceImage {
+    /// ~15 KB JPEG, as on cards seen so far.
+    Jpeg,
+    /// ~40 KB JPEG (benchmarks).
+    JpegLarge,
+    /// JPEG 2000 (ICAO allows it).
+    Jpeg2000,
+}
+
+fn default_sex() -> String {
+    "Nam".into()
+}
+fn default_nationality() -> String {
+    "Việt Nam".into()
+}
+fn default_ethnicity() -> String {
+    "Kinh".into()
+}
+fn default_religion() -> String {
+    "Không".into()
+}
+
+impl CitizenProfile {
+    /// The demo citizen (synthetic; the ID's check digits and century digit are consistent).
+    pub fn demo() -> Self {
+        Self {
+            id_number: "001195000123".into(),
+            full_name: "Nguyễn Thị Thu Hương".into(),
+            date_of_birth: "14/03/1995".into(),
+            sex: "Nữ".into(),
+            nationality: default_nationality(),
+            ethnicity: default_ethnicity(),
+            religion: default_religion(),
+            place_of_origin: "Xã Đông Hội, Huyện Đông Anh, Hà Nội".into(),
+            place_of_residence: "Số 12 Ngõ 34 Phố Hàng Bạc, Phường Hàng Bạc, Quận Hoàn Kiếm, Hà Nội".into(),
+            identifying_marks: "Nốt ruồi C:1cm trên trước mép phải".into(),
+            date_of_issue: "10/07/2021".into(),
+            date_of_expiry: "14/03/2035".into(),
+            father_name: Some("Nguyễn Văn Đức".into()),
+            mother_name: Some("Trần Thị Lụa".into()),
+            spouse_name: None,
+            old_id_number: Some("012345678".into()),
+            chip: ChipOptions::default(),
+        }
+    }
+
+    /// An elderly citizen: card for life ("Không thời hạn", MRZ `991231`), born 1948,
+    /// only the birth year known (`00/00/1948`).
+    pub fn elderly() -> Self {
+        Self {
+            id_number: "038048000456".into(),
+            full_name: "Lê Văn Ất".into(),
+            date_of_birth: "00/00/1948".into(),
+            sex: "Nam".into(),
+            place_of_origin: "Xã Xuân Hòa, Huyện Thọ Xuân, Thanh Hóa".into(),
+            place_of_residence: "Thôn Đông, Xã Xuân Hòa, Huyện Thọ Xuân, Thanh Hóa".into(),
+            identifying_marks: "Sẹo chấm C:2cm dưới sau đuôi mắt trái".into(),
+            date_of_issue: "05/05/2021".into(),
+            date_of_expiry: "Không thời hạn".into(),
+            father_name: Some("Lê Văn Bính".into()),
+            mother_name: Some("Phạm Thị Gái".into()),
+            spouse_name: Some("Hoàng Thị Mận".into()),
+            old_id_number: None,
+            ..Self::demo()
+        }
+    }
+
+    /// Parse a profile file (JSON).
+    pub fn from_json(text: &str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+}

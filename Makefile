@@ -1,0 +1,33 @@
+# cccd-kiosk — the README's commands. Each installs what it needs when missing,
+# so a fresh Debian machine (as root) needs nothing else.
+SHELL := /bin/bash
+.DEFAULT_GOAL := test
+CARGO ?= cargo
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
+APT_PACKAGES := pcscd libpcsclite-dev vsmartcard-vpcd pkg-config python3 util-linux
+
+.PHONY: deps test demo bench check
+
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+# Unit tests, and integration tests through a private pcscd + vpcd with the emulated card.
+test: deps
+	$(CARGO) build --locked --bins
+	scripts/with-pcscd $(CARGO) test --locked --all-targets
+
+# Read the demo card through a real pcscd: the QR text as the key, JSON out.
+demo: deps
+	$(CARGO) build --locked --bins
+	scripts/with-pcscd scripts/demo.sh $(TARGET_DIR)/debug/cccd-kiosk
+
+# Criterion benchmarks through a real pcscd + vpcd (cccd-kiosk against dmrtd on the same card).
+bench: deps
+	scripts/with-pcscd $(CARGO) bench --locked --bench read
+
+check:
+	$(CARGO) clippy --all-targets -- -D warnings

@@ -1,0 +1,224 @@
+//! The chip's command processor: an eMRTD applet with BAC and 3DES secure
+//! messaging (ICAO 9303-11 §4.3, §9.8), answering as CCCD chips are reported to
+//! (DG13.md): SELECT MF → 6D00, DG3 → 6982, short APDUs unless told otherwise.
+//!
+//! Replies to secure-messaging commands are always protected, error status words
+//! included; only a MAC failure answers plain 6988 and ends the session, as
+//! 9303-11 §9.8.4 requires.
+
+use super::profile::ChipOptions;
+use crate::card::apdu::{Command, Response, StatusWord};
+use crate::card::bac::BacChip;
+use crate::card::sm::SmChip;
+use rand::rngs::StdRng;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// AID of the LDS1 eMRTD application (9303-10 §3.6.2).
+pub const MRTD_AID: [u8; 7] = [0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01];
+
+enum Access {
+    Plain,
+    Challenged(Box<BacChip>),
+    Secure(Box<SmChip>),
+}
+
+/// A personalised software chip.
+pub struct Chip {
+    files: BTreeMap<u16, Vec<u8>>,
+    locked: BTreeSet<u16>,
+    bac_seed: [u8; 16],
+    opts: ChipOptions,
+    access: Access,
+    applet: bool,
+    selected: Option<u16>,
+    rng: StdRng,
+    apdus: usize,
+}
+
+impl Chip {
+    /// A chip holding `files` (FID → bytes), opened by BAC with `bac_seed`.
+    pub fn new(files: BTreeMap<u16, Vec<u8>>, locked: BTreeSet<u16>, bac_seed: [u8; 16], opts: ChipOptions, rng: StdRng) -> Self {
+        Self { files, locked, bac_seed, opts, access: Access::Plain, applet: false, selected: None, rng, apdus: 0 }
+    }
+
+    /// The ATR a contactless ISO 14443-4 card shows through a PC/SC reader
+    /// (PC/SC Part 3 §3.1.3.2.3: 3B 8n 80 01, historical bytes, TCK).
+    pub fn atr() -> Vec<u8> {
+        let mut atr = vec![0x3B, 0x88, 0x80, 0x01, 0x00, 0x00, 0x00, 0x00, 0x77, 0x81, 0x81, 0x00];
+        let tck = atr[1..].iter().fold(0u8, |a, b| a ^ b);
+        atr.push(tck);
+        atr
+    }
+
+    /// Power cycle: the session and selections are gone.
+    pub fn reset(&mut self) {
+        self.access = Access::Plain;
+        self.applet = false;
+        self.selected = None;
+    }
+
+    /// True once the card should count as pulled out (fault injection).
+    pub fn removed(&self) -> bool {
+        self.opts.remove_after_apdus.is_some_and(|n| self.apdus >= n)
+    }
+
+    /// Process one command APDU and return the response bytes.
+    pub fn process(&mut self, raw: &[u8]) -> Vec<u8> {
+        self.apdus += 1;
+        let extended = raw.len() >= 7 && raw[4] == 0;
+        if extended && !self.opts.extended_length {
+            return Response::status(StatusWord::WrongLength).to_bytes();
+        }
+        let secure = raw.first().is_some_and(|cla| cla & 0x0C == 0x0C);
+        if let (true, Access::Secure(sm)) = (secure, &mut self.access) {
+            let cmd = match sm.unwrap_command(raw) {
+                Ok(c) => c,
+                Err(_) => {
+                    self.reset();
+                    return Response::status(StatusWord::SmObjectsIncorrect).to_bytes();
+                }
+            };
+            let resp = self.dispatch(&cmd, true);
+            let Access::Secure(sm) = &mut self.access else {
+                return resp.to_bytes();
+            };
+            let wrapped = sm.wrap_response(&resp);
+            if !self.opts.extended_length && wrapped.len() > 258 {
+                return sm.wrap_response(&Response::status(StatusWord::WrongLength));
+            }
+            return wrapped;
+        }
+        if matches!(self.access, Access::Secure(_)) {
+            // A plain command ends the secure session (9303-11 §9.8.4).
+            self.access = Access::Plain;
+        }
+        match Command::parse(raw) {
+            Ok(cmd) => self.dispatch(&cmd, false).to_bytes(),
+            Err(_) => Response::status(StatusWord::WrongLength).to_bytes(),
+        }
+    }
+
+    fn dispatch(&mut self, cmd: &Command, secure: bool) -> Response {
+        match cmd.ins {
+            0xA4 => self.select(cmd),
+            0x84 if !secure => self.get_challenge(cmd),
+            0x82 if !secure => self.mutual_authenticate(cmd),
+            0xB0 | 0xB1 if secure => self.read_binary(cmd),
+            0xB0 | 0xB1 => Response::status(StatusWord::SecurityStatusNotSatisfied),
+            _ => Response::status(StatusWord::InsNotSupported),
+        }
+    }
+
+    fn select(&mut self, cmd: &Command) -> Response {
+        match cmd.p1 {
+            0x04 if cmd.data == MRTD_AID => {
+                self.applet = true;
+                self.selected = None;
+                Response::status(StatusWord::Success)
+            }
+            0x04 => Response::status(StatusWord::FileNotFound),
+            // CCCD quirk: SELECT MF (P1=00, 3F00 or empty) is not supported.
+            0x00 if cmd.data.is_empty() || cmd.data == [0x3F, 0x00] => Response::status(StatusWord::InsNotSupported),
+            0x00 | 0x02 => {
+                let Ok(fid) = <[u8; 2]>::try_from(cmd.data.as_slice()).map(u16::from_be_bytes) else {
+                    return Response::status(StatusWord::WrongLength);
+                };
+                // EF.CardAccess lives in the MF; everything else in the applet.
+                if fid != 0x011C && !self.applet {
+                    return Response::status(StatusWord::FileNotFound);
+                }
+                if self.locked.contains(&fid) {
+                    return Response::status(StatusWord::SecurityStatusNotSatisfied);
+                }
+                if self.files.contains_key(&fid) {
+                    self.selected = Some(fid);
+                    Response::status(StatusWord::Success)
+                } else {
+                    Response::status(StatusWord::FileNotFound)
+                }
+            }
+            _ => Response::status(StatusWord::IncorrectP1P2),
+        }
+    }
+
+    fn get_challenge(&mut self, cmd: &Command) -> Response {
+        if cmd.le != Some(8) {
+            return Response::status(StatusWord::WrongLength);
+        }
+        let mut bac = Box::new(BacChip::new(&self.bac_seed));
+        let challenge = bac.get_challenge(&mut self.rng);
+        self.access = Access::Challenged(bac);
+        Response::new(challenge.to_vec(), StatusWord::Success)
+    }
+
+    fn mutual_authenticate(&mut self, cmd: &Command) -> Response {
+        let Access::Challenged(bac) = &mut self.access else {
+            return Response::status(StatusWord::ConditionsNotSatisfied);
+        };
+        match bac.mutual_authenticate(&cmd.data, &mut self.rng) {
+            Ok((reply, keys)) => {
+                self.access = Access::Secure(Box::new(SmChip::new(keys)));
+                Response::new(reply, StatusWord::Success)
+            }
+            Err(_) => {
+                self.access = Access::Plain;
+                Response::status(StatusWord::SecurityStatusNotSatisfied)
+            }
+        }
+    }
+
+    /// READ BINARY: offset in P1-P2 (B0), by short file identifier (B0 with P1 bit 8,
+    /// 7816-4 §11.3.3), or beyond 32767 with the offset in DO'54' (odd INS B1, the
+    /// data returned in DO'53').
+    fn read_binary(&mut self, cmd: &Command) -> Response {
+        let offset = if cmd.ins == 0xB1 {
+            match crate::card::tlv::expect(&cmd.data, 0x54) {
+                Ok(t) if !t.value.is_empty() && t.value.len() <= 3 => {
+                    t.value.iter().fold(0usize, |a, &b| (a << 8) | b as usize)
+                }
+                _ => return Response::status(StatusWord::WrongParameters),
+            }
+        } else if cmd.p1 & 0x80 != 0 {
+            let fid = 0x0100 | (cmd.p1 & 0x1F) as u16;
+            if self.locked.contains(&fid) {
+                return Response::status(StatusWord::SecurityStatusNotSatisfied);
+            }
+            if !self.files.contains_key(&fid) {
+                return Response::status(StatusWord::FileNotFound);
+            }
+            self.selected = Some(fid);
+            cmd.p2 as usize
+        } else {
+            u16::from_be_bytes([cmd.p1, cmd.p2]) as usize
+        };
+        let Some(file) = self.selected.and_then(|f| self.files.get(&f)) else {
+            return Response::status(StatusWord::Other(0x6986)); // no current EF
+        };
+        let le = cmd.le.unwrap_or(256);
+        if self.opts.max_read > 0 && le > self.opts.max_read {
+            return Response::status(StatusWord::WrongLength);
+        }
+        if offset >= file.len() {
+            return Response::status(StatusWord::WrongParameters);
+        }
+        let left = file.len() - offset;
+        // B1 wraps the data in DO'53': its header counts against Le.
+        let header = if cmd.ins == 0xB1 {
+            let mut h = vec![0x53];
+            crate::card::tlv::encode_length(le.min(left), &mut h);
+            h.len()
+        } else {
+            0
+        };
+        let room = le.saturating_sub(header);
+        let wrap = |d: &[u8]| if cmd.ins == 0xB1 { crate::card::tlv::encode(0x53, d) } else { d.to_vec() };
+        if room <= left {
+            return Response::new(wrap(&file[offset..offset + room]), StatusWord::Success);
+        }
+        if self.opts.strict_le {
+            let exact = left + header;
+            return if exact < 256 { Response::status(StatusWord::WrongLe(exact as u8)) } else { Response::status(StatusWord::WrongLength) };
+        }
+        Response::new(wrap(&file[offset..]), StatusWord::EndOfFile)
+    }
+}

@@ -1,0 +1,147 @@
+//! Turn a [`CitizenProfile`] into the files of a chip, as a card factory would:
+//! MRZ in DG1, face in DG2, locked fingerprints in DG3, DG13, EF.COM, and an
+//! EF.SOD signed by the test document signer. A tampered profile changes a data
+//! group after signing, the way a forged card would look.
+
+use super::chip::Chip;
+use super::pki;
+use super::profile::{CitizenProfile, FaceImage};
+use crate::card::lds::{com, dg1, dg13::Dg13, dg2};
+use rand::SeedableRng;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
+use thiserror::Error;
+
+const FACE_JPEG: &[u8] = include_bytes!("faces/astronaut.jpg");
+const FACE_JPEG_LARGE: &[u8] = include_bytes!("faces/astronaut-large.jpg");
+const FACE_JP2: &[u8] = include_bytes!("faces/astronaut.jp2");
+
+/// A profile that cannot become a card.
+#[derive(Debug, Error)]
+pub enum ProfileError {
+    #[error("{field}: {message}")]
+    Field { field: &'static str, message: String },
+}
+
+fn field(field: &'static str, message: impl Into<String>) -> ProfileError {
+    ProfileError::Field { field, message: message.into() }
+}
+
+/// `DD/MM/YYYY` (with `00` for unknown parts) → MRZ `YYMMDD` (with `<<`).
+fn mrz_date(name: &'static str, text: &str) -> Result<String, ProfileError> {
+    let parts: Vec<&str> = text.split('/').collect();
+    let [d, m, y] = parts.as_slice() else {
+        return Err(field(name, format!("\"{text}\" is not DD/MM/YYYY")));
+    };
+    if d.len() != 2 || m.len() != 2 || y.len() != 4 || !(d.chars().chain(m.chars()).chain(y.chars())).all(|c| c.is_ascii_digit()) {
+        return Err(field(name, format!("\"{text}\" is not DD/MM/YYYY")));
+    }
+    let part = |p: &str| if p == "00" { "<<".to_string() } else { p.to_string() };
+    Ok(format!("{}{}{}", &y[2..], part(m), part(d)))
+}
+
+/// The files of a personalised chip, before it is put in a [`Chip`].
+pub struct Personalised {
+    pub files: BTreeMap<u16, Vec<u8>>,
+    pub locked: BTreeSet<u16>,
+    pub mrz: String,
+    pub bac_seed: [u8; 16],
+}
+
+/// The MRZ text the profile's card carries (3 × 30 characters, no separators).
+pub fn mrz_of(p: &CitizenProfile) -> Result<dg1::Td1, ProfileError> {
+    let id = &p.id_number;
+    if id.len() != 12 || !id.chars().all(|c| c.is_ascii_digit()) {
+        return Err(field("id_number", format!("\"{id}\" is not 12 digits")));
+    }
+    let dob = mrz_date("date_of_birth", &p.date_of_birth)?;
+    let expiry = if p.date_of_expiry.contains('/') { mrz_date("date_of_expiry", &p.date_of_expiry)? } else { "991231".into() };
+    let sex = match p.sex.as_str() {
+        "Nam" => "M",
+        "Nữ" => "F",
+        _ => "<",
+    };
+    Ok(dg1::build_td1("ID", "VNM", &id[3..], id, &dob, sex, &expiry, "VNM", "", &dg1::ascii_name(&p.full_name)))
+}
+
+/// Build every file of the card.
+pub fn personalise(p: &CitizenProfile) -> Result<Personalised, ProfileError> {
+    let td1 = mrz_of(p)?;
+    let mrz: String = td1.lines.concat();
+    let mut files: BTreeMap<u16, Vec<u8>> = BTreeMap::new();
+    files.insert(0x0101, dg1::Dg1::encode(&mrz));
+    let face = match p.chip.face {
+        FaceImage::Jpeg => (dg2::ImageFormat::Jpeg, FACE_JPEG),
+        FaceImage::JpegLarge => (dg2::ImageFormat::Jpeg, FACE_JPEG_LARGE),
+        FaceImage::Jpeg2000 => (dg2::ImageFormat::Jpeg2000, FACE_JP2),
+    };
+    let (w, h) = dg2::image_size(face.0, face.1).map_err(|e| field("chip.face", e.to_string()))?;
+    files.insert(0x0102, dg2::encode(face.0, face.1, w, h));
+    // DG3: fingerprints behind terminal authentication; present and hashed, never readable.
+    files.insert(0x0103, crate::card::tlv::encode(0x63, &crate::card::tlv::encode(0x02, &[0])));
+    let mut groups = vec![1u8, 2, 3];
+    if p.chip.dg13 {
+        files.insert(0x010D, dg13_of(p).encode());
+        groups.push(13);
+    }
+    let hashes: BTreeMap<u8, Vec<u8>> =
+        groups.iter().map(|&g| (g, Sha256::digest(&files[&(0x0100 + g as u16)]).to_vec())).collect();
+    let signer = pki::document_signer(p.chip.signer, p.chip.untrusted_csca, p.chip.expired_signer);
+    files.insert(0x011D, pki::build_sod(&hashes, signer));
+    files.insert(0x011E, com::Com::encode(&groups));
+    if let Some(dg) = p.chip.tamper_dg {
+        let f = files.get_mut(&(0x0100 + dg as u16)).ok_or_else(|| field("chip.tamper_dg", format!("the card has no DG{dg}")))?;
+        // Change one byte near the end: inside the value, so the file still parses.
+        let at = f.len().saturating_sub(3);
+        if let Some(b) = f.get_mut(at) {
+            *b ^= 0x01;
+        }
+    }
+    let key = crate::card::access_key::BacKey {
+        document_number: td1.document_number_field(),
+        date_of_birth: dob_field(&td1),
+        date_of_expiry: expiry_field(&td1),
+    };
+    Ok(Personalised { files, locked: BTreeSet::from([0x0103]), mrz, bac_seed: key.seed() })
+}
+
+fn dob_field(td1: &dg1::Td1) -> String {
+    td1.lines[1].get(0..6).unwrap_or_default().to_string()
+}
+
+fn expiry_field(td1: &dg1::Td1) -> String {
+    td1.lines[1].get(8..14).unwrap_or_default().to_string()
+}
+
+fn dg13_of(p: &CitizenProfile) -> Dg13 {
+    Dg13 {
+        id_number: Some(p.id_number.clone()),
+        full_name: Some(p.full_name.clone()),
+        date_of_birth: Some(p.date_of_birth.clone()),
+        sex: Some(p.sex.clone()),
+        nationality: Some(p.nationality.clone()),
+        ethnicity: Some(p.ethnicity.clone()),
+        religion: Some(p.religion.clone()),
+        place_of_origin: Some(p.place_of_origin.clone()),
+        place_of_residence: Some(p.place_of_residence.clone()),
+        identifying_marks: Some(p.identifying_marks.clone()),
+        date_of_issue: Some(p.date_of_issue.clone()),
+        date_of_expiry: Some(p.date_of_expiry.clone()),
+        father_name: p.father_name.clone(),
+        mother_name: p.mother_name.clone(),
+        spouse_name: p.spouse_name.clone(),
+        old_id_number: p.old_id_number.clone(),
+        field16: Some("0000000000000001".into()),
+        ..Default::default()
+    }
+}
+
+/// A ready chip for a profile. `seed` fixes the chip's random numbers (tests).
+pub fn chip(p: &CitizenProfile, seed: Option<u64>) -> Result<Chip, ProfileError> {
+    let card = personalise(p)?;
+    let rng = match seed {
+        Some(s) => rand::rngs::StdRng::seed_from_u64(s),
+        None => rand::rngs::StdRng::from_entropy(),
+    };
+    Ok(Chip::new(card.files, card.locked, card.bac_seed, p.chip.clone(), rng))
+}
