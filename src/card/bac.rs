@@ -1,8 +1,8 @@
 //! Basic Access Control (ICAO 9303-11 §4.3), terminal and chip side.
 //!
-//! The MRZ key seed (`K_seed`, 9303-11 §9.7.2) yields K_enc and K_mac by the
+//! The MRZ key seed (`K_seed`, 9303-11 §9.7, document basic access keys) yields K_enc and K_mac by the
 //! key derivation function of §9.7.1 (SHA-1 of `seed || counter`, first 16 bytes,
-//! DES parity adjusted). The terminal then runs the challenge–response of §4.3.3:
+//! DES parity adjusted). The terminal then runs the challenge–response of §4.3:
 //!
 //! 1. GET CHALLENGE (`00 84 00 00 08`) → RND.ICC;
 //! 2. MUTUAL AUTHENTICATE (`00 82 00 00 28 <E_IFD || M_IFD> 28`) with
@@ -12,7 +12,7 @@
 //!    terminal checks M_ICC and that the chip echoed both nonces.
 //!
 //! Session keys come from `K.IFD xor K.ICC` by the same derivation, and the send
-//! sequence counter is `RND.ICC[4..8] || RND.IFD[4..8]` (§9.8.2). Secure messaging
+//! sequence counter is `RND.ICC[4..8] || RND.IFD[4..8]` (§9.8). Secure messaging
 //! itself is [`super::sm`]; the cipher work reuses its 3DES suite [`Tdes`].
 //!
 //! The terminal's randomness comes from an injected `CryptoRng` (RND.IFD first,
@@ -38,7 +38,7 @@ const CRYPTOGRAM_LEN: usize = 2 * NONCE_LEN + KEY_MATERIAL_LEN;
 /// MUTUAL AUTHENTICATE data and reply: cryptogram and an 8-byte MAC.
 const AUTH_DATA_LEN: usize = CRYPTOGRAM_LEN + 8;
 
-/// Session keys and starting SSC from BAC (9303-11 §9.7.1, §9.8.2).
+/// Session keys and starting SSC from BAC (9303-11 §9.7.1, §9.8).
 ///
 /// Wiped on drop; `Debug` prints no key material.
 #[derive(Zeroize, ZeroizeOnDrop)]
@@ -103,7 +103,7 @@ impl BacError {
 }
 
 /// The key seed from the MRZ information (document number, date of birth and
-/// expiry, each with its check digit; 9303-11 §9.7.2): SHA-1, first 16 bytes.
+/// expiry, each with its check digit; 9303-11 §9.7): SHA-1, first 16 bytes.
 pub fn key_seed(mrz_information: &[u8]) -> [u8; 16] {
     let mut digest = Sha1::digest(mrz_information);
     let mut seed = [0u8; 16];
@@ -138,7 +138,7 @@ fn bac_cipher(seed: &[u8; 16]) -> Tdes {
     Tdes::new(&k_enc, &k_mac)
 }
 
-/// Session keys from both sides' key material and nonces (9303-11 §4.3.3.3, §9.8.2).
+/// Session keys from both sides' key material and nonces (9303-11 §4.3, §9.8).
 fn session_keys(k_ifd: &[u8], k_icc: &[u8], rnd_icc: &[u8], rnd_ifd: &[u8]) -> SessionKeys {
     let mut seed = Zeroizing::new([0u8; 16]);
     for (s, (a, b)) in seed.iter_mut().zip(k_ifd.iter().zip(k_icc)) {
@@ -172,30 +172,30 @@ where
 {
     let cipher = bac_cipher(seed);
 
-    // 9303-11 §4.3.3.1: GET CHALLENGE
+    // 9303-11 §4.3, App. D.3: GET CHALLENGE
     let challenge = Command::new(0x00, /* GET CHALLENGE */ 0x84, 0x00, 0x00).with_le(NONCE_LEN);
     let resp = exchange(card, &challenge)?;
     if resp.sw != StatusWord::Success {
         return Err(BacError::Refused { command: "GET CHALLENGE", sw: resp.sw });
     }
-    let rnd_icc: [u8; NONCE_LEN] = resp.data.as_slice().try_into().map_err(|_| {
-        BacError::BadResponse(format!("GET CHALLENGE returned {} bytes, expected 8", resp.data.len()))
-    })?;
+    let rnd_icc: [u8; NONCE_LEN] =
+        resp.data.as_slice().try_into().map_err(|_| {
+            BacError::BadResponse(format!("GET CHALLENGE returned {} bytes, expected 8", resp.data.len()))
+        })?;
 
     let mut rnd_ifd = [0u8; NONCE_LEN];
     rng.fill_bytes(&mut rnd_ifd);
     let mut k_ifd = Zeroizing::new([0u8; KEY_MATERIAL_LEN]);
     rng.fill_bytes(k_ifd.as_mut_slice());
 
-    // 9303-11 §4.3.3.2: MUTUAL AUTHENTICATE with E_IFD || M_IFD
+    // 9303-11 §4.3, App. D.3: MUTUAL AUTHENTICATE with E_IFD || M_IFD
     let s = concat(&[&rnd_ifd, &rnd_icc, k_ifd.as_slice()]);
     let e_ifd = cipher.encrypt_blocks(&s)?;
     let m_ifd = cipher.mac(&e_ifd);
     let mut data = e_ifd;
     data.extend_from_slice(&m_ifd);
-    let mutual = Command::new(0x00, /* EXTERNAL/MUTUAL AUTHENTICATE */ 0x82, 0x00, 0x00)
-        .with_data(data)
-        .with_le(AUTH_DATA_LEN);
+    let mutual =
+        Command::new(0x00, /* EXTERNAL/MUTUAL AUTHENTICATE */ 0x82, 0x00, 0x00).with_data(data).with_le(AUTH_DATA_LEN);
     let resp = exchange(card, &mutual)?;
     match resp.sw {
         StatusWord::Success => {}
@@ -212,7 +212,7 @@ where
             BacError::BadResponse(format!("MUTUAL AUTHENTICATE returned {} bytes, expected 40", resp.data.len()))
         })?;
 
-    // 9303-11 §4.3.3.3: verify the chip's MAC, then its echo of both nonces.
+    // 9303-11 §4.3, App. D.3: verify the chip's MAC, then its echo of both nonces.
     if !ct_eq(&cipher.mac(e_icc), m_icc) {
         return Err(BacError::ChipNotAuthenticated("M_ICC does not verify"));
     }

@@ -6,15 +6,15 @@
 //! parsers and passive authentication never know whether BAC or PACE opened the chip.
 //! [`SmChip`] is the chip's half, used by the project's software chip emulator.
 //!
-//! **Cipher suites.** Everything that differs between 3DES (BAC, §9.8.6.1 in the
-//! 8th edition's numbering of the 3DES mode) and AES (PACE, §9.8 with AES-CBC,
+//! **Cipher suites.** Everything that differs between 3DES (BAC: two-key 3DES-CBC
+//! with IV zero, retail MAC, 8-byte SSC) and AES (PACE: AES-CBC with
 //! IV = E(K_enc, SSC), AES-CMAC truncated to 8 bytes, 16-byte SSC) sits behind
 //! [`SmCipher`]: block size (= SSC length = padding unit), encryption with the
 //! suite's IV rule, and the MAC. The APDU layout below is the same for both, so an
 //! AES suite is one more `impl SmCipher` and [`SecureMessaging::with_cipher`];
 //! no caller changes. Only [`Tdes`] exists today.
 //!
-//! **Command protection** (§9.8.4, App. D.4): CLA gets bits `0x0C`; command data is
+//! **Command protection** (9303-11 §9.8, App. D.4): CLA gets bits `0x0C`; command data is
 //! padded (ISO/IEC 9797-1 method 2), encrypted and carried in DO'87' (padding-content
 //! indicator `01`, even INS) or DO'85' (no indicator, odd INS such as READ BINARY
 //! `B1`); Le goes into DO'97' (one byte, or two when Le > 256); the MAC over
@@ -22,7 +22,7 @@
 //! protected APDU asks for Le = `00` (short) or `0000` (extended). The SSC is
 //! incremented before each command and before each reply MAC.
 //!
-//! **Reply verification** (§9.8.5): the MAC over `SSC || DO'87'/'85' || DO'99'`
+//! **Reply verification** (§9.8, App. D.4): the MAC over `SSC || DO'87'/'85' || DO'99'`
 //! (padded) must match DO'8E'; DO'87' is decrypted and unpadded; DO'99' carries the
 //! real status word. A reply of a bare *error* status word (6A82, 6982, 6D00 …) has
 //! no MAC: chips answer plainly when they refuse a command before applying SM, so it
@@ -45,7 +45,8 @@
 //! | AES (block 16)  | 223: c = 224, 1+2+225+14 = 242; p = 224 → c = 240 → 258 | 65503 |
 //!
 //! JMRTD's `DEFAULT_MAX_BLOCKSIZE` of 223 is the AES figure, which is also safe
-//! (8 bytes short of the maximum) for 3DES.
+//! (8 bytes short of the maximum) for 3DES; IAS-ECC's SM READ BINARY limit of
+//! `E7` = 231 is the 3DES one.
 //!
 //! **Keys** live only inside the cipher suite (key schedules of `des` are zeroized on
 //! drop via its `zeroize` feature); [`SessionKeys`] handed in are dropped (and wiped)
@@ -183,7 +184,7 @@ impl Tdes {
         }
     }
 
-    /// 3DES-CBC with IV zero and no padding, as BAC's E_IFD / E_ICC need (9303-11 §4.3.3).
+    /// 3DES-CBC with IV zero and no padding, as BAC's E_IFD / E_ICC need (9303-11 §4.3).
     pub(crate) fn encrypt_blocks(&self, data: &[u8]) -> Result<Vec<u8>, SmError> {
         check_aligned(data.len(), 8)?;
         Ok(cbc::Encryptor::<TdesEde2>::inner_iv_init(self.enc.clone(), &TDES_ZERO_IV.into())
@@ -240,7 +241,7 @@ impl SmCipher for Tdes {
 }
 
 fn check_aligned(len: usize, block: usize) -> Result<(), SmError> {
-    if block == 0 || len % block != 0 {
+    if block == 0 || !len.is_multiple_of(block) {
         return Err(SmError::NotBlockAligned { len, block });
     }
     Ok(())
@@ -358,7 +359,7 @@ impl Session {
         Self::new(Box::new(Tdes::new(&keys.k_enc, &keys.k_mac)), keys.ssc.to_vec())
     }
 
-    /// SSC + 1, big-endian, wrapping (9303-11 §9.8.2).
+    /// SSC + 1, big-endian, wrapping (9303-11 §9.8).
     fn step(&mut self) {
         for b in self.ssc.iter_mut().rev() {
             *b = b.wrapping_add(1);
@@ -433,7 +434,7 @@ impl<T: CardTransport> SecureMessaging<T> {
     }
 
     /// Start a session with any cipher suite (AES after PACE); `ssc` must be
-    /// `cipher.block_size()` bytes (zero after PACE, 9303-11 §9.8.2).
+    /// `cipher.block_size()` bytes (zero after PACE, 9303-11 §9.8).
     pub fn with_cipher(inner: T, cipher: Box<dyn SmCipher>, ssc: Vec<u8>) -> Self {
         Self { inner, session: Session::new(cipher, ssc), ended: None }
     }
@@ -457,7 +458,7 @@ impl<T: CardTransport> SecureMessaging<T> {
         max_plain_len(self.session.cipher.block_size(), ne)
     }
 
-    /// Protect a plain command (9303-11 §9.8.4). Advances the SSC.
+    /// Protect a plain command (9303-11 §9.8, App. D.4). Advances the SSC.
     fn protect(&mut self, cmd: &Command) -> Result<Command, SmError> {
         if cmd.cla & CLA_SM != 0 {
             return Err(SmError::AlreadyProtected(cmd.cla));
@@ -474,9 +475,8 @@ impl<T: CardTransport> SecureMessaging<T> {
         let prefix = self.session.command_mac_input([cla, cmd.ins, cmd.p1, cmd.p2]);
         let mac = self.session.mac_of(&prefix, &objects);
         objects.extend_from_slice(&tlv::encode(DO_MAC, &mac));
-        let extended = cmd.is_extended()
-            || objects.len() > 255
-            || cmd.le.is_some_and(|le| le > self.max_plain_le(false));
+        let extended =
+            cmd.is_extended() || objects.len() > 255 || cmd.le.is_some_and(|le| le > self.max_plain_le(false));
         Ok(Command {
             cla,
             ins: cmd.ins,
@@ -487,7 +487,7 @@ impl<T: CardTransport> SecureMessaging<T> {
         })
     }
 
-    /// Verify and decrypt a reply (9303-11 §9.8.5); returns plain `data || SW`.
+    /// Verify and decrypt a reply (9303-11 §9.8, App. D.4); returns plain `data || SW`.
     fn unprotect(&mut self, resp: &Response) -> Result<Vec<u8>, SmError> {
         if resp.data.is_empty() {
             if resp.sw == StatusWord::Success {
@@ -526,9 +526,7 @@ impl<T: CardTransport> CardTransport for SecureMessaging<T> {
             return Err(TransportError::SecureMessaging(format!("session already ended: {why}")));
         }
         let cmd = Command::parse(apdu)?;
-        let protected = self
-            .protect(&cmd)
-            .map_err(|e| TransportError::SecureMessaging(e.to_string()))?;
+        let protected = self.protect(&cmd).map_err(|e| TransportError::SecureMessaging(e.to_string()))?;
         // `exchange` follows a bare 61xx with a plain GET RESPONSE, as T=0 needs.
         let resp = match exchange(&mut self.inner, &protected) {
             Ok(r) => r,
@@ -538,7 +536,12 @@ impl<T: CardTransport> CardTransport for SecureMessaging<T> {
                 return Err(e);
             }
         };
-        self.unprotect(&resp).map_err(|e| self.end(e.to_string()))
+        let plain = self.unprotect(&resp).map_err(|e| self.end(e.to_string()))?;
+        if resp.data.is_empty() && matches!(resp.sw, StatusWord::SmObjectsMissing | StatusWord::SmObjectsIncorrect) {
+            // The chip says our SM failed: it has dropped the session on its side.
+            self.ended = Some(format!("the chip reported a secure-messaging error ({})", resp.sw));
+        }
+        Ok(plain)
     }
 }
 
@@ -686,22 +689,25 @@ mod tests {
         }
     }
 
+    /// One recorded exchange: plain command, protected command, protected reply, plain reply.
+    struct Step(&'static [u8], &'static [u8], &'static [u8], &'static [u8]);
+
     /// 9303-11 App. D.4, the three protected exchanges: SELECT EF.COM, READ BINARY of
     /// the first 4 bytes, READ BINARY of the remaining 18 from offset 4.
-    const D4: [(&[u8], &[u8], &[u8], &[u8]); 3] = [
-        (
+    const D4: [Step; 3] = [
+        Step(
             &hex!("00A4020C02011E"),
             &hex!("0CA4020C158709016375432908C044F68E08BF8B92D635FF24F800"),
             &hex!("990290008E08FA855A5D4C50A8ED9000"),
             &hex!("9000"),
         ),
-        (
+        Step(
             &hex!("00B0000004"),
             &hex!("0CB000000D9701048E08ED6705417E96BA5500"),
             &hex!("8709019FF0EC34F9922651990290008E08AD55CC17140B2DED9000"),
             &hex!("60145F01 9000"),
         ),
-        (
+        Step(
             &hex!("00B0000412"),
             &hex!("0CB000040D9701128E082EA28A70F3C7B53500"),
             &hex!("871901FB9235F4E4037F2327DCC8964F1F9B8C30F42C8E2FFF224A990290008E08C8B2787EAEA07D749000"),
@@ -712,9 +718,9 @@ mod tests {
     #[test]
     fn appendix_d4_terminal_side_byte_for_byte() {
         // 9303-11 App. D.4
-        let replay = Replay::new(D4.iter().map(|(_, p, r, _)| (p.to_vec(), r.to_vec())).collect());
+        let replay = Replay::new(D4.iter().map(|Step(_, p, r, _)| (p.to_vec(), r.to_vec())).collect());
         let mut sm = SecureMessaging::new(replay, appendix_keys());
-        for (plain_cmd, _, _, plain_reply) in D4 {
+        for Step(plain_cmd, _, _, plain_reply) in D4 {
             assert_eq!(sm.transmit(plain_cmd).unwrap(), plain_reply);
         }
         sm.into_inner().assert_done();
@@ -725,7 +731,7 @@ mod tests {
         // 9303-11 App. D.4, from the chip's end: the same APDUs unwrap to the plain
         // commands, and the plain replies wrap to the recorded bytes.
         let mut chip = SmChip::new(appendix_keys());
-        for (plain_cmd, protected, reply, plain_reply) in D4 {
+        for Step(plain_cmd, protected, reply, plain_reply) in D4 {
             let cmd = chip.unwrap_command(protected).unwrap();
             assert_eq!(cmd, Command::parse(plain_cmd).unwrap());
             let resp = Response::parse(plain_reply).unwrap();
@@ -937,8 +943,19 @@ mod tests {
     }
 
     #[test]
+    fn chip_reported_sm_error_is_passed_up_then_ends_the_session() {
+        let replay = Replay::new(vec![(D4[0].1.to_vec(), hex!("6988").to_vec())]);
+        let mut sm = SecureMessaging::new(replay, appendix_keys());
+        assert_eq!(sm.transmit(D4[0].0).unwrap(), hex!("6988"));
+        // Nothing more goes out (the replay would panic on an unexpected command).
+        let err = sm.transmit(D4[1].0).unwrap_err();
+        assert!(matches!(err, TransportError::SecureMessaging(ref m) if m.contains("6988")), "{err}");
+    }
+
+    #[test]
     fn bare_9000_is_refused() {
-        let mut sm = SecureMessaging::new(Replay::new(vec![(D4[0].1.to_vec(), hex!("9000").to_vec())]), appendix_keys());
+        let mut sm =
+            SecureMessaging::new(Replay::new(vec![(D4[0].1.to_vec(), hex!("9000").to_vec())]), appendix_keys());
         let err = sm.transmit(D4[0].0).unwrap_err();
         assert!(matches!(err, TransportError::SecureMessaging(ref m) if m.contains("unprotected 9000")), "{err}");
     }
@@ -958,10 +975,10 @@ mod tests {
     #[test]
     fn malformed_reply_objects_are_errors_not_panics() {
         for reply in [
-            &hex!("87 FF 01 9000")[..],                  // length past the end
+            &hex!("87 FF 01 9000")[..],                     // length past the end
             &hex!("99029000 8E08FA855A5D4C50A8ED 01 9000"), // data after DO'8E'
-            &hex!("5301AA 9000"),                       // foreign object
-            &hex!("99029000 9000"),                     // no MAC
+            &hex!("5301AA 9000"),                           // foreign object
+            &hex!("99029000 9000"),                         // no MAC
         ] {
             let mut sm = SecureMessaging::new(Replay::new(vec![(D4[0].1.to_vec(), reply.to_vec())]), appendix_keys());
             assert!(matches!(sm.transmit(D4[0].0), Err(TransportError::SecureMessaging(_))), "{}", hex::encode(reply));
