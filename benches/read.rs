@@ -1,1 +1,107 @@
-fn main() {}
+//! Full card reads through a real pcscd + vpcd (run by `make bench`, which starts
+//! the private pcscd): cccd-kiosk against the `dmrtd` crate on the same emulated
+//! card (40 KB JPEG face, extended length offered), in the same run.
+//! Prints APDUs, bytes and wall time for both, and the APDU minimum the file
+//! sizes allow; criterion then times each full read.
+
+use cccd_kiosk::card::access_key::KeyPlan;
+use cccd_kiosk::card::emulator::{personalise, profile::{CitizenProfile, FaceImage}, vpcd};
+use cccd_kiosk::card::passive_auth::TrustStore;
+use cccd_kiosk::card::pcsc::PcscTransport;
+use cccd_kiosk::card::read::{read_card, CardRead};
+use cccd_kiosk::card::reader::ReadCaps;
+use cccd_kiosk::card::transport::CardTransport;
+use criterion::{criterion_group, criterion_main, Criterion};
+use dmrtd::com::{TransceiveError, Transceiver};
+use std::time::{Duration, Instant};
+
+const READER: &str = "Virtual PCD 00 00";
+
+fn profile() -> CitizenProfile {
+    let mut p = CitizenProfile::demo();
+    p.chip.face = FaceImage::JpegLarge;
+    p.chip.extended_length = true;
+    p
+}
+
+fn insert_card() {
+    let port: u16 = std::env::var("CCCD_VPCD_PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .expect("CCCD_VPCD_PORT: run with `make bench`");
+    let mut chip = personalise::chip(&profile(), None).expect("profile");
+    std::thread::spawn(move || {
+        let mut s = vpcd::connect("127.0.0.1", port, Duration::from_secs(10)).expect("vpcd");
+        let _ = vpcd::serve(&mut chip, &mut s);
+    });
+    let start = Instant::now();
+    while PcscTransport::connect_to(READER).is_err() {
+        assert!(start.elapsed() < Duration::from_secs(10), "virtual card not seen by pcscd");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn ours() -> CardRead {
+    let t = PcscTransport::connect_to(READER).expect("connect");
+    let plan = KeyPlan::from_document("195000123", "950314", "350314").expect("key");
+    read_card(t, &plan, ReadCaps::default(), &TrustStore::empty(), chrono::Utc::now(), &mut |_| {}).expect("read")
+}
+
+fn bench(c: &mut Criterion) {
+    insert_card();
+    let first = ours();
+    let t0 = Instant::now();
+    let r = ours();
+    let our_ms = t0.elapsed().as_secs_f64() * 1000.0;
+    let t1 = Instant::now();
+    let (their_apdus, their_bytes) = theirs_counted();
+    let their_ms = t1.elapsed().as_secs_f64() * 1000.0;
+    // Minimum: SELECT applet + 2 BAC + per file one SELECT and ceil(size / largest SM reply).
+    let chunk = 65536 - 32;
+    let min: usize = 3 + r.files.values().map(|f| 1 + f.len().div_ceil(chunk)).sum::<usize>();
+    println!();
+    println!("| reader (same card, same run) | APDUs | file bytes | wall time |");
+    println!("|---|---|---|---|");
+    println!("| cccd-kiosk, first read (probes extended length) | {} | {} | {} ms |", first.apdus, first.bytes_read, first.millis);
+    println!("| cccd-kiosk | {} | {} | {:.0} ms |", r.apdus, r.bytes_read, our_ms);
+    println!("| dmrtd 0.3.5 | {} | {} | {:.0} ms |", their_apdus, their_bytes, their_ms);
+    println!("| minimum the file sizes allow | {} | | |", min);
+    println!(
+        "ratios: APDUs {:.2}x the minimum; dmrtd needs {:.1}x more APDUs; wall time {:.2}x dmrtd's",
+        r.apdus as f64 / min as f64,
+        their_apdus as f64 / r.apdus as f64,
+        our_ms / their_ms
+    );
+    let mut g = c.benchmark_group("full read, 40 KB face, pcscd+vpcd");
+    g.sample_size(10).measurement_time(Duration::from_secs(20));
+    g.bench_function("cccd-kiosk", |b| b.iter(ours));
+    g.bench_function("dmrtd", |b| b.iter(theirs_counted));
+    g.finish();
+}
+
+/// dmrtd with its APDUs counted through a shared counter.
+fn theirs_counted() -> (usize, usize) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    struct Shared(PcscTransport, Arc<AtomicUsize>);
+    impl Transceiver for Shared {
+        fn transceive(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransceiveError> {
+            self.1.fetch_add(1, Ordering::Relaxed);
+            self.0.transmit(apdu).map_err(|e| TransceiveError::new(e.to_string()))
+        }
+    }
+    let n = Arc::new(AtomicUsize::new(0));
+    let t = Shared(PcscTransport::connect_to(READER).expect("connect"), n.clone());
+    let mut passport = dmrtd::passport::Passport::new(t);
+    let date = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).expect("date");
+    let key = dmrtd::proto::dba_key::DBAKey::new("195000123", date(1995, 3, 14), date(2035, 3, 14), false).expect("key");
+    passport.start_session(key).expect("BAC");
+    let mut bytes = 0;
+    for sfi in [0x1E, 0x01, 0x0D, 0x02, 0x1D] {
+        bytes += passport.api_mut().read_file_by_sfi(sfi).expect("read").len();
+    }
+    (n.load(Ordering::Relaxed), bytes)
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

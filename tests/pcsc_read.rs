@@ -1,0 +1,218 @@
+//! `cccd-kiosk read` end to end, as an officer would run it: the real binary,
+//! a private pcscd, vsmartcard's vpcd, and the project's emulated CCCD.
+//! Each test checks what the officer would see: the exit status, the JSON, the photo.
+
+mod common;
+use cccd_kiosk::card::emulator::{personalise, pki::SignerKind, profile::{CitizenProfile, FaceImage}};
+use common::*;
+
+fn read_qr(card: &VirtualCard, p: &CitizenProfile, extra: &[&str]) -> Run {
+    let qr = qr_of(p);
+    let trust = card.trust_dir.to_str().unwrap().to_string();
+    let mut args = vec!["read", "--reader", READER, "--qr", &qr, "--trust", &trust, "--json"];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+#[test]
+fn demo_card_reads_genuine_with_diacritics_intact() {
+    let p = CitizenProfile::demo();
+    let card = VirtualCard::insert(&p);
+    let photo = card.trust_dir.join("face.jpg");
+    let r = read_qr(&card, &p, &["--photo-out", photo.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "stdout {}\nstderr {}", r.stdout, r.stderr);
+    let j = &r.json;
+    assert_eq!(j["reader"], READER);
+    assert_eq!(j["access"]["protocol"], "BAC");
+    assert_eq!(j["access"]["key_source"], "qr");
+    assert_eq!(j["citizen"]["full_name"], "Nguyễn Thị Thu Hương");
+    assert_eq!(j["citizen"]["sex"], "Nữ");
+    assert_eq!(j["citizen"]["id_number"], "001195000123");
+    assert_eq!(j["citizen"]["date_of_birth"], "1995-03-14");
+    assert_eq!(j["citizen"]["place_of_residence"], p.place_of_residence.as_str());
+    assert_eq!(j["citizen"]["father_name"], "Nguyễn Văn Đức");
+    assert_eq!(j["citizen"]["spouse_name"], serde_json::Value::Null);
+    assert_eq!(j["mrz"]["name"], "NGUYEN THI THU HUONG");
+    assert_eq!(j["mrz"]["document_number"], "195000123");
+    assert_eq!(j["mrz"]["date_of_expiry"], "2035-03-14");
+    assert_eq!(j["mrz"]["sex"], "F");
+    assert_eq!(j["photo"]["format"], "jpeg");
+    assert!(j["photo"]["width"].as_u64().unwrap() > 100);
+    let v = &j["verification"];
+    assert_eq!(v["verdict"], "genuine", "{v}");
+    assert_eq!(v["chain"], "trusted");
+    assert_eq!(v["data_groups"]["1"], "ok");
+    assert_eq!(v["data_groups"]["2"], "ok");
+    assert_eq!(v["data_groups"]["13"], "ok");
+    assert_eq!(v["data_groups"]["3"], "not_read");
+    assert_eq!(v["chip_auth"], "not_supported");
+    // --photo-out writes the image exactly as stored, and its hash is the one reported.
+    let bytes = std::fs::read(&photo).unwrap();
+    use sha2::Digest;
+    assert_eq!(j["photo"]["sha256"], hex::encode(sha2::Sha256::digest(&bytes)));
+    assert_eq!(j["photo"]["bytes"], bytes.len());
+    assert!(j["stats"]["apdus"].as_u64().unwrap() > 5);
+}
+
+#[test]
+fn jpeg2000_face_and_ecdsa_explicit_signer() {
+    let mut p = CitizenProfile::demo();
+    p.chip.face = FaceImage::Jpeg2000;
+    p.chip.signer = SignerKind::EcdsaP256ExplicitSha256;
+    let card = VirtualCard::insert(&p);
+    let r = read_qr(&card, &p, &[]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.json["photo"]["format"], "jpeg2000");
+    assert!(r.json["photo"]["height"].as_u64().unwrap() > 100);
+}
+
+#[test]
+fn every_signer_algorithm_verifies() {
+    for kind in [SignerKind::RsaPssSha256, SignerKind::EcdsaP384Sha384, SignerKind::EcdsaP256Sha256] {
+        let mut p = CitizenProfile::demo();
+        p.chip.signer = kind;
+        let card = VirtualCard::insert(&p);
+        let r = read_qr(&card, &p, &[]);
+        assert_eq!(r.json["verification"]["verdict"], "genuine", "{kind:?}: {}", r.stdout);
+        assert_eq!(r.code, 0);
+        drop(card);
+    }
+}
+
+#[test]
+fn elderly_card_without_expiry_reads_through_its_mrz() {
+    let p = CitizenProfile::elderly();
+    let mrz: String = personalise::mrz_of(&p).unwrap().lines.join("\n");
+    let card = VirtualCard::insert(&p);
+    let trust = card.trust_dir.to_str().unwrap().to_string();
+    let r = run(&["read", "--reader", READER, "--mrz", &mrz, "--trust", &trust, "--json"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let j = &r.json;
+    assert_eq!(j["access"]["key_source"], "mrz");
+    assert_eq!(j["mrz"]["date_of_expiry"], serde_json::Value::Null);
+    assert_eq!(j["citizen"]["date_of_expiry"], serde_json::Value::Null);
+    assert_eq!(j["citizen"]["date_of_expiry_raw"], "Không thời hạn");
+    assert_eq!(j["citizen"]["date_of_birth"], serde_json::Value::Null);
+    assert_eq!(j["citizen"]["date_of_birth_raw"], "00/00/1948");
+    assert_eq!(j["citizen"]["full_name"], "Lê Văn Ất");
+    assert!(j["citizen"].get("date_of_issue_raw").is_none(), "_raw only when not a full date");
+}
+
+#[test]
+fn tampered_data_group_fails_with_exit_3() {
+    let mut p = CitizenProfile::demo();
+    p.chip.tamper_dg = Some(13);
+    let card = VirtualCard::insert(&p);
+    let r = read_qr(&card, &p, &[]);
+    assert_eq!(r.code, 3, "{}", r.stdout);
+    assert_eq!(r.json["verification"]["verdict"], "failed");
+    assert_eq!(r.json["verification"]["data_groups"]["13"], "mismatch");
+    assert_eq!(r.json["verification"]["data_groups"]["1"], "ok");
+    assert!(r.json["verification"]["errors"].to_string().contains("DG13"));
+}
+
+#[test]
+fn unknown_csca_is_untrusted_with_exit_3() {
+    let mut p = CitizenProfile::demo();
+    p.chip.untrusted_csca = true;
+    let card = VirtualCard::insert(&p);
+    let r = read_qr(&card, &p, &[]);
+    assert_eq!(r.code, 3, "{}", r.stdout);
+    assert_eq!(r.json["verification"]["verdict"], "untrusted");
+    assert_eq!(r.json["verification"]["signature"], true);
+    assert_eq!(r.json["verification"]["chain"], "untrusted");
+}
+
+#[test]
+fn no_trust_store_means_untrusted_not_failed() {
+    let p = CitizenProfile::demo();
+    let _card = VirtualCard::insert(&p);
+    let qr = qr_of(&p);
+    let r = run(&["read", "--reader", READER, "--qr", &qr, "--json"]);
+    assert_eq!(r.code, 3);
+    assert_eq!(r.json["verification"]["verdict"], "untrusted");
+    assert_eq!(r.json["verification"]["passive_auth"], "untrusted");
+}
+
+#[test]
+fn wrong_key_is_access_denied_exit_4() {
+    let p = CitizenProfile::demo();
+    let _card = VirtualCard::insert(&p);
+    let started = std::time::Instant::now();
+    let r = run(&["read", "--reader", READER, "--id", "001195000123", "--dob", "950314", "--expiry", "350315", "--json"]);
+    assert_eq!(r.code, 4, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.json["error"]["kind"], "access_denied");
+    assert!(r.json["error"]["message"].as_str().unwrap().contains("typed fields"));
+    assert!(started.elapsed() < std::time::Duration::from_secs(3));
+}
+
+#[test]
+fn card_pulled_mid_read_is_exit_5_without_hanging() {
+    let mut p = CitizenProfile::demo();
+    p.chip.remove_after_apdus = Some(30);
+    let card = VirtualCard::insert(&p);
+    let started = std::time::Instant::now();
+    let r = read_qr(&card, &p, &[]);
+    assert_eq!(r.code, 5, "{}\n{}", r.stdout, r.stderr);
+    assert!(matches!(r.json["error"]["kind"].as_str(), Some("card_removed") | Some("no_card") | Some("io")), "{}", r.stdout);
+    assert!(r.json.get("citizen").is_none(), "nothing of the card is printed");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+}
+
+#[test]
+fn extended_length_reads_the_face_in_a_few_apdus() {
+    let mut p = CitizenProfile::demo();
+    p.chip.extended_length = true;
+    p.chip.face = FaceImage::JpegLarge;
+    let card = VirtualCard::insert(&p);
+    let r = read_qr(&card, &p, &[]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.json["photo"]["bytes"].as_u64().unwrap() > 30_000);
+    // select applet, probe, 3 BAC, then per file a SELECT and one READ BINARY (COM, DG1, DG13, DG2, SOD)
+    let apdus = r.json["stats"]["apdus"].as_u64().unwrap();
+    assert!(apdus <= 16, "{apdus} APDUs");
+}
+
+#[test]
+fn short_apdus_read_a_face_past_32k_with_odd_read_binary() {
+    let mut p = CitizenProfile::demo();
+    p.chip.face = FaceImage::JpegLarge;
+    p.chip.strict_le = true;
+    let card = VirtualCard::insert(&p);
+    let r = read_qr(&card, &p, &[]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.json["verification"]["data_groups"]["2"], "ok");
+}
+
+#[test]
+fn no_card_is_exit_5() {
+    let _empty = empty_reader();
+    let r = run(&["read", "--reader", READER, "--can", "000123", "--json"]);
+    assert_eq!(r.code, 5, "{}", r.stdout);
+    assert_eq!(r.json["error"]["kind"], "no_card");
+}
+
+#[test]
+fn bad_qr_is_exit_2_naming_the_field() {
+    let r = run(&["read", "--qr", "not a card|x", "--json"]);
+    assert_eq!(r.code, 2);
+    assert_eq!(r.json["error"]["kind"], "bad_input");
+    assert!(r.json["error"]["field"].as_str().unwrap().starts_with("qr"));
+    let r = run(&["read", "--qr", "001195000123||Nguyễn Thị Thu Hương|31021995|Nữ|Hà Nội|10072021", "--json"]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(r.json["error"]["field"].as_str().unwrap().contains("date_of_birth"), "{}", r.stdout);
+}
+
+#[test]
+fn virtual_readers_are_ignored_unless_named() {
+    let p = CitizenProfile::demo();
+    let _card = VirtualCard::insert(&p);
+    let qr = qr_of(&p);
+    let r = run(&["read", "--qr", &qr, "--json"]);
+    assert_eq!(r.code, 5);
+    assert_eq!(r.json["error"]["kind"], "no_reader");
+    let r = run(&["readers"]);
+    assert!(r.stdout.contains("virtual readers are hidden"));
+    let r = run(&["readers", "--all"]);
+    assert!(r.stdout.contains(READER) && r.stdout.contains("ATR 3B88"), "{}", r.stdout);
+}
