@@ -470,13 +470,13 @@ impl Dg1 {
         if !text.is_ascii() {
             return Err(Dg1Error::NotAscii);
         }
-        // The chip stores one run of 90; no whitespace is allowed inside.
-        if text.bytes().any(|b| b.is_ascii_whitespace()) {
-            let pos = text.bytes().position(|b| b.is_ascii_whitespace()).unwrap_or(0);
+        // The chip stores one run of 90 exact MRZ characters: no whitespace, no
+        // lowercase (which `Td1::parse` would forgive in typed text).
+        if let Some((pos, c)) = text.char_indices().find(|&(_, c)| !is_mrz_char(c)) {
             return Err(Dg1Error::Mrz(MrzError::Characters {
                 line: pos / LINE_LEN + 1,
                 position: pos % LINE_LEN + 1,
-                found: ' ',
+                found: c,
             }));
         }
         Ok(Dg1 { mrz: Td1::parse_lenient(text)? })
