@@ -90,10 +90,18 @@ pub enum MrzError {
     Length { found: String },
     /// A character outside `A`–`Z`, `0`–`9`, `<`.
     #[error("characters: {found:?} at line {line}, position {position} is not A–Z, 0–9 or '<'")]
-    Characters { line: usize, position: usize, found: char },
+    Characters {
+        line: usize,
+        position: usize,
+        found: char,
+    },
     /// A check digit that does not match its data.
     #[error("{field}: check digit is {found:?} but the data give {expected:?}")]
-    CheckDigit { field: MrzField, expected: char, found: char },
+    CheckDigit {
+        field: MrzField,
+        expected: char,
+        found: char,
+    },
     /// Sex is not `M`, `F`, `X` or `<`.
     #[error("sex: {found:?} is not M, F, X or '<'")]
     Sex { found: char },
@@ -223,8 +231,16 @@ impl Td1 {
             return Err(MrzError::Length { found });
         }
         let joined: String = tokens.concat();
-        let line = |i: usize| joined.get(i * LINE_LEN..(i + 1) * LINE_LEN).unwrap_or("").to_string();
-        Ok(Td1 { lines: [line(0), line(1), line(2)], warnings: Vec::new() })
+        let line = |i: usize| {
+            joined
+                .get(i * LINE_LEN..(i + 1) * LINE_LEN)
+                .unwrap_or("")
+                .to_string()
+        };
+        Ok(Td1 {
+            lines: [line(0), line(1), line(2)],
+            warnings: Vec::new(),
+        })
     }
 
     /// Every check-digit and sex error (in MRZ order), and the CCCD warnings.
@@ -233,7 +249,11 @@ impl Td1 {
         let mut check = |field: MrzField, data: &str, found: char| {
             let expected = check_digit(data);
             if expected != found {
-                errors.push(MrzError::CheckDigit { field, expected, found });
+                errors.push(MrzError::CheckDigit {
+                    field,
+                    expected,
+                    found,
+                });
             }
         };
         let doc = self.doc_parts();
@@ -266,7 +286,10 @@ impl Td1 {
 
     /// Characters `from..=to` (1-based) of line `line` (0-based); empty if out of range.
     fn l(&self, line: usize, from: usize, to: usize) -> &str {
-        self.lines.get(line).and_then(|s| s.get(from.saturating_sub(1)..to)).unwrap_or("")
+        self.lines
+            .get(line)
+            .and_then(|s| s.get(from.saturating_sub(1)..to))
+            .unwrap_or("")
     }
 
     /// Character at 1-based `pos` of line `line`; `<` if out of range.
@@ -275,7 +298,13 @@ impl Td1 {
     }
 
     fn composite_data(&self) -> String {
-        [self.l(0, 6, 30), self.l(1, 1, 7), self.l(1, 9, 15), self.l(1, 19, 29)].concat()
+        [
+            self.l(0, 6, 30),
+            self.l(1, 1, 7),
+            self.l(1, 9, 15),
+            self.l(1, 19, 29),
+        ]
+        .concat()
     }
 
     fn doc_parts(&self) -> DocParts {
@@ -293,7 +322,11 @@ impl Td1 {
                 };
             }
         }
-        DocParts { number: principal.to_string(), check: cd, optional_start: 15 }
+        DocParts {
+            number: principal.to_string(),
+            check: cd,
+            optional_start: 15,
+        }
     }
 
     /// Warnings found while parsing (the CCCD position-30 digit, and for chip
@@ -346,7 +379,11 @@ impl Td1 {
 
     /// The name with every run of `<` turned into one space (`NGUYEN VAN A`).
     pub fn name(&self) -> String {
-        self.l(2, 1, 30).split('<').filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
+        self.l(2, 1, 30)
+            .split('<')
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     /// Line 1's optional data (16–30; after the overflow of a long document
@@ -378,7 +415,10 @@ impl Td1 {
     pub fn birth_date(&self, today: NaiveDate) -> Option<NaiveDate> {
         let raw = self.date_of_birth();
         let yy: i32 = raw.get(..2)?.parse().ok()?;
-        let century = match self.id_number().and_then(|id| id.as_bytes().get(3).copied()) {
+        let century = match self
+            .id_number()
+            .and_then(|id| id.as_bytes().get(3).copied())
+        {
             // Gender/century digit G: 1900 + 100·⌊G/2⌋ (Circular 07/2016, cccd-chip.md §6).
             Some(g) if g.is_ascii_digit() => 1900 + 100 * i32::from((g - b'0') / 2),
             _ if yy > today.year() % 100 => 1900,
@@ -403,10 +443,16 @@ impl Td1 {
         let s = |v: &str| Value::String(v.to_string());
         m.insert("document_code".into(), s(self.document_code()));
         m.insert("issuing_state".into(), s(self.issuing_state()));
-        m.insert("document_number".into(), Value::String(self.document_number()));
+        m.insert(
+            "document_number".into(),
+            Value::String(self.document_number()),
+        );
         match self.birth_date(today) {
             Some(d) => {
-                m.insert("date_of_birth".into(), Value::String(d.format("%Y-%m-%d").to_string()));
+                m.insert(
+                    "date_of_birth".into(),
+                    Value::String(d.format("%Y-%m-%d").to_string()),
+                );
             }
             None => {
                 m.insert("date_of_birth".into(), Value::Null);
@@ -421,7 +467,10 @@ impl Td1 {
         m.insert("sex".into(), s(sex));
         match self.expiry_date() {
             Some(d) => {
-                m.insert("date_of_expiry".into(), Value::String(d.format("%Y-%m-%d").to_string()));
+                m.insert(
+                    "date_of_expiry".into(),
+                    Value::String(d.format("%Y-%m-%d").to_string()),
+                );
             }
             None => {
                 m.insert("date_of_expiry".into(), Value::Null);
@@ -479,7 +528,9 @@ impl Dg1 {
                 found: c,
             }));
         }
-        Ok(Dg1 { mrz: Td1::parse_lenient(text)? })
+        Ok(Dg1 {
+            mrz: Td1::parse_lenient(text)?,
+        })
     }
 }
 
@@ -528,11 +579,12 @@ pub fn build_td1(
     name_ascii: &str,
 ) -> Td1 {
     let doc: String = mrz_field(document_number_9, document_number_9.chars().count().max(9));
-    let optional_15 = if optional_data.len() == 12 && optional_data.bytes().all(|b| b.is_ascii_digit()) {
-        format!("{optional_data}<<{}", check_digit(optional_data))
-    } else {
-        mrz_field(optional_data, 15)
-    };
+    let optional_15 =
+        if optional_data.len() == 12 && optional_data.bytes().all(|b| b.is_ascii_digit()) {
+            format!("{optional_data}<<{}", check_digit(optional_data))
+        } else {
+            mrz_field(optional_data, 15)
+        };
     let number_part = if doc.len() > 9 {
         let (principal, overflow) = doc.split_at(9);
         let after = format!("{overflow}{}<{optional_15}", check_digit(&doc));
@@ -540,7 +592,14 @@ pub fn build_td1(
     } else {
         format!("{doc}{}{optional_15}", check_digit(&doc))
     };
-    let line1 = mrz_field(&format!("{}{}{number_part}", mrz_field(document_code, 2), mrz_field(state, 3)), 30);
+    let line1 = mrz_field(
+        &format!(
+            "{}{}{number_part}",
+            mrz_field(document_code, 2),
+            mrz_field(state, 3)
+        ),
+        30,
+    );
     let dob = mrz_field(dob_yymmdd, 6);
     let exp = mrz_field(expiry_yymmdd, 6);
     let sex = mrz_field(&sex.to_string(), 1);
@@ -551,7 +610,10 @@ pub fn build_td1(
         mrz_field(nationality, 3),
         mrz_field(optional_data_2, 11)
     );
-    let mut td1 = Td1 { lines: [line1, line2_29, mrz_field(name_ascii, 30)], warnings: Vec::new() };
+    let mut td1 = Td1 {
+        lines: [line1, line2_29, mrz_field(name_ascii, 30)],
+        warnings: Vec::new(),
+    };
     let composite = check_digit(&td1.composite_data());
     td1.lines[1].push(composite);
     td1
@@ -573,7 +635,10 @@ fn base_letter(c: char) -> Option<char> {
         return Some(c.to_ascii_uppercase());
     }
     let lower = c.to_lowercase().next().unwrap_or(c);
-    VIET_LETTERS.iter().find(|(_, set)| set.contains(lower)).map(|(b, _)| b.to_ascii_uppercase())
+    VIET_LETTERS
+        .iter()
+        .find(|(_, set)| set.contains(lower))
+        .map(|(b, _)| b.to_ascii_uppercase())
 }
 
 /// A Vietnamese full name (surname first, as on the card) in MRZ form:
@@ -605,6 +670,7 @@ pub fn ascii_name(surname_given: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use hex_literal::hex;
@@ -641,7 +707,10 @@ mod tests {
         let td1 = Td1::parse(&format!("{L1}\n{L2}\n{L3}")).unwrap();
         assert_eq!(td1.lines, [L1, L2, L3]);
         assert_eq!(Td1::parse(&format!("{L1}{L2}{L3}")).unwrap(), td1);
-        assert_eq!(Td1::parse(&format!("  {} {}\r\n{}  ", L1.to_lowercase(), L2, L3)).unwrap(), td1);
+        assert_eq!(
+            Td1::parse(&format!("  {} {}\r\n{}  ", L1.to_lowercase(), L2, L3)).unwrap(),
+            td1
+        );
         assert_eq!(td1.document_code(), "ID");
         assert_eq!(td1.issuing_state(), "VNM");
         assert_eq!(td1.document_number(), "095000123");
@@ -660,7 +729,13 @@ mod tests {
     #[test]
     fn each_corrupted_check_digit_names_its_field() {
         let cases = [
-            (set(L1, 15, '7'), L2.to_string(), "document_number", '8', '7'),
+            (
+                set(L1, 15, '7'),
+                L2.to_string(),
+                "document_number",
+                '8',
+                '7',
+            ),
             (L1.to_string(), set(L2, 7, '5'), "date_of_birth", '6', '5'),
             (L1.to_string(), set(L2, 15, '0'), "date_of_expiry", '4', '0'),
             (L1.to_string(), set(L2, 30, '1'), "composite", '6', '1'),
@@ -669,7 +744,11 @@ mod tests {
             let err = Td1::parse(&format!("{l1}\n{l2}\n{L3}")).unwrap_err();
             assert_eq!(err.field(), field);
             match &err {
-                MrzError::CheckDigit { expected: e, found: f, .. } => assert_eq!((*e, *f), (expected, found)),
+                MrzError::CheckDigit {
+                    expected: e,
+                    found: f,
+                    ..
+                } => assert_eq!((*e, *f), (expected, found)),
                 other => panic!("unexpected {other:?}"),
             }
             assert!(err.to_string().starts_with(field), "{err}");
@@ -687,7 +766,14 @@ mod tests {
         let err = Td1::parse(&format!("{L1}\n{L2}<\n{}", &L3[1..])).unwrap_err();
         assert_eq!(err.field(), "length");
         let err = Td1::parse(&format!("{L1}\n{}\n{L3}", set(L2, 8, 'Đ'))).unwrap_err();
-        assert_eq!(err, MrzError::Characters { line: 2, position: 8, found: 'Đ' });
+        assert_eq!(
+            err,
+            MrzError::Characters {
+                line: 2,
+                position: 8,
+                found: 'Đ'
+            }
+        );
         assert_eq!(Td1::parse("").unwrap_err().field(), "length");
         let err = Td1::parse(&format!("{L1}\n{}\n{L3}", set(L2, 8, 'Q'))).unwrap_err();
         assert_eq!(err.field(), "sex");
@@ -710,7 +796,18 @@ mod tests {
     #[test]
     fn no_expiry_card_over_58() {
         // cccd-chip.md §1: ID 038158000456, born 07/09/1958, card for life.
-        let td1 = build_td1("ID", "VNM", "158000456", "038158000456", "580907", 'F', "991231", "VNM", "", "LE<<THI<HOA");
+        let td1 = build_td1(
+            "ID",
+            "VNM",
+            "158000456",
+            "038158000456",
+            "580907",
+            'F',
+            "991231",
+            "VNM",
+            "",
+            "LE<<THI<HOA",
+        );
         let td1 = Td1::parse(&td1.lines.join("\n")).unwrap();
         assert_eq!(td1.lines[0], "IDVNM1580004569038158000456<<6");
         let j = td1.to_json(today());
@@ -723,27 +820,88 @@ mod tests {
 
     #[test]
     fn birth_year_only_and_impossible_dates_keep_raw_text() {
-        let td1 = build_td1("ID", "VNM", "138000789", "001138000789", "38<<<<", 'M', "991231", "VNM", "", "TRAN<<VAN<B");
+        let td1 = build_td1(
+            "ID",
+            "VNM",
+            "138000789",
+            "001138000789",
+            "38<<<<",
+            'M',
+            "991231",
+            "VNM",
+            "",
+            "TRAN<<VAN<B",
+        );
         let td1 = Td1::parse(&td1.lines.concat()).unwrap();
         let j = td1.to_json(today());
         assert_eq!(j["date_of_birth"], Value::Null);
         assert_eq!(j["date_of_birth_raw"], "38<<<<");
 
-        let td1 = build_td1("ID", "VNM", "095000123", "001095000123", "950231", 'M', "350231", "VNM", "", "A");
+        let td1 = build_td1(
+            "ID",
+            "VNM",
+            "095000123",
+            "001095000123",
+            "950231",
+            'M',
+            "350231",
+            "VNM",
+            "",
+            "A",
+        );
         let j = Td1::parse(&td1.lines.concat()).unwrap().to_json(today());
-        assert_eq!((j["date_of_birth"].clone(), j["date_of_birth_raw"].clone()), (Value::Null, "950231".into()));
-        assert_eq!((j["date_of_expiry"].clone(), j["date_of_expiry_raw"].clone()), (Value::Null, "350231".into()));
+        assert_eq!(
+            (j["date_of_birth"].clone(), j["date_of_birth_raw"].clone()),
+            (Value::Null, "950231".into())
+        );
+        assert_eq!(
+            (j["date_of_expiry"].clone(), j["date_of_expiry_raw"].clone()),
+            (Value::Null, "350231".into())
+        );
     }
 
     #[test]
     fn birth_century_comes_from_the_id_then_from_the_icao_rule() {
         // Century digit 2 → born 2000s even though 05 ≤ this year's 25.
-        let td1 = build_td1("ID", "VNM", "205000123", "079205000123", "050101", 'M', "300101", "VNM", "", "A");
+        let td1 = build_td1(
+            "ID",
+            "VNM",
+            "205000123",
+            "079205000123",
+            "050101",
+            'M',
+            "300101",
+            "VNM",
+            "",
+            "A",
+        );
         assert_eq!(td1.to_json(today())["date_of_birth"], "2005-01-01");
         // Century digit 0 with YY 20 → 1920; the ICAO rule alone would give 2020.
-        let td1 = build_td1("ID", "VNM", "020000123", "079020000123", "200101", 'M', "991231", "VNM", "", "A");
+        let td1 = build_td1(
+            "ID",
+            "VNM",
+            "020000123",
+            "079020000123",
+            "200101",
+            'M',
+            "991231",
+            "VNM",
+            "",
+            "A",
+        );
         assert_eq!(td1.to_json(today())["date_of_birth"], "1920-01-01");
-        let td1 = build_td1("ID", "VNM", "020000123", "", "200101", 'M', "991231", "VNM", "", "A");
+        let td1 = build_td1(
+            "ID",
+            "VNM",
+            "020000123",
+            "",
+            "200101",
+            'M',
+            "991231",
+            "VNM",
+            "",
+            "A",
+        );
         assert_eq!(td1.to_json(today())["date_of_birth"], "2020-01-01");
     }
 
@@ -760,7 +918,18 @@ mod tests {
         assert_eq!(j["name"], "ERIKSSON ANNA MARIA");
         assert_eq!(j["issuing_state"], "UTO");
         // build_td1 reproduces it.
-        let built = build_td1("I", "UTO", "D23145890", "", "740812", 'F', "120415", "UTO", "", "ERIKSSON<<ANNA<MARIA");
+        let built = build_td1(
+            "I",
+            "UTO",
+            "D23145890",
+            "",
+            "740812",
+            'F',
+            "120415",
+            "UTO",
+            "",
+            "ERIKSSON<<ANNA<MARIA",
+        );
         assert_eq!(built.lines, [ICAO1, ICAO2, ICAO3]);
     }
 
@@ -777,7 +946,18 @@ mod tests {
         let bad = set(l1, 19, '8');
         let err = Td1::parse(&format!("{bad}\n{}\n{ICAO3}", fix_composite(&bad, &l2))).unwrap_err();
         assert_eq!(err.field(), "document_number");
-        let built = build_td1("I", "UTO", "D23145890734", "", "340712", 'M', "950712", "UTO", "", "ERIKSSON<<ANNA<MARIA");
+        let built = build_td1(
+            "I",
+            "UTO",
+            "D23145890734",
+            "",
+            "340712",
+            'M',
+            "950712",
+            "UTO",
+            "",
+            "ERIKSSON<<ANNA<MARIA",
+        );
         assert_eq!(built.lines[0], l1);
         assert_eq!(built.lines[1], l2);
     }
@@ -788,12 +968,27 @@ mod tests {
         let l2 = fix_composite(&l1, L2);
         let td1 = Td1::parse(&format!("{l1}\n{l2}\n{L3}")).unwrap();
         assert_eq!(td1.warnings().len(), 1);
-        assert!(td1.warnings()[0].contains("position 30"), "{:?}", td1.warnings());
+        assert!(
+            td1.warnings()[0].contains("position 30"),
+            "{:?}",
+            td1.warnings()
+        );
     }
 
     #[test]
     fn builder_reproduces_the_worked_example() {
-        let td1 = build_td1("ID", "VNM", "095000123", "001095000123", "950314", 'M', "350314", "VNM", "", &ascii_name("Nguyễn Văn A"));
+        let td1 = build_td1(
+            "ID",
+            "VNM",
+            "095000123",
+            "001095000123",
+            "950314",
+            'M',
+            "350314",
+            "VNM",
+            "",
+            &ascii_name("Nguyễn Văn A"),
+        );
         assert_eq!(td1.lines, [L1, L2, L3]);
     }
 
@@ -809,14 +1004,37 @@ mod tests {
         // A chip with a wrong check digit is still read; the problem is a warning.
         let bytes = encode(&format!("{L1}{}{L3}", set(L2, 30, '1')));
         let dg1 = Dg1::parse(&bytes).unwrap();
-        assert!(dg1.mrz.warnings().iter().any(|w| w.contains("composite")), "{:?}", dg1.mrz.warnings());
+        assert!(
+            dg1.mrz.warnings().iter().any(|w| w.contains("composite")),
+            "{:?}",
+            dg1.mrz.warnings()
+        );
 
-        assert_eq!(Dg1::parse(&hex!("6003 5F1F00")), Err(Dg1Error::Tlv(TlvError::UnexpectedTag { expected: 0x61, found: 0x60 })));
-        assert_eq!(Dg1::parse(&encode(&"<".repeat(88))), Err(Dg1Error::NotTd1(88)));
-        assert!(matches!(Dg1::parse(&hex!("615B5F1F5A3031")), Err(Dg1Error::Tlv(_))));
+        assert_eq!(
+            Dg1::parse(&hex!("6003 5F1F00")),
+            Err(Dg1Error::Tlv(TlvError::UnexpectedTag {
+                expected: 0x61,
+                found: 0x60
+            }))
+        );
+        assert_eq!(
+            Dg1::parse(&encode(&"<".repeat(88))),
+            Err(Dg1Error::NotTd1(88))
+        );
+        assert!(matches!(
+            Dg1::parse(&hex!("615B5F1F5A3031")),
+            Err(Dg1Error::Tlv(_))
+        ));
         let mut bad = encode(&format!("{L1}{L2}{L3}"));
         bad[10] = b'a';
-        assert!(matches!(Dg1::parse(&bad), Err(Dg1Error::Mrz(MrzError::Characters { line: 1, position: 6, .. }))));
+        assert!(matches!(
+            Dg1::parse(&bad),
+            Err(Dg1Error::Mrz(MrzError::Characters {
+                line: 1,
+                position: 6,
+                ..
+            }))
+        ));
     }
 
     #[test]
