@@ -12,7 +12,7 @@
 //! ```
 //! Check digits use the 7-3-1 rule of ICAO 9303-3 §4.9 (`0`–`9` = 0–9, `A`–`Z` =
 //! 10–35, `<` = 0). The TD1 composite covers line 1 6–30 and line 2 1–7, 9–15,
-//! 19–29 (9303-5 §4.2.2.1). A document number longer than 9 characters keeps its
+//! 19–29 (9303-5 §4.2.2). A document number longer than 9 characters keeps its
 //! 9 principal characters in 6–14, a `<` in 15, and continues at the start of the
 //! optional data, followed by its check digit and a `<` (9303-5 §4.2.2, note j).
 //!
@@ -204,7 +204,9 @@ impl Td1 {
 
     /// Split into three lines of 30 MRZ characters.
     fn structure(text: &str) -> Result<Td1, MrzError> {
-        let upper = text.trim().to_uppercase();
+        // ASCII uppercase only: a non-ASCII letter must be reported, not turned
+        // into MRZ letters (`ß` → `SS`).
+        let upper = text.trim().to_ascii_uppercase();
         let tokens: Vec<&str> = upper.split_whitespace().collect();
         let mut offset = 0usize;
         for token in &tokens {
@@ -313,11 +315,13 @@ impl Td1 {
         let optional = self.l(0, 16, 30);
         if cd == '<' && !optional.starts_with('<') {
             let overflow: &str = optional.split('<').next().unwrap_or("");
-            if overflow.len() >= 2 {
-                let (rest, check) = overflow.split_at(overflow.len() - 1);
+            // The last character of the overflow is the check digit. (`lines` is
+            // public, so do not assume ASCII when splitting.)
+            if let Some((idx, check)) = overflow.char_indices().last().filter(|(idx, _)| *idx >= 1)
+            {
                 return DocParts {
-                    number: format!("{principal}{rest}"),
-                    check: check.chars().next().unwrap_or('<'),
+                    number: format!("{principal}{}", overflow.get(..idx).unwrap_or("")),
+                    check,
                     optional_start: (15 + overflow.len() + 1).min(LINE_LEN),
                 };
             }
@@ -775,6 +779,8 @@ mod tests {
             }
         );
         assert_eq!(Td1::parse("").unwrap_err().field(), "length");
+        let err = Td1::parse(&format!("{L1}\n{}\n{L3}", set(L2, 8, 'ß'))).unwrap_err();
+        assert_eq!(err.field(), "characters");
         let err = Td1::parse(&format!("{L1}\n{}\n{L3}", set(L2, 8, 'Q'))).unwrap_err();
         assert_eq!(err.field(), "sex");
     }
@@ -1065,6 +1071,14 @@ mod tests {
                 let _ = t.document_number();
                 let _ = t.optional_data();
             }
+        }
+
+        #[test]
+        fn accessors_never_panic_on_edited_lines(a in ".{0,40}", b in ".{0,40}", c in ".{0,40}") {
+            let mut t = build_td1("ID", "VNM", "095000123", "001095000123", "950314", 'M', "350314", "VNM", "", "A");
+            t.lines = [a, b, c];
+            let _ = t.to_json(NaiveDate::from_ymd_opt(2025, 1, 1).unwrap());
+            let _ = (t.document_number_printed(), t.optional_data(), t.id_number(), t.name());
         }
 
         #[test]
