@@ -57,9 +57,9 @@ pub fn mrz_of(p: &CitizenProfile) -> Result<dg1::Td1, ProfileError> {
     let dob = mrz_date("date_of_birth", &p.date_of_birth)?;
     let expiry = if p.date_of_expiry.contains('/') { mrz_date("date_of_expiry", &p.date_of_expiry)? } else { "991231".into() };
     let sex = match p.sex.as_str() {
-        "Nam" => "M",
-        "Nữ" => "F",
-        _ => "<",
+        "Nam" => 'M',
+        "Nữ" => 'F',
+        _ => '<',
     };
     Ok(dg1::build_td1("ID", "VNM", &id[3..], id, &dob, sex, &expiry, "VNM", "", &dg1::ascii_name(&p.full_name)))
 }
@@ -69,7 +69,7 @@ pub fn personalise(p: &CitizenProfile) -> Result<Personalised, ProfileError> {
     let td1 = mrz_of(p)?;
     let mrz: String = td1.lines.concat();
     let mut files: BTreeMap<u16, Vec<u8>> = BTreeMap::new();
-    files.insert(0x0101, dg1::Dg1::encode(&mrz));
+    files.insert(0x0101, dg1::encode(&mrz));
     let face = match p.chip.face {
         FaceImage::Jpeg => (dg2::ImageFormat::Jpeg, FACE_JPEG),
         FaceImage::JpegLarge => (dg2::ImageFormat::Jpeg, FACE_JPEG_LARGE),
@@ -98,19 +98,11 @@ pub fn personalise(p: &CitizenProfile) -> Result<Personalised, ProfileError> {
         }
     }
     let key = crate::card::access_key::BacKey {
-        document_number: td1.document_number_field(),
-        date_of_birth: dob_field(&td1),
-        date_of_expiry: expiry_field(&td1),
+        document_number: td1.document_number_printed(),
+        date_of_birth: td1.date_of_birth().to_string(),
+        date_of_expiry: td1.date_of_expiry().to_string(),
     };
     Ok(Personalised { files, locked: BTreeSet::from([0x0103]), mrz, bac_seed: key.seed() })
-}
-
-fn dob_field(td1: &dg1::Td1) -> String {
-    td1.lines[1].get(0..6).unwrap_or_default().to_string()
-}
-
-fn expiry_field(td1: &dg1::Td1) -> String {
-    td1.lines[1].get(8..14).unwrap_or_default().to_string()
 }
 
 fn dg13_of(p: &CitizenProfile) -> Dg13 {
