@@ -2,3 +2,4 @@
 //! (in progress)
 
 pub mod profile;
+pub mod pki;
