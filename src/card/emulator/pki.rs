@@ -191,8 +191,12 @@ impl DynSignatureAlgorithmIdentifier for TestSigner {
                 AlgorithmIdentifierOwned { oid: OID_SHA256_WITH_RSA, parameters: Some(Any::null()) }
             }
             Algo::RsaPssSha256 => rsa::pss::get_default_pss_signature_algo_id::<sha2::Sha256>()?,
-            Algo::EcdsaSha256 => AlgorithmIdentifierOwned { oid: OID_ECDSA_SHA256, parameters: None },
-            Algo::EcdsaSha384 => AlgorithmIdentifierOwned { oid: OID_ECDSA_SHA384, parameters: None },
+            Algo::EcdsaSha256 => {
+                AlgorithmIdentifierOwned { oid: OID_ECDSA_SHA256, parameters: None }
+            }
+            Algo::EcdsaSha384 => {
+                AlgorithmIdentifierOwned { oid: OID_ECDSA_SHA384, parameters: None }
+            }
         })
     }
 }
@@ -206,7 +210,10 @@ impl Signer<TestSignature> for TestSigner {
             (TestKey::Rsa(key), Algo::RsaPssSha256) => {
                 let hashed = HashAlg::Sha256.digest(msg);
                 let mut seed = [0u8; 32];
-                for (s, h) in seed.iter_mut().zip(HashAlg::Sha256.digest(&[&self.seed.to_be_bytes()[..], &hashed].concat())) {
+                for (s, h) in seed
+                    .iter_mut()
+                    .zip(HashAlg::Sha256.digest(&[&self.seed.to_be_bytes()[..], &hashed].concat()))
+                {
                     *s = h;
                 }
                 let mut rng = StdRng::from_seed(seed);
@@ -240,10 +247,16 @@ fn make_signer(kind: SignerKind, seed: u64) -> Result<TestSigner, PkiError> {
         SignerKind::RsaPkcs1Sha256 | SignerKind::RsaPssSha256 => {
             let key = rsa_key(seed)?;
             let spki = match &key {
-                TestKey::Rsa(k) => k.to_public_key().to_public_key_der().map_err(err("RSA SPKI"))?,
+                TestKey::Rsa(k) => {
+                    k.to_public_key().to_public_key_der().map_err(err("RSA SPKI"))?
+                }
                 _ => return Err(PkiError::Build { what: "RSA SPKI", message: "not RSA".into() }),
             };
-            let algo = if kind == SignerKind::RsaPssSha256 { Algo::RsaPssSha256 } else { Algo::RsaPkcs1Sha256 };
+            let algo = if kind == SignerKind::RsaPssSha256 {
+                Algo::RsaPssSha256
+            } else {
+                Algo::RsaPkcs1Sha256
+            };
             (key, algo, spki.as_bytes().to_vec())
         }
         SignerKind::EcdsaP256Sha256 => {
@@ -260,7 +273,8 @@ fn make_signer(kind: SignerKind, seed: u64) -> Result<TestSigner, PkiError> {
                     oid: OID_EC_PUBLIC_KEY,
                     parameters: Some(Any::encode_from(&params).map_err(err("ECParameters"))?),
                 },
-                subject_public_key: BitString::from_bytes(point.as_bytes()).map_err(err("EC point"))?,
+                subject_public_key: BitString::from_bytes(point.as_bytes())
+                    .map_err(err("EC point"))?,
             };
             (TestKey::P256(key), Algo::EcdsaSha256, spki.to_der().map_err(err("explicit SPKI"))?)
         }
@@ -319,7 +333,10 @@ pub struct TestPki {
 
 impl std::fmt::Debug for TestPki {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TestPki").field("label", &self.label).field("seed", &self.seed).finish_non_exhaustive()
+        f.debug_struct("TestPki")
+            .field("label", &self.label)
+            .field("seed", &self.seed)
+            .finish_non_exhaustive()
     }
 }
 
@@ -341,6 +358,16 @@ pub fn untrusted_pki() -> Result<&'static TestPki, PkiError> {
     PKI.get_or_init(|| TestPki::generate(UNTRUSTED_SEED, "UNTRUSTED TEST"))
         .as_ref()
         .map_err(Clone::clone)
+}
+
+/// The marker every test subject carries. `doctor` uses [`is_test_certificate`] to flag a
+/// test CSCA left in a kiosk's trust store.
+pub const NOT_FOR_PRODUCTION: &str = "(NOT FOR PRODUCTION)";
+
+/// True when `cert` is one of this module's test certificates (subject names it so).
+pub fn is_test_certificate(cert: &Certificate) -> bool {
+    let subject = cert.tbs_certificate.subject.to_string();
+    subject.contains("CCCD-KIOSK") && subject.contains(NOT_FOR_PRODUCTION)
 }
 
 /// Write the test CSCA as `cccd-kiosk-test-csca.cer` (DER) into `dir`, for
@@ -407,20 +434,20 @@ impl TestPki {
         kind: SignerKind,
         expired: bool,
     ) -> Result<&'a DocumentSigner, PkiError> {
-        let slot = cache.get(kind.index()).ok_or_else(|| PkiError::Build {
-            what: "signer slot",
-            message: kind.name().into(),
-        })?;
+        let slot = cache
+            .get(kind.index())
+            .ok_or_else(|| PkiError::Build { what: "signer slot", message: kind.name().into() })?;
         slot.get_or_init(|| self.issue(kind, expired)).as_ref().map_err(Clone::clone)
     }
 
     fn issue(&self, kind: SignerKind, expired: bool) -> Result<DocumentSigner, PkiError> {
-        let key_slot = self.ds_keys.get(kind.index()).ok_or_else(|| PkiError::Build {
-            what: "key slot",
-            message: kind.name().into(),
-        })?;
+        let key_slot = self
+            .ds_keys
+            .get(kind.index())
+            .ok_or_else(|| PkiError::Build { what: "key slot", message: kind.name().into() })?;
         let seed = self.seed.wrapping_mul(31).wrapping_add(1 + kind.index() as u64);
-        let signer = key_slot.get_or_init(|| make_signer(kind, seed)).as_ref().map_err(Clone::clone)?;
+        let signer =
+            key_slot.get_or_init(|| make_signer(kind, seed)).as_ref().map_err(Clone::clone)?;
         let (serial, valid) = if expired {
             (0x2000 + kind.index() as u32, validity(2015, 2020)?)
         } else {
@@ -439,8 +466,15 @@ impl TestPki {
             enable_key_agreement: false,
             enable_key_encipherment: false,
         };
-        let builder = CertificateBuilder::new(profile, SerialNumber::from(serial), valid, subject, spki, &self.csca)
-            .map_err(err("DS certificate"))?;
+        let builder = CertificateBuilder::new(
+            profile,
+            SerialNumber::from(serial),
+            valid,
+            subject,
+            spki,
+            &self.csca,
+        )
+        .map_err(err("DS certificate"))?;
         let cert = builder.build::<TestSignature>().map_err(err("DS certificate"))?;
         Ok(DocumentSigner {
             kind,
@@ -515,7 +549,8 @@ pub fn build_master_list(cscas: &[&[u8]], signer: &DocumentSigner) -> Result<Vec
         version: u8,
         cert_list: SetOfVec<Certificate>,
     }
-    let econtent = CscaMasterList { version: 0, cert_list: set }.to_der().map_err(err("CscaMasterList"))?;
+    let econtent =
+        CscaMasterList { version: 0, cert_list: set }.to_der().map_err(err("CscaMasterList"))?;
     signed_data(ID_CSCA_MASTER_LIST, econtent, signer)
 }
 
@@ -543,6 +578,14 @@ mod tests {
         assert!(subject.contains("CN=CCCD-KIOSK TEST CSCA (NOT FOR PRODUCTION)"), "{subject}");
         assert!(subject.contains("C=VN") && subject.contains("O=cccd-kiosk test"), "{subject}");
         assert_eq!(csca.tbs_certificate.issuer, csca.tbs_certificate.subject);
+        assert!(is_test_certificate(&csca));
+        let ds = pki.document_signer(SignerKind::RsaPkcs1Sha256).expect("ds");
+        let ds = Certificate::from_der(&ds.cert_der).expect("ds cert");
+        assert_eq!(
+            ds.tbs_certificate.issuer, csca.tbs_certificate.subject,
+            "DS issued by the CSCA"
+        );
+        assert!(is_test_certificate(&ds));
     }
 
     #[test]
@@ -551,7 +594,8 @@ mod tests {
         let b = TestPki::generate(7, "REPRO").expect("b");
         assert_eq!(a.csca_cert_der, b.csca_cert_der);
         let kind = SignerKind::EcdsaP256ExplicitSha256;
-        let (da, db) = (a.document_signer(kind).expect("ds a"), b.document_signer(kind).expect("ds b"));
+        let (da, db) =
+            (a.document_signer(kind).expect("ds a"), b.document_signer(kind).expect("ds b"));
         assert_eq!(da.cert_der, db.cert_der);
         let hashes = BTreeMap::from([(1u8, vec![1; 32]), (2, vec![2; 32])]);
         assert_eq!(
@@ -566,11 +610,13 @@ mod tests {
         let pki = test_pki().expect("pki");
         let ds = pki.document_signer(SignerKind::EcdsaP256ExplicitSha256).expect("ds");
         let cert = Certificate::from_der(&ds.cert_der).expect("cert");
-        let params = cert.tbs_certificate.subject_public_key_info.algorithm.parameters.expect("params");
+        let params =
+            cert.tbs_certificate.subject_public_key_info.algorithm.parameters.expect("params");
         assert_eq!(params.tag(), Tag::Sequence, "ECParameters, not a named-curve OID");
         let named = pki.document_signer(SignerKind::EcdsaP256Sha256).expect("ds");
         let cert = Certificate::from_der(&named.cert_der).expect("cert");
-        let params = cert.tbs_certificate.subject_public_key_info.algorithm.parameters.expect("params");
+        let params =
+            cert.tbs_certificate.subject_public_key_info.algorithm.parameters.expect("params");
         assert_eq!(params.tag(), Tag::ObjectIdentifier);
     }
 
@@ -578,7 +624,8 @@ mod tests {
     fn built_sod_parses_with_the_ds_certificate_embedded() {
         let pki = test_pki().expect("pki");
         let ds = pki.document_signer(SignerKind::EcdsaP384Sha384).expect("ds");
-        let hashes = BTreeMap::from([(1u8, vec![0xAA; 48]), (2, vec![0xBB; 48]), (13, vec![0xCC; 48])]);
+        let hashes =
+            BTreeMap::from([(1u8, vec![0xAA; 48]), (2, vec![0xBB; 48]), (13, vec![0xCC; 48])]);
         let sod = build_sod(&hashes, HashAlg::Sha384, ds).expect("sod");
         assert_eq!(sod.first(), Some(&0x77));
         let parsed = Sod::parse(&sod).expect("parse");

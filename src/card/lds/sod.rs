@@ -38,16 +38,13 @@ use crate::card::tlv::{self, TlvError};
 /// Tag of EF.SOD's outer object (9303-10 §4.6.2).
 pub const EF_SOD_TAG: u32 = 0x77;
 /// `id-icao-mrtd-security-ldsSecurityObject`, the eContentType of EF.SOD (9303-10 §4.6.2.2).
-pub const ID_LDS_SECURITY_OBJECT: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("2.23.136.1.1.1");
+pub const ID_LDS_SECURITY_OBJECT: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.23.136.1.1.1");
 /// `id-icao-cscaMasterList`, the eContentType of an ICAO master list (9303-12 §9).
 pub const ID_CSCA_MASTER_LIST: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.23.136.1.1.2");
 /// `id-signedData` (RFC 5652 §5.1).
-pub const ID_SIGNED_DATA: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
+pub const ID_SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
 /// `id-contentType` signed attribute (RFC 5652 §11.1).
-pub const ID_CONTENT_TYPE: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.3");
+pub const ID_CONTENT_TYPE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.3");
 /// `id-messageDigest` signed attribute (RFC 5652 §11.2).
 pub const ID_MESSAGE_DIGEST: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
@@ -554,7 +551,11 @@ mod tests {
         let lds = LdsSecurityObject {
             version: 0,
             hash_algorithm: HashAlg::Sha256.algorithm_identifier(),
-            dg_hashes: BTreeMap::from([(1, vec![0x11; 32]), (2, vec![0x22; 32]), (13, vec![0xDD; 32])]),
+            dg_hashes: BTreeMap::from([
+                (1, vec![0x11; 32]),
+                (2, vec![0x22; 32]),
+                (13, vec![0xDD; 32]),
+            ]),
             lds_version: None,
         };
         let der_bytes = lds.to_der().expect("encode");
