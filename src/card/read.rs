@@ -113,7 +113,7 @@ pub fn read_card<T: CardTransport>(
                     files.insert(fid, b);
                 }
                 Err(ReadError::NotFound(_)) => {
-                    states.insert(g, DgState::Missing);
+                    states.insert(g, DgState::NotFound);
                 }
                 Err(ReadError::Refused(_)) => {
                     states.insert(g, DgState::Refused);

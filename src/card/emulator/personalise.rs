@@ -6,7 +6,7 @@
 use super::chip::Chip;
 use super::pki;
 use super::profile::{CitizenProfile, FaceImage};
-use crate::card::lds::{com, dg1, dg13::Dg13, dg2};
+use crate::card::lds::{com, dg1, dg13::Dg13, dg2, sod::HashAlg};
 use rand::SeedableRng;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
@@ -86,8 +86,15 @@ pub fn personalise(p: &CitizenProfile) -> Result<Personalised, ProfileError> {
     }
     let hashes: BTreeMap<u8, Vec<u8>> =
         groups.iter().map(|&g| (g, Sha256::digest(&files[&(0x0100 + g as u16)]).to_vec())).collect();
-    let signer = pki::document_signer(p.chip.signer, p.chip.untrusted_csca, p.chip.expired_signer);
-    files.insert(0x011D, pki::build_sod(&hashes, signer));
+    let pki_err = |e: pki::PkiError| field("chip.signer", e.to_string());
+    let issuer = if p.chip.untrusted_csca { pki::untrusted_pki() } else { pki::test_pki() }.map_err(pki_err)?;
+    let signer = if p.chip.expired_signer {
+        issuer.expired_document_signer(p.chip.signer)
+    } else {
+        issuer.document_signer(p.chip.signer)
+    }
+    .map_err(pki_err)?;
+    files.insert(0x011D, pki::build_sod(&hashes, HashAlg::Sha256, signer).map_err(pki_err)?);
     files.insert(0x011E, com::Com::encode(&groups));
     if let Some(dg) = p.chip.tamper_dg {
         let f = files.get_mut(&(0x0100 + dg as u16)).ok_or_else(|| field("chip.tamper_dg", format!("the card has no DG{dg}")))?;
