@@ -68,10 +68,16 @@ pub enum LdsError {
         /// What is wrong with it.
         reason: String,
     },
-    /// The face image inside DG2 does not decode as JPEG.
-    #[error("DG2: JPEG image: {0}")]
-    Jpeg(#[source] image::ImageError),
-    /// The face image inside DG2 does not decode as JPEG 2000.
+    /// The face image inside DG2 does not decode (JPEG, or JPEG 2000 pixel data).
+    #[error("DG2: {format} image: {source}")]
+    Image {
+        /// "JPEG" or "JPEG 2000".
+        format: &'static str,
+        /// What the `image` crate reported.
+        #[source]
+        source: image::ImageError,
+    },
+    /// The JPEG 2000 stream inside DG2 has a broken header or codestream.
     #[error("DG2: JPEG 2000 image: {0}")]
     Jpeg2000(#[source] hayro_jpeg2000::DecodeError),
     /// The face image claims more pixels than a portrait can need; decoding it
