@@ -61,12 +61,20 @@ impl Com {
     pub fn parse(bytes: &[u8]) -> Result<Self, LdsError> {
         let outer = tlv::expect(bytes, TAG).map_err(|e| LdsError::tlv(Ef::Com, "tag 60", e))?;
         let lds_version = text(outer.value, TAG_LDS_VERSION, "tag 5F01 (LDS version)", 4)?;
-        let unicode_version =
-            text(outer.value, TAG_UNICODE_VERSION, "tag 5F36 (Unicode version)", 6)?;
+        let unicode_version = text(
+            outer.value,
+            TAG_UNICODE_VERSION,
+            "tag 5F36 (Unicode version)",
+            6,
+        )?;
         let list = tlv::find(outer.value, TAG_LIST)
             .map_err(|e| LdsError::tlv(Ef::Com, "tag 5C (data group list)", e))?;
         let data_groups = list.value.iter().filter_map(|&t| dg_number(t)).collect();
-        Ok(Com { lds_version, unicode_version, data_groups })
+        Ok(Com {
+            lds_version,
+            unicode_version,
+            data_groups,
+        })
     }
 
     /// EF.COM for a chip holding `data_groups` (numbers; any outside 1..=16 are
@@ -87,7 +95,10 @@ fn text(value: &[u8], tag: u32, part: &str, digits: usize) -> Result<String, Lds
         return Err(LdsError::invalid(
             Ef::Com,
             part,
-            format!("expected {digits} ASCII digits, found {}", hex::encode(t.value)),
+            format!(
+                "expected {digits} ASCII digits, found {}",
+                hex::encode(t.value)
+            ),
         ));
     }
     // All ASCII digits, so this cannot fail; map anyway rather than unwrap.
@@ -121,7 +132,12 @@ mod tests {
     fn encodes_what_a_cccd_carries() {
         assert_eq!(Com::encode(&[1, 2, 3, 13, 15, 14]), CCCD_COM);
         // Numbers outside 1..=16 have no tag and are left out.
-        assert_eq!(Com::parse(&Com::encode(&[0, 1, 17, 16])).unwrap().data_groups, vec![1, 16]);
+        assert_eq!(
+            Com::parse(&Com::encode(&[0, 1, 17, 16]))
+                .unwrap()
+                .data_groups,
+            vec![1, 16]
+        );
     }
 
     #[test]
@@ -155,10 +171,15 @@ mod tests {
             .to_string();
         assert!(e.starts_with("EF.COM: tag 5C"), "{e}");
         // Version that is not four digits.
-        let e = Com::parse(&hex!("60 13 5F01 03 303130 5F36 06 303430303030 5C 02 61 75"))
-            .unwrap_err()
-            .to_string();
-        assert!(e.starts_with("EF.COM: tag 5F01 (LDS version): expected 4 ASCII digits"), "{e}");
+        let e = Com::parse(&hex!(
+            "60 13 5F01 03 303130 5F36 06 303430303030 5C 02 61 75"
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.starts_with("EF.COM: tag 5F01 (LDS version): expected 4 ASCII digits"),
+            "{e}"
+        );
         for i in 0..CCCD_COM.len() {
             assert!(Com::parse(&CCCD_COM[..i]).is_err(), "truncated at {i}");
         }

@@ -171,7 +171,11 @@ impl Dg13 {
         for (n, value) in simple {
             if let Some(s) = value {
                 let printable = matches!(n, 1 | 3 | 11 | 15 | 16) && is_printable_string(s);
-                let tag = if printable { PRINTABLE_STRING } else { UTF8_STRING };
+                let tag = if printable {
+                    PRINTABLE_STRING
+                } else {
+                    UTF8_STRING
+                };
                 fields.push((n, tlv::encode(tag, s.as_bytes())));
             }
         }
@@ -212,7 +216,9 @@ pub fn iso_date(text: &str) -> Option<String> {
         || d.len() != 2
         || m.len() != 2
         || y.len() != 4
-        || ![d, m, y].iter().all(|p| p.bytes().all(|b| b.is_ascii_digit()))
+        || ![d, m, y]
+            .iter()
+            .all(|p| p.bytes().all(|b| b.is_ascii_digit()))
     {
         return None;
     }
@@ -240,7 +246,8 @@ fn put_date(m: &mut Map<String, Value>, key: &str, value: &Option<String>) {
 
 /// X.680 PrintableString alphabet: what a chip reader expects under tag 0x13.
 fn is_printable_string(s: &str) -> bool {
-    s.bytes().all(|b| b.is_ascii_alphanumeric() || b" '()+,-./:=?".contains(&b))
+    s.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b" '()+,-./:=?".contains(&b))
 }
 
 /// Minimal DER content octets of a non-negative INTEGER.
@@ -267,7 +274,14 @@ fn open<'a>(b: &'a [u8], tag: u32, part: &str, problems: &mut Vec<LdsError>) -> 
         }
     };
     if found != tag {
-        problems.push(LdsError::tlv(EF, part, TlvError::UnexpectedTag { expected: tag, found }));
+        problems.push(LdsError::tlv(
+            EF,
+            part,
+            TlvError::UnexpectedTag {
+                expected: tag,
+                found,
+            },
+        ));
         return None;
     }
     let rest = b.get(hl..).unwrap_or(&[]);
@@ -275,7 +289,10 @@ fn open<'a>(b: &'a [u8], tag: u32, part: &str, problems: &mut Vec<LdsError>) -> 
         problems.push(LdsError::tlv(
             EF,
             part,
-            TlvError::LengthPastEnd { declared: len, available: rest.len() },
+            TlvError::LengthPastEnd {
+                declared: len,
+                available: rest.len(),
+            },
         ));
         return Some(rest);
     }
@@ -339,7 +356,11 @@ fn decode(bytes: &[u8]) -> (Option<Dg13>, Vec<LdsError>) {
         let (n, value) = match field_number(element.value) {
             Ok(x) => x,
             Err(reason) => {
-                problems.push(LdsError::invalid(EF, format!("field entry {}", i + 1), reason));
+                problems.push(LdsError::invalid(
+                    EF,
+                    format!("field entry {}", i + 1),
+                    reason,
+                ));
                 continue;
             }
         };
@@ -397,7 +418,10 @@ fn decode(bytes: &[u8]) -> (Option<Dg13>, Vec<LdsError>) {
 fn field_number(content: &[u8]) -> Result<(u32, &[u8]), String> {
     let (t, rest) = tlv::parse_one(content).map_err(|e| format!("field number: {e}"))?;
     if t.tag != 0x02 {
-        return Err(format!("expected INTEGER field number, found tag {:#x}", t.tag));
+        return Err(format!(
+            "expected INTEGER field number, found tag {:#x}",
+            t.tag
+        ));
     }
     let v = t.value;
     let first = *v.first().ok_or("empty INTEGER field number")?;
@@ -446,8 +470,15 @@ fn collect_texts(
                 if t.value.len() % 2 != 0 {
                     problems.push(LdsError::invalid(EF, part, "BMPString of odd length"));
                 }
-                let units = t.value.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]]));
-                out.push(char::decode_utf16(units).map(|c| c.unwrap_or('\u{FFFD}')).collect());
+                let units = t
+                    .value
+                    .chunks_exact(2)
+                    .map(|c| u16::from_be_bytes([c[0], c[1]]));
+                out.push(
+                    char::decode_utf16(units)
+                        .map(|c| c.unwrap_or('\u{FFFD}'))
+                        .collect(),
+                );
             }
             _ if t.is_constructed() && depth < MAX_DEPTH => {
                 collect_texts(t.value, depth + 1, part, out, problems);
@@ -511,12 +542,17 @@ mod tests {
         assert_eq!(Dg13::parse(&bytes).unwrap(), d);
         // The layout of DG13.md: 6D, SEQUENCE, INTEGER 1, OID 1.0.10646.1.0.8, SET.
         assert_eq!(bytes[0], 0x6D);
-        assert!(bytes.windows(11).any(|w| w == hex!("020101 060628D316010008")));
+        assert!(bytes
+            .windows(11)
+            .any(|w| w == hex!("020101 060628D316010008")));
         let j = d.to_json();
         assert_eq!(j["full_name"], "Nguyễn Thị Thu Hương");
         assert_eq!(j["sex"], "Nữ");
         assert_eq!(j["father_name"], "Đặng Văn Ất");
-        assert_eq!(j["place_of_residence"], "123 Nguyễn Trãi, Phường 2, Quận 5, TP Hồ Chí Minh");
+        assert_eq!(
+            j["place_of_residence"],
+            "123 Nguyễn Trãi, Phường 2, Quận 5, TP Hồ Chí Minh"
+        );
         assert_eq!(j["date_of_birth"], "1995-03-14");
         assert_eq!(j["date_of_issue"], "2021-05-10");
         assert_eq!(j["date_of_expiry"], "2035-03-14");
@@ -536,7 +572,11 @@ mod tests {
         let f13 = field(13, &parents);
         assert!(bytes.windows(f13.len()).any(|w| w == f13.as_slice()));
         // No spouse: the INTEGER alone.
-        let single = Dg13 { spouse_name: None, ..huong() }.encode();
+        let single = Dg13 {
+            spouse_name: None,
+            ..huong()
+        }
+        .encode();
         assert!(single.windows(5).any(|w| w == hex!("30 03 02 01 0E")));
     }
 
@@ -546,9 +586,21 @@ mod tests {
         let mut keys: Vec<&str> = j.as_object().unwrap().keys().map(String::as_str).collect();
         keys.sort_unstable();
         let mut want = vec![
-            "id_number", "full_name", "date_of_birth", "sex", "nationality", "ethnicity",
-            "religion", "place_of_origin", "place_of_residence", "identifying_marks",
-            "date_of_issue", "date_of_expiry", "father_name", "mother_name", "spouse_name",
+            "id_number",
+            "full_name",
+            "date_of_birth",
+            "sex",
+            "nationality",
+            "ethnicity",
+            "religion",
+            "place_of_origin",
+            "place_of_residence",
+            "identifying_marks",
+            "date_of_issue",
+            "date_of_expiry",
+            "father_name",
+            "mother_name",
+            "spouse_name",
             "old_id_number",
         ];
         want.sort_unstable();
@@ -585,7 +637,10 @@ mod tests {
         assert_eq!(j["date_of_expiry_raw"], "Không thời hạn");
         assert_eq!(j["spouse_name"], Value::Null);
         assert_eq!(j["old_id_number"], Value::Null);
-        assert!(j.get("date_of_issue_raw").is_none(), "absent date has no _raw");
+        assert!(
+            j.get("date_of_issue_raw").is_none(),
+            "absent date has no _raw"
+        );
         // Round trip through the encoder keeps the raw texts.
         assert_eq!(Dg13::parse(&d.encode()).unwrap(), d);
     }
@@ -601,7 +656,10 @@ mod tests {
             ("29/02/2000", Some("2000-02-29")),
             (" 01/01/1990 ", Some("1990-01-01")),
         ] {
-            let d = Dg13 { date_of_issue: Some(raw.into()), ..Dg13::default() };
+            let d = Dg13 {
+                date_of_issue: Some(raw.into()),
+                ..Dg13::default()
+            };
             let j = d.to_json();
             match iso {
                 Some(iso) => {
@@ -671,10 +729,22 @@ mod tests {
             (vec![], "DG13: tag 6D"),
             (hex!("6E 00").to_vec(), "DG13: tag 6D"),
             (hex!("6D 05 30 03 020101").to_vec(), "DG13: SET OF fields"),
-            (wrap(&[field(3, &hex!("02 01 05"))]), "DG13: field 3: no text string"),
-            (wrap(&[field(2, &utf8("A")), field(2, &utf8("B"))]), "DG13: field 2: appears more"),
-            (wrap(&[tlv::encode(0x30, &hex!("0C 01 41"))]), "DG13: field entry 1"),
-            (wrap(&[field(2, &hex!("0C 02 C3 28"))]), "DG13: field 2: text is not UTF-8"),
+            (
+                wrap(&[field(3, &hex!("02 01 05"))]),
+                "DG13: field 3: no text string",
+            ),
+            (
+                wrap(&[field(2, &utf8("A")), field(2, &utf8("B"))]),
+                "DG13: field 2: appears more",
+            ),
+            (
+                wrap(&[tlv::encode(0x30, &hex!("0C 01 41"))]),
+                "DG13: field entry 1",
+            ),
+            (
+                wrap(&[field(2, &hex!("0C 02 C3 28"))]),
+                "DG13: field 2: text is not UTF-8",
+            ),
             (wrap(&[field(4, &hex!("0C 09 41"))]), "DG13: field 4"),
         ];
         for (bytes, want) in cases {
@@ -699,13 +769,19 @@ mod tests {
         assert_eq!(d.place_of_origin, huong().place_of_origin);
         assert_eq!(d.place_of_residence, None);
         assert!(!warnings.is_empty());
-        assert!(warnings.iter().all(|w| w.starts_with("DG13: ")), "{warnings:?}");
+        assert!(
+            warnings.iter().all(|w| w.starts_with("DG13: ")),
+            "{warnings:?}"
+        );
         assert!(Dg13::parse(&full[..at]).is_err());
         // A bad field costs only itself.
         let bytes = wrap(&[field(2, &utf8("Hồ Chí Minh")), field(3, &hex!("05 00"))]);
         let (d, warnings) = Dg13::parse_lenient(&bytes);
         assert_eq!(d.unwrap().full_name.as_deref(), Some("Hồ Chí Minh"));
-        assert_eq!(warnings, vec!["DG13: field 3: no text string in the field".to_string()]);
+        assert_eq!(
+            warnings,
+            vec!["DG13: field 3: no text string in the field".to_string()]
+        );
         // Nothing to recover.
         let (d, warnings) = Dg13::parse_lenient(&hex!("01 02 03"));
         assert!(d.is_none());

@@ -120,13 +120,18 @@ impl Dg14 {
         let outer = tlv::expect(bytes, TAG).map_err(|e| LdsError::tlv(ef, "tag 6E", e))?;
         let set = tlv::expect(outer.value, SET)
             .map_err(|e| LdsError::tlv(ef, "SET OF SecurityInfo", e))?;
-        Ok(Dg14 { security_infos: parse_set(set.value, ef)? })
+        Ok(Dg14 {
+            security_infos: parse_set(set.value, ef)?,
+        })
     }
 
     /// DG14 bytes for the emulator, SecurityInfos in the given order. Fails only
     /// on an OID string that is not a valid dotted OID.
     pub fn encode(&self) -> Result<Vec<u8>, LdsError> {
-        Ok(tlv::encode(TAG, &encode_set(&self.security_infos, Ef::Dg(14))?))
+        Ok(tlv::encode(
+            TAG,
+            &encode_set(&self.security_infos, Ef::Dg(14))?,
+        ))
     }
 
     /// The chip authentication public keys (id-PK-*), with their key ids, for chip authentication.
@@ -164,9 +169,11 @@ fn parse_set(mut rest: &[u8], ef: Ef) -> Result<Vec<SecurityInfo>, LdsError> {
         rest = after;
         infos.push(parse_info(element).map_err(|e| match e {
             InfoError::Der(e) => LdsError::der(ef, part(), e),
-            InfoError::Missing(oid, what) => {
-                LdsError::invalid(ef, format!("SecurityInfo {i} ({oid})"), format!("{what} missing"))
-            }
+            InfoError::Missing(oid, what) => LdsError::invalid(
+                ef,
+                format!("SecurityInfo {i} ({oid})"),
+                format!("{what} missing"),
+            ),
         })?);
     }
     Ok(infos)
@@ -186,8 +193,16 @@ impl From<der::Error> for InfoError {
 fn parse_info(der_bytes: &[u8]) -> Result<SecurityInfo, InfoError> {
     let (oid, required, optional) = AnyRef::from_der(der_bytes)?.sequence(|r| {
         let oid: ObjectIdentifier = r.decode()?;
-        let required: Option<AnyRef<'_>> = if r.is_finished() { None } else { Some(r.decode()?) };
-        let optional: Option<AnyRef<'_>> = if r.is_finished() { None } else { Some(r.decode()?) };
+        let required: Option<AnyRef<'_>> = if r.is_finished() {
+            None
+        } else {
+            Some(r.decode()?)
+        };
+        let optional: Option<AnyRef<'_>> = if r.is_finished() {
+            None
+        } else {
+            Some(r.decode()?)
+        };
         Ok((oid, required, optional))
     })?;
     let int = |a: Option<AnyRef<'_>>| a.map(|a| a.decode_as::<u64>()).transpose();
@@ -199,13 +214,24 @@ fn parse_info(der_bytes: &[u8]) -> Result<SecurityInfo, InfoError> {
         let key = required.ok_or(InfoError::Missing(oid, "public key"))?;
         let spki = key.to_der()?;
         SubjectPublicKeyInfoRef::from_der(&spki)?;
-        SecurityInfoKind::ChipAuthenticationPublicKeyInfo { spki, key_id: int(optional)? }
+        SecurityInfoKind::ChipAuthenticationPublicKeyInfo {
+            spki,
+            key_id: int(optional)?,
+        }
     } else if oid == ID_TA {
-        SecurityInfoKind::TerminalAuthenticationInfo { version: version(required)? }
+        SecurityInfoKind::TerminalAuthenticationInfo {
+            version: version(required)?,
+        }
     } else if grandparent == Some(ID_CA) {
-        SecurityInfoKind::ChipAuthenticationInfo { version: version(required)?, key_id: int(optional)? }
+        SecurityInfoKind::ChipAuthenticationInfo {
+            version: version(required)?,
+            key_id: int(optional)?,
+        }
     } else if grandparent == Some(ID_PACE) {
-        SecurityInfoKind::PaceInfo { version: version(required)?, parameter_id: int(optional)? }
+        SecurityInfoKind::PaceInfo {
+            version: version(required)?,
+            parameter_id: int(optional)?,
+        }
     } else if oid == ID_AA {
         let alg = optional.ok_or(InfoError::Missing(oid, "signatureAlgorithm"))?;
         SecurityInfoKind::ActiveAuthenticationInfo {
@@ -219,7 +245,10 @@ fn parse_info(der_bytes: &[u8]) -> Result<SecurityInfo, InfoError> {
         }
         SecurityInfoKind::Other { data }
     };
-    Ok(SecurityInfo { oid: oid.to_string(), kind })
+    Ok(SecurityInfo {
+        oid: oid.to_string(),
+        kind,
+    })
 }
 
 fn encode_set(infos: &[SecurityInfo], ef: Ef) -> Result<Vec<u8>, LdsError> {
@@ -235,8 +264,14 @@ fn encode_info(info: &SecurityInfo) -> Result<Vec<u8>, der::Error> {
     let oid = ObjectIdentifier::new(&info.oid)?;
     let mut v = oid.to_der()?;
     match &info.kind {
-        SecurityInfoKind::ChipAuthenticationInfo { version, key_id: opt }
-        | SecurityInfoKind::PaceInfo { version, parameter_id: opt } => {
+        SecurityInfoKind::ChipAuthenticationInfo {
+            version,
+            key_id: opt,
+        }
+        | SecurityInfoKind::PaceInfo {
+            version,
+            parameter_id: opt,
+        } => {
             v.extend(version.to_der()?);
             if let Some(n) = opt {
                 v.extend(n.to_der()?);
@@ -249,7 +284,10 @@ fn encode_info(info: &SecurityInfo) -> Result<Vec<u8>, der::Error> {
             }
         }
         SecurityInfoKind::TerminalAuthenticationInfo { version } => v.extend(version.to_der()?),
-        SecurityInfoKind::ActiveAuthenticationInfo { version, signature_algorithm } => {
+        SecurityInfoKind::ActiveAuthenticationInfo {
+            version,
+            signature_algorithm,
+        } => {
             v.extend(version.to_der()?);
             v.extend(ObjectIdentifier::new(signature_algorithm)?.to_der()?);
         }
@@ -298,7 +336,10 @@ mod tests {
                 },
                 SecurityInfo {
                     oid: ID_CA_ECDH_AES_CBC_CMAC_128.to_string(),
-                    kind: SecurityInfoKind::ChipAuthenticationInfo { version: 1, key_id: Some(1) },
+                    kind: SecurityInfoKind::ChipAuthenticationInfo {
+                        version: 1,
+                        key_id: Some(1),
+                    },
                 },
                 SecurityInfo {
                     oid: ID_AA.to_string(),
@@ -309,12 +350,17 @@ mod tests {
                 },
                 SecurityInfo {
                     oid: ID_PACE_ECDH_GM_AES_CBC_CMAC_128.to_string(),
-                    kind: SecurityInfoKind::PaceInfo { version: 2, parameter_id: Some(13) },
+                    kind: SecurityInfoKind::PaceInfo {
+                        version: 2,
+                        parameter_id: Some(13),
+                    },
                 },
                 SecurityInfo {
                     // PACEDomainParameterInfo (id-PACE-ECDH-GM, 10 arcs): kept as Other.
                     oid: "0.4.0.127.0.7.2.2.4.2".into(),
-                    kind: SecurityInfoKind::Other { data: hex!("3003 020101").to_vec() },
+                    kind: SecurityInfoKind::Other {
+                        data: hex!("3003 020101").to_vec(),
+                    },
                 },
             ],
         }
@@ -332,11 +378,17 @@ mod tests {
                 },
                 SecurityInfo {
                     oid: "0.4.0.127.0.7.2.2.3.2.2".into(),
-                    kind: SecurityInfoKind::ChipAuthenticationInfo { version: 1, key_id: None },
+                    kind: SecurityInfoKind::ChipAuthenticationInfo {
+                        version: 1,
+                        key_id: None
+                    },
                 },
                 SecurityInfo {
                     oid: "0.4.0.127.0.7.2.2.4.2.2".into(),
-                    kind: SecurityInfoKind::PaceInfo { version: 2, parameter_id: Some(13) },
+                    kind: SecurityInfoKind::PaceInfo {
+                        version: 2,
+                        parameter_id: Some(13)
+                    },
                 },
             ]
         );
@@ -365,7 +417,10 @@ mod tests {
         assert!(e.starts_with("EF.CardAccess: SecurityInfo 1:"), "{e}");
         let no_version = hex!("310E 300C 060A 04007F00070202040202");
         let e = parse_card_access(&no_version).unwrap_err().to_string();
-        assert_eq!(e, "EF.CardAccess: SecurityInfo 1 (0.4.0.127.0.7.2.2.4.2.2): version missing");
+        assert_eq!(
+            e,
+            "EF.CardAccess: SecurityInfo 1 (0.4.0.127.0.7.2.2.4.2.2): version missing"
+        );
         // A public key that is not a SubjectPublicKeyInfo.
         let bad_key = hex!("3111 300F 0609 04007F000702020102 0402 0000");
         let e = parse_card_access(&bad_key).unwrap_err().to_string();
@@ -374,7 +429,10 @@ mod tests {
         for i in 0..bytes.len() {
             assert!(Dg14::parse(&bytes[..i]).is_err(), "truncated at {i}");
         }
-        let bad_oid = SecurityInfo { oid: "not an oid".into(), kind: SecurityInfoKind::Other { data: vec![] } };
+        let bad_oid = SecurityInfo {
+            oid: "not an oid".into(),
+            kind: SecurityInfoKind::Other { data: vec![] },
+        };
         assert!(encode_card_access(&[bad_oid]).is_err());
     }
 

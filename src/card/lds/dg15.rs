@@ -48,7 +48,8 @@ impl Dg15 {
     /// a key taken from elsewhere); checks it decodes and is RSA or EC.
     pub fn from_spki(spki: &[u8]) -> Result<Self, LdsError> {
         let part = "SubjectPublicKeyInfo";
-        let info = SubjectPublicKeyInfoRef::from_der(spki).map_err(|e| LdsError::der(EF, part, e))?;
+        let info =
+            SubjectPublicKeyInfoRef::from_der(spki).map_err(|e| LdsError::der(EF, part, e))?;
         let algorithm = match info.algorithm.oid {
             RSA_ENCRYPTION => "rsa",
             EC_PUBLIC_KEY => "ec",
@@ -60,7 +61,10 @@ impl Dg15 {
                 ))
             }
         };
-        Ok(Dg15 { spki: spki.to_vec(), algorithm: algorithm.to_owned() })
+        Ok(Dg15 {
+            spki: spki.to_vec(),
+            algorithm: algorithm.to_owned(),
+        })
     }
 
     /// DG15 bytes: the SubjectPublicKeyInfo under tag 6F.
@@ -116,19 +120,27 @@ mod tests {
             assert_eq!(parsed, dg15);
         }
         // Literal framing: 6F 81 A2 then the RSA SPKI.
-        assert_eq!(&Dg15::from_spki(&RSA_SPKI).unwrap().encode()[..3], &hex!("6F 81 A2"));
+        assert_eq!(
+            &Dg15::from_spki(&RSA_SPKI).unwrap().encode()[..3],
+            &hex!("6F 81 A2")
+        );
     }
 
     #[test]
     fn errors_name_dg15() {
         let e = Dg15::parse(&hex!("6E 00")).unwrap_err().to_string();
         assert!(e.starts_with("DG15: tag 6F:"), "{e}");
-        let e = Dg15::parse(&hex!("6F 03 02 01 01")).unwrap_err().to_string();
+        let e = Dg15::parse(&hex!("6F 03 02 01 01"))
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("DG15: SubjectPublicKeyInfo:"), "{e}");
         // A DSA key (1.2.840.10040.4.1): decodes, but AA cannot use it.
         let dsa = hex!("6F 12 3010 300B 0607 2A8648CE380401 0500 0301 00");
         let e = Dg15::parse(&dsa).unwrap_err().to_string();
-        assert_eq!(e, "DG15: SubjectPublicKeyInfo: key algorithm 1.2.840.10040.4.1 is neither RSA nor EC");
+        assert_eq!(
+            e,
+            "DG15: SubjectPublicKeyInfo: key algorithm 1.2.840.10040.4.1 is neither RSA nor EC"
+        );
         let full = Dg15::from_spki(&P256_NAMED_SPKI).unwrap().encode();
         for i in 0..full.len() {
             assert!(Dg15::parse(&full[..i]).is_err(), "truncated at {i}");

@@ -110,7 +110,8 @@ impl Dg2 {
             .map_err(|e| LdsError::tlv(EF, "tag 7F60 (biometric information template)", e))?;
         let mut block = None;
         for t in template.children() {
-            let t = t.map_err(|e| LdsError::tlv(EF, "tag 7F60 (biometric information template)", e))?;
+            let t =
+                t.map_err(|e| LdsError::tlv(EF, "tag 7F60 (biometric information template)", e))?;
             if t.tag == 0x5F2E || t.tag == 0x7F2E {
                 block = Some(t.value);
                 break;
@@ -132,14 +133,14 @@ impl Dg2 {
         rec.extend_from_slice(b"010\0");
         rec.extend_from_slice(&u32::try_from(record_len).unwrap_or(u32::MAX).to_be_bytes());
         rec.extend_from_slice(&1u16.to_be_bytes()); // number of faces
-        // Facial information.
+                                                    // Facial information.
         rec.extend_from_slice(&u32::try_from(block_len).unwrap_or(u32::MAX).to_be_bytes());
         rec.extend_from_slice(&0u16.to_be_bytes()); // feature points
         rec.extend_from_slice(&[0, 0, 0]); // gender, eye colour, hair colour: unspecified
         rec.extend_from_slice(&[0, 0, 0]); // feature mask
         rec.extend_from_slice(&[0, 0]); // expression unspecified
         rec.extend_from_slice(&[0, 0, 0, 0, 0, 0]); // pose angle and uncertainty
-        // Image information.
+                                                    // Image information.
         rec.push(1); // face image type: full frontal
         rec.push(format.data_type());
         rec.extend_from_slice(&width.to_be_bytes());
@@ -181,7 +182,10 @@ fn decode_jpeg(bytes: &[u8]) -> Result<DynamicImage, LdsError> {
     reader.limits(limits);
     catch_unwind(AssertUnwindSafe(|| reader.decode()))
         .map_err(|_| LdsError::DecoderPanicked("JPEG"))?
-        .map_err(|source| LdsError::Image { format: "JPEG", source })
+        .map_err(|source| LdsError::Image {
+            format: "JPEG",
+            source,
+        })
 }
 
 fn decode_jpeg2000(bytes: &[u8]) -> Result<DynamicImage, LdsError> {
@@ -190,10 +194,16 @@ fn decode_jpeg2000(bytes: &[u8]) -> Result<DynamicImage, LdsError> {
         let img = hayro_jpeg2000::Image::new(bytes, &settings).map_err(LdsError::Jpeg2000)?;
         let (width, height) = (img.width(), img.height());
         if width > MAX_SIDE || height > MAX_SIDE {
-            return Err(LdsError::ImageTooLarge { width, height, max: MAX_SIDE });
+            return Err(LdsError::ImageTooLarge {
+                width,
+                height,
+                max: MAX_SIDE,
+            });
         }
-        DynamicImage::from_decoder(img)
-            .map_err(|source| LdsError::Image { format: "JPEG 2000", source })
+        DynamicImage::from_decoder(img).map_err(|source| LdsError::Image {
+            format: "JPEG 2000",
+            source,
+        })
     }))
     .map_err(|_| LdsError::DecoderPanicked("JPEG 2000"))?
 }
@@ -211,13 +221,21 @@ fn be32(b: &[u8], at: usize) -> Option<u32> {
 fn parse_facial_record(rec: &[u8]) -> Result<Dg2, LdsError> {
     let header = "facial record header";
     let short = |part: &str, need: usize| {
-        LdsError::invalid(EF, part, format!("needs {need} bytes, the record has {}", rec.len()))
+        LdsError::invalid(
+            EF,
+            part,
+            format!("needs {need} bytes, the record has {}", rec.len()),
+        )
     };
     if rec.len() < GENERAL_HEADER_LEN + FACIAL_INFO_LEN {
         return Err(short(header, GENERAL_HEADER_LEN + FACIAL_INFO_LEN));
     }
     if rec.get(..4) != Some(b"FAC\0".as_slice()) {
-        return Err(LdsError::invalid(EF, header, "format identifier is not \"FAC\\0\""));
+        return Err(LdsError::invalid(
+            EF,
+            header,
+            "format identifier is not \"FAC\\0\"",
+        ));
     }
     if rec.get(4..8) != Some(b"010\0".as_slice()) {
         return Err(LdsError::invalid(
@@ -244,37 +262,52 @@ fn parse_facial_record(rec: &[u8]) -> Result<Dg2, LdsError> {
     let image_len = block_len
         .checked_sub(FACIAL_INFO_LEN + points * FEATURE_POINT_LEN + IMAGE_INFO_LEN)
         .ok_or_else(|| {
-            LdsError::invalid(EF, info, format!("block length {block_len} is shorter than its headers"))
+            LdsError::invalid(
+                EF,
+                info,
+                format!("block length {block_len} is shorter than its headers"),
+            )
         })?;
-    let image = rec.get(image_start..image_start + image_len).ok_or_else(|| {
-        LdsError::invalid(
-            EF,
-            info,
-            format!(
-                "block length {block_len} runs past the {} bytes of the record",
-                rec.len() - at
-            ),
-        )
-    })?;
+    let image = rec
+        .get(image_start..image_start + image_len)
+        .ok_or_else(|| {
+            LdsError::invalid(
+                EF,
+                info,
+                format!(
+                    "block length {block_len} runs past the {} bytes of the record",
+                    rec.len() - at
+                ),
+            )
+        })?;
     if image.is_empty() {
         return Err(LdsError::invalid(EF, "image data", "empty"));
     }
-    let data_type = *rec.get(image_info + 1).ok_or_else(|| short("image information", image_start))?;
+    let data_type = *rec
+        .get(image_info + 1)
+        .ok_or_else(|| short("image information", image_start))?;
     let width = be16(rec, image_info + 2).ok_or_else(|| short("image information", image_start))?;
-    let height = be16(rec, image_info + 4).ok_or_else(|| short("image information", image_start))?;
-    let format = match (ImageFormat::sniff(image), data_type) {
-        (Some(f), _) => f,
-        (None, 0) => ImageFormat::Jpeg,
-        (None, 1) => ImageFormat::Jpeg2000,
-        (None, t) => {
-            return Err(LdsError::invalid(
+    let height =
+        be16(rec, image_info + 4).ok_or_else(|| short("image information", image_start))?;
+    let format =
+        match (ImageFormat::sniff(image), data_type) {
+            (Some(f), _) => f,
+            (None, 0) => ImageFormat::Jpeg,
+            (None, 1) => ImageFormat::Jpeg2000,
+            (None, t) => return Err(LdsError::invalid(
                 EF,
                 "image information",
-                format!("image data type {t} unknown and the image has no JPEG or JPEG 2000 signature"),
-            ))
-        }
-    };
-    Ok(Dg2 { format, image: image.to_vec(), width, height })
+                format!(
+                    "image data type {t} unknown and the image has no JPEG or JPEG 2000 signature"
+                ),
+            )),
+        };
+    Ok(Dg2 {
+        format,
+        image: image.to_vec(),
+        width,
+        height,
+    })
 }
 
 #[cfg(test)]
@@ -291,11 +324,22 @@ mod tests {
     fn jpeg_round_trip_and_decode() {
         let dg2 = Dg2::encode(ImageFormat::Jpeg, FACE_JPG, 240, 320);
         let parsed = Dg2::parse(&dg2).unwrap();
-        assert_eq!(parsed, Dg2 { format: ImageFormat::Jpeg, image: FACE_JPG.to_vec(), width: 240, height: 320 });
+        assert_eq!(
+            parsed,
+            Dg2 {
+                format: ImageFormat::Jpeg,
+                image: FACE_JPG.to_vec(),
+                width: 240,
+                height: 320
+            }
+        );
         let img = parsed.decode_image().unwrap();
         assert_eq!((img.width(), img.height()), (240, 320));
         let large = Dg2::parse(&Dg2::encode(ImageFormat::Jpeg, FACE_LARGE_JPG, 360, 480)).unwrap();
-        assert!(large.image.len() > 35_000, "the benchmark's face is about 40 KB");
+        assert!(
+            large.image.len() > 35_000,
+            "the benchmark's face is about 40 KB"
+        );
         let img = large.decode_image().unwrap();
         assert_eq!((img.width(), img.height()), (360, 480));
     }
@@ -314,7 +358,12 @@ mod tests {
             .unwrap()
             .to_rgb8();
         let jp2 = img.to_rgb8();
-        let diff: u64 = jpeg.as_raw().iter().zip(jp2.as_raw()).map(|(a, b)| u64::from(a.abs_diff(*b))).sum();
+        let diff: u64 = jpeg
+            .as_raw()
+            .iter()
+            .zip(jp2.as_raw())
+            .map(|(a, b)| u64::from(a.abs_diff(*b)))
+            .sum();
         let mean = diff as f64 / jpeg.as_raw().len() as f64;
         assert!(mean < 8.0, "mean absolute difference {mean}");
     }
@@ -344,10 +393,19 @@ mod tests {
         assert_eq!(parsed.format, ImageFormat::Jpeg2000);
         assert_eq!(parsed.decode_image().unwrap().height(), 320);
         // Raw codestream (no JP2 box).
-        assert_eq!(ImageFormat::sniff(&hex!("FF4FFF51 0029")), Some(ImageFormat::Jpeg2000));
-        assert_eq!(ImageFormat::sniff(&hex!("0000000C 6A502020 0D0A870A")), Some(ImageFormat::Jpeg2000));
+        assert_eq!(
+            ImageFormat::sniff(&hex!("FF4FFF51 0029")),
+            Some(ImageFormat::Jpeg2000)
+        );
+        assert_eq!(
+            ImageFormat::sniff(&hex!("0000000C 6A502020 0D0A870A")),
+            Some(ImageFormat::Jpeg2000)
+        );
         assert_eq!(ImageFormat::sniff(b"GIF89a"), None);
-        assert_eq!(serde_json::to_value(ImageFormat::Jpeg2000).unwrap(), "jpeg2000");
+        assert_eq!(
+            serde_json::to_value(ImageFormat::Jpeg2000).unwrap(),
+            "jpeg2000"
+        );
         assert_eq!(serde_json::to_value(ImageFormat::Jpeg).unwrap(), "jpeg");
     }
 
@@ -365,7 +423,10 @@ mod tests {
         let type_at = bad.len() - 12 - 11;
         bad[type_at] = 7;
         let e = Dg2::parse(&bad).unwrap_err().to_string();
-        assert!(e.starts_with("DG2: image information: image data type 7 unknown"), "{e}");
+        assert!(
+            e.starts_with("DG2: image information: image data type 7 unknown"),
+            "{e}"
+        );
         // A garbage image decodes to an error, not a panic.
         let e = Dg2::parse(&Dg2::encode(ImageFormat::Jpeg, b"not an image", 1, 1))
             .unwrap()
@@ -374,20 +435,35 @@ mod tests {
             .to_string();
         assert!(e.starts_with("DG2: JPEG image:"), "{e}");
         // A truncated JPEG 2000 stream is an error too.
-        let cut = Dg2 { format: ImageFormat::Jpeg2000, image: FACE_JP2[..60].to_vec(), width: 240, height: 320 };
-        assert!(cut.decode_image().unwrap_err().to_string().starts_with("DG2: "));
+        let cut = Dg2 {
+            format: ImageFormat::Jpeg2000,
+            image: FACE_JP2[..60].to_vec(),
+            width: 240,
+            height: 320,
+        };
+        assert!(cut
+            .decode_image()
+            .unwrap_err()
+            .to_string()
+            .starts_with("DG2: "));
         // Block length lying past the end of the record.
         let mut lying = Dg2::encode(ImageFormat::Jpeg, &hex!("FFD8FFE0 0000"), 240, 320);
         let block_at = lying.len() - 6 - 12 - 20;
         lying[block_at..block_at + 4].copy_from_slice(&hex!("00010000"));
         let e = Dg2::parse(&lying).unwrap_err().to_string();
-        assert!(e.starts_with("DG2: facial information block: block length 65536 runs past"), "{e}");
+        assert!(
+            e.starts_with("DG2: facial information block: block length 65536 runs past"),
+            "{e}"
+        );
         // Not a 19794-5 record.
         let mut wrong = Dg2::encode(ImageFormat::Jpeg, &hex!("FFD8FFE0 0000"), 240, 320);
         let fac = wrong.windows(4).position(|w| w == b"FAC\0").unwrap();
         wrong[fac] = b'X';
         let e = Dg2::parse(&wrong).unwrap_err().to_string();
-        assert!(e.starts_with("DG2: facial record header: format identifier"), "{e}");
+        assert!(
+            e.starts_with("DG2: facial record header: format identifier"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -405,10 +481,22 @@ mod tests {
             "FF5C 0004 40 00"                        // QCD: no quantization
             "FF90 000A 0000 00000000 0001 FF93 FFD9" // SOT, SOD, EOC
         ));
-        let d = Dg2 { format: ImageFormat::Jpeg2000, image: j2k, width: 1, height: 1 };
+        let d = Dg2 {
+            format: ImageFormat::Jpeg2000,
+            image: j2k,
+            width: 1,
+            height: 1,
+        };
         let e = d.decode_image().unwrap_err();
         assert!(
-            matches!(e, LdsError::ImageTooLarge { width: 60000, height: 60000, .. }),
+            matches!(
+                e,
+                LdsError::ImageTooLarge {
+                    width: 60000,
+                    height: 60000,
+                    ..
+                }
+            ),
             "{e}"
         );
     }

@@ -99,17 +99,29 @@ pub enum LdsError {
 impl LdsError {
     /// Wrap a TLV error with the file and the part being read.
     pub fn tlv(ef: Ef, part: impl Into<String>, source: TlvError) -> Self {
-        LdsError::Tlv { ef, part: part.into(), source }
+        LdsError::Tlv {
+            ef,
+            part: part.into(),
+            source,
+        }
     }
 
     /// Wrap a DER error with the file and the part being read.
     pub fn der(ef: Ef, part: impl Into<String>, source: der::Error) -> Self {
-        LdsError::Der { ef, part: part.into(), source }
+        LdsError::Der {
+            ef,
+            part: part.into(),
+            source,
+        }
     }
 
     /// A value that is framed correctly but not allowed.
     pub fn invalid(ef: Ef, part: impl Into<String>, reason: impl Into<String>) -> Self {
-        LdsError::Invalid { ef, part: part.into(), reason: reason.into() }
+        LdsError::Invalid {
+            ef,
+            part: part.into(),
+            reason: reason.into(),
+        }
     }
 }
 
