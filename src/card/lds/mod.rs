@@ -6,4 +6,5 @@ pub mod dg13;
 pub mod dg14;
 pub mod dg15;
 pub mod dg2;
+pub mod error;
 pub mod sod;
