@@ -29,7 +29,7 @@ pub const MRTD_AID: [u8; 7] = [0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01];
 pub enum ReadFailure {
     /// Every key was tried and refused (exit 4).
     #[error("access denied: {message}")]
-    AccessDenied { source: KeySource, attempts: usize, message: String },
+    AccessDenied { key_source: KeySource, attempts: usize, message: String },
     /// Reader, card or link failure (exit 5).
     #[error(transparent)]
     Transport(#[from] TransportError),
@@ -166,7 +166,7 @@ fn open_with_bac<T: CardTransport>(card: &mut T, plan: &KeyPlan) -> Result<(bac:
             KeySource::Can => "this version opens the chip with BAC only; a CAN needs PACE: give the ID number with --dob (and --expiry), or the MRZ".into(),
             _ => "no BAC key could be made from the input: add the date of birth (--dob) for BAC".into(),
         };
-        return Err(ReadFailure::AccessDenied { source: plan.source, attempts: 0, message });
+        return Err(ReadFailure::AccessDenied { key_source: plan.source, attempts: 0, message });
     }
     let mut rng = rand::rngs::OsRng;
     for (i, key) in plan.bac.iter().enumerate() {
@@ -179,7 +179,7 @@ fn open_with_bac<T: CardTransport>(card: &mut T, plan: &KeyPlan) -> Result<(bac:
     }
     let n = plan.bac.len();
     Err(ReadFailure::AccessDenied {
-        source: plan.source,
+        key_source: plan.source,
         attempts: n,
         message: format!(
             "the chip refused the key from the {} ({n} {} tried)",

@@ -75,8 +75,10 @@ pub fn personalise(p: &CitizenProfile) -> Result<Personalised, ProfileError> {
         FaceImage::JpegLarge => (dg2::ImageFormat::Jpeg, FACE_JPEG_LARGE),
         FaceImage::Jpeg2000 => (dg2::ImageFormat::Jpeg2000, FACE_JP2),
     };
-    let (w, h) = dg2::image_size(face.0, face.1).map_err(|e| field("chip.face", e.to_string()))?;
-    files.insert(0x0102, dg2::encode(face.0, face.1, w, h));
+    let probe = dg2::Dg2 { format: face.0, image: face.1.to_vec(), width: 0, height: 0 };
+    let img = probe.decode_image().map_err(|e| field("chip.face", e.to_string()))?;
+    let (w, h) = (u16::try_from(img.width()).unwrap_or(u16::MAX), u16::try_from(img.height()).unwrap_or(u16::MAX));
+    files.insert(0x0102, dg2::Dg2::encode(face.0, face.1, w, h));
     // DG3: fingerprints behind terminal authentication; present and hashed, never readable.
     files.insert(0x0103, crate::card::tlv::encode(0x63, &crate::card::tlv::encode(0x02, &[0])));
     let mut groups = vec![1u8, 2, 3];
