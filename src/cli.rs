@@ -29,7 +29,11 @@ pub const EXIT_ACCESS_DENIED: i32 = 4;
 pub const EXIT_CARD: i32 = 5;
 
 #[derive(Parser, Debug)]
-#[command(name = "cccd-kiosk", version, about = "Read and verify Vietnamese chip ID cards (CCCD) offline")]
+#[command(
+    name = "cccd-kiosk",
+    version,
+    about = "Read and verify Vietnamese chip ID cards (CCCD) offline"
+)]
 struct Cli {
     /// Configuration file (TOML).
     #[arg(long, global = true, value_name = "FILE")]
@@ -126,15 +130,31 @@ pub fn main() -> i32 {
     let json_wanted = args.iter().any(|a| a == "--json");
     let cli = match Cli::try_parse_from(&args) {
         Ok(c) => c,
-        Err(e) if matches!(e.kind(), clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion) => {
+        Err(e)
+            if matches!(
+                e.kind(),
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion
+            ) =>
+        {
             let _ = e.print();
             return EXIT_OK;
         }
         Err(e) => {
-            let field = e.get(clap::error::ContextKind::InvalidArg).map(|v| v.to_string());
+            let field = e
+                .get(clap::error::ContextKind::InvalidArg)
+                .map(|v| v.to_string());
             let message = e.kind().to_string();
             if json_wanted {
-                print_error("bad_input", field.as_deref().map(|f| f.split_whitespace().next().unwrap_or(f).trim_start_matches('-')), &message);
+                print_error(
+                    "bad_input",
+                    field.as_deref().map(|f| {
+                        f.split_whitespace()
+                            .next()
+                            .unwrap_or(f)
+                            .trim_start_matches('-')
+                    }),
+                    &message,
+                );
             }
             let _ = e.print();
             return EXIT_BAD_INPUT;
@@ -145,7 +165,9 @@ pub fn main() -> i32 {
         Some(Cmd::Readers { all, json }) => cmd_readers(all, json),
         Some(Cmd::VirtualCard(a)) => cmd_virtual_card(a),
         None => {
-            eprintln!("the kiosk screen is not part of this build yet; try `cccd-kiosk read --help`");
+            eprintln!(
+                "the kiosk screen is not part of this build yet; try `cccd-kiosk read --help`"
+            );
             EXIT_BAD_INPUT
         }
     }
@@ -155,11 +177,17 @@ fn init_logging() {
     // Personal data is logged only under the "sensitive" target, off unless RUST_LOG names it.
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,sensitive=off"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 fn print_error(kind: &str, field: Option<&str>, message: &str) {
-    println!("{}", json!({"error": {"kind": kind, "field": field, "message": message}}));
+    println!(
+        "{}",
+        json!({"error": {"kind": kind, "field": field, "message": message}})
+    );
 }
 
 /// Report an error: JSON on stdout when asked, the message on stderr always.
@@ -210,11 +238,25 @@ fn key_plan(a: &ReadArgs) -> Result<KeyPlan, crate::card::access_key::KeyError> 
 fn cmd_read(a: ReadArgs) -> i32 {
     let j = a.json;
     if (a.dob.is_some() || a.expiry.is_some()) && a.id.is_none() && a.doc.is_none() {
-        return fail(j, EXIT_BAD_INPUT, "bad_input", Some("dob"), "--dob and --expiry go with --id or --doc");
+        return fail(
+            j,
+            EXIT_BAD_INPUT,
+            "bad_input",
+            Some("dob"),
+            "--dob and --expiry go with --id or --doc",
+        );
     }
     let plan = match key_plan(&a) {
         Ok(p) => p,
-        Err(e) => return fail(j, EXIT_BAD_INPUT, "bad_input", Some(&e.field), &e.to_string()),
+        Err(e) => {
+            return fail(
+                j,
+                EXIT_BAD_INPUT,
+                "bad_input",
+                Some(&e.field),
+                &e.to_string(),
+            )
+        }
     };
     for w in &plan.warnings {
         eprintln!("warning: {w}");
@@ -222,11 +264,22 @@ fn cmd_read(a: ReadArgs) -> i32 {
     let trust = match &a.trust {
         Some(dir) => match TrustStore::load_dir(dir) {
             Ok(t) => t,
-            Err(e) => return fail(j, EXIT_BAD_INPUT, "bad_input", Some("trust"), &e.to_string()),
+            Err(e) => {
+                return fail(
+                    j,
+                    EXIT_BAD_INPUT,
+                    "bad_input",
+                    Some("trust"),
+                    &e.to_string(),
+                )
+            }
         },
         None => TrustStore::empty(),
     };
-    let filter = ReaderFilter { name_contains: a.reader.clone(), allow_virtual: allow_virtual() };
+    let filter = ReaderFilter {
+        name_contains: a.reader.clone(),
+        allow_virtual: allow_virtual(),
+    };
     let card = match PcscTransport::connect(&filter) {
         Ok(c) => c,
         Err(e) => return fail(j, EXIT_CARD, transport_kind(&e), None, &e.to_string()),
@@ -236,9 +289,18 @@ fn cmd_read(a: ReadArgs) -> i32 {
     let caps = ReadCaps::remembered(&reader, &atr);
     let mut last_pct = usize::MAX;
     let mut progress = |p: crate::card::reader::Progress| {
-        let pct = if p.total == 0 { 100 } else { p.done * 100 / p.total };
+        let pct = if p.total == 0 {
+            100
+        } else {
+            p.done * 100 / p.total
+        };
         if pct != last_pct && !j {
-            eprintln!("{}: {}/{} bytes", crate::card::reader::file_name(p.fid), p.done, p.total);
+            eprintln!(
+                "{}: {}/{} bytes",
+                crate::card::reader::file_name(p.fid),
+                p.done,
+                p.total
+            );
         }
         last_pct = pct;
     };
@@ -246,7 +308,13 @@ fn cmd_read(a: ReadArgs) -> i32 {
     let read = match result {
         Ok(r) => r,
         Err(ReadFailure::AccessDenied { message, .. }) => {
-            return fail(j, EXIT_ACCESS_DENIED, "access_denied", Some(plan.source.as_str()), &message)
+            return fail(
+                j,
+                EXIT_ACCESS_DENIED,
+                "access_denied",
+                Some(plan.source.as_str()),
+                &message,
+            )
         }
         Err(ReadFailure::Transport(e)) | Err(ReadFailure::File(ReadError::Transport(e))) => {
             return fail(j, EXIT_CARD, transport_kind(&e), None, &e.to_string())
@@ -256,7 +324,10 @@ fn cmd_read(a: ReadArgs) -> i32 {
     read.caps.remember(&reader, &atr);
     if let (Some(path), Some(dg2)) = (&a.photo_out, &read.dg2) {
         if let Err(e) = std::fs::write(path, &dg2.image) {
-            eprintln!("warning: could not write the photo to {}: {e}", path.display());
+            eprintln!(
+                "warning: could not write the photo to {}: {e}",
+                path.display()
+            );
         }
     }
     let out = read.to_json(&reader, &atr, today());
@@ -273,12 +344,26 @@ fn cmd_read(a: ReadArgs) -> i32 {
 }
 
 fn print_summary(v: &serde_json::Value) {
-    let s = |p: &str| v.pointer(p).and_then(|x| x.as_str()).unwrap_or("-").to_string();
+    let s = |p: &str| {
+        v.pointer(p)
+            .and_then(|x| x.as_str())
+            .unwrap_or("-")
+            .to_string()
+    };
     println!("Họ và tên / Name:     {}", s("/citizen/full_name"));
     println!("Số định danh / ID:    {}", s("/citizen/id_number"));
     println!("Ngày sinh / Born:     {}", s("/citizen/date_of_birth"));
-    println!("Có giá trị đến / Exp: {}", v.pointer("/citizen/date_of_expiry").and_then(|x| x.as_str()).unwrap_or("không thời hạn / none"));
-    println!("Access:               {} ({})", s("/access/protocol"), s("/access/key_source"));
+    println!(
+        "Có giá trị đến / Exp: {}",
+        v.pointer("/citizen/date_of_expiry")
+            .and_then(|x| x.as_str())
+            .unwrap_or("không thời hạn / none")
+    );
+    println!(
+        "Access:               {} ({})",
+        s("/access/protocol"),
+        s("/access/key_source")
+    );
     println!("Verdict:              {}", s("/verification/verdict"));
     if let Some(errs) = v.pointer("/verification/errors").and_then(|e| e.as_array()) {
         for e in errs {
@@ -295,9 +380,20 @@ fn allow_virtual() -> bool {
 fn cmd_readers(all: bool, json_out: bool) -> i32 {
     let readers = match pcsc::list_readers() {
         Ok(r) => r,
-        Err(e) => return fail(json_out, EXIT_CARD, transport_kind(&e), None, &e.to_string()),
+        Err(e) => {
+            return fail(
+                json_out,
+                EXIT_CARD,
+                transport_kind(&e),
+                None,
+                &e.to_string(),
+            )
+        }
     };
-    let shown: Vec<_> = readers.into_iter().filter(|r| all || allow_virtual() || !r.virtual_reader).collect();
+    let shown: Vec<_> = readers
+        .into_iter()
+        .filter(|r| all || allow_virtual() || !r.virtual_reader)
+        .collect();
     if json_out {
         println!("{}", json!({"readers": shown}));
     } else if shown.is_empty() {
@@ -318,11 +414,27 @@ fn cmd_virtual_card(a: VirtualCardArgs) -> i32 {
     let profile = if let Some(path) = &a.profile {
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
-            Err(e) => return fail(false, EXIT_BAD_INPUT, "bad_input", Some("profile"), &format!("{}: {e}", path.display())),
+            Err(e) => {
+                return fail(
+                    false,
+                    EXIT_BAD_INPUT,
+                    "bad_input",
+                    Some("profile"),
+                    &format!("{}: {e}", path.display()),
+                )
+            }
         };
         match CitizenProfile::from_json(&text) {
             Ok(p) => p,
-            Err(e) => return fail(false, EXIT_BAD_INPUT, "bad_input", Some("profile"), &format!("{}: {e}", path.display())),
+            Err(e) => {
+                return fail(
+                    false,
+                    EXIT_BAD_INPUT,
+                    "bad_input",
+                    Some("profile"),
+                    &format!("{}: {e}", path.display()),
+                )
+            }
         }
     } else if a.elderly {
         CitizenProfile::elderly()
@@ -331,22 +443,48 @@ fn cmd_virtual_card(a: VirtualCardArgs) -> i32 {
     };
     if let Some(dir) = &a.write_csca {
         if let Err(e) = crate::card::emulator::pki::write_csca(dir) {
-            return fail(false, EXIT_BAD_INPUT, "bad_input", Some("write-csca"), &format!("{}: {e}", dir.display()));
+            return fail(
+                false,
+                EXIT_BAD_INPUT,
+                "bad_input",
+                Some("write-csca"),
+                &format!("{}: {e}", dir.display()),
+            );
         }
     }
     let port = a
         .port
-        .or_else(|| std::env::var("CCCD_VPCD_PORT").ok().and_then(|p| p.parse().ok()))
+        .or_else(|| {
+            std::env::var("CCCD_VPCD_PORT")
+                .ok()
+                .and_then(|p| p.parse().ok())
+        })
         .unwrap_or(35963);
     let mut served = 0;
     loop {
         let mut chip = match personalise::chip(&profile, None) {
             Ok(c) => c,
-            Err(e) => return fail(false, EXIT_BAD_INPUT, "bad_input", Some("profile"), &e.to_string()),
+            Err(e) => {
+                return fail(
+                    false,
+                    EXIT_BAD_INPUT,
+                    "bad_input",
+                    Some("profile"),
+                    &e.to_string(),
+                )
+            }
         };
         let mut stream = match vpcd::connect(&a.host, port, Duration::from_secs(10)) {
             Ok(s) => s,
-            Err(e) => return fail(false, EXIT_CARD, "no_reader", None, &format!("vpcd at {}:{port}: {e}", a.host)),
+            Err(e) => {
+                return fail(
+                    false,
+                    EXIT_CARD,
+                    "no_reader",
+                    None,
+                    &format!("vpcd at {}:{port}: {e}", a.host),
+                )
+            }
         };
         eprintln!("virtual card inserted ({}:{port})", a.host);
         match vpcd::serve(&mut chip, &mut stream) {

@@ -3,13 +3,19 @@
 //! Each test checks what the officer would see: the exit status, the JSON, the photo.
 
 mod common;
-use cccd_kiosk::card::emulator::{personalise, pki::SignerKind, profile::{CitizenProfile, FaceImage}};
+use cccd_kiosk::card::emulator::{
+    personalise,
+    pki::SignerKind,
+    profile::{CitizenProfile, FaceImage},
+};
 use common::*;
 
 fn read_qr(card: &VirtualCard, p: &CitizenProfile, extra: &[&str]) -> Run {
     let qr = qr_of(p);
     let trust = card.trust_dir.to_str().unwrap().to_string();
-    let mut args = vec!["read", "--reader", READER, "--qr", &qr, "--trust", &trust, "--json"];
+    let mut args = vec![
+        "read", "--reader", READER, "--qr", &qr, "--trust", &trust, "--json",
+    ];
     args.extend_from_slice(extra);
     run(&args)
 }
@@ -29,7 +35,10 @@ fn demo_card_reads_genuine_with_diacritics_intact() {
     assert_eq!(j["citizen"]["sex"], "Nữ");
     assert_eq!(j["citizen"]["id_number"], "001195000123");
     assert_eq!(j["citizen"]["date_of_birth"], "1995-03-14");
-    assert_eq!(j["citizen"]["place_of_residence"], p.place_of_residence.as_str());
+    assert_eq!(
+        j["citizen"]["place_of_residence"],
+        p.place_of_residence.as_str()
+    );
     assert_eq!(j["citizen"]["father_name"], "Nguyễn Văn Đức");
     assert_eq!(j["citizen"]["spouse_name"], serde_json::Value::Null);
     assert_eq!(j["mrz"]["name"], "NGUYEN THI THU HUONG");
@@ -49,7 +58,10 @@ fn demo_card_reads_genuine_with_diacritics_intact() {
     // --photo-out writes the image exactly as stored, and its hash is the one reported.
     let bytes = std::fs::read(&photo).unwrap();
     use sha2::Digest;
-    assert_eq!(j["photo"]["sha256"], hex::encode(sha2::Sha256::digest(&bytes)));
+    assert_eq!(
+        j["photo"]["sha256"],
+        hex::encode(sha2::Sha256::digest(&bytes))
+    );
     assert_eq!(j["photo"]["bytes"], bytes.len());
     assert!(j["stats"]["apdus"].as_u64().unwrap() > 5);
 }
@@ -68,12 +80,20 @@ fn jpeg2000_face_and_ecdsa_explicit_signer() {
 
 #[test]
 fn every_signer_algorithm_verifies() {
-    for kind in [SignerKind::RsaPssSha256, SignerKind::EcdsaP384Sha384, SignerKind::EcdsaP256Sha256] {
+    for kind in [
+        SignerKind::RsaPssSha256,
+        SignerKind::EcdsaP384Sha384,
+        SignerKind::EcdsaP256Sha256,
+    ] {
         let mut p = CitizenProfile::demo();
         p.chip.signer = kind;
         let card = VirtualCard::insert(&p);
         let r = read_qr(&card, &p, &[]);
-        assert_eq!(r.json["verification"]["verdict"], "genuine", "{kind:?}: {}", r.stdout);
+        assert_eq!(
+            r.json["verification"]["verdict"], "genuine",
+            "{kind:?}: {}",
+            r.stdout
+        );
         assert_eq!(r.code, 0);
         drop(card);
     }
@@ -85,7 +105,9 @@ fn elderly_card_without_expiry_reads_through_its_mrz() {
     let mrz: String = personalise::mrz_of(&p).unwrap().lines.join("\n");
     let card = VirtualCard::insert(&p);
     let trust = card.trust_dir.to_str().unwrap().to_string();
-    let r = run(&["read", "--reader", READER, "--mrz", &mrz, "--trust", &trust, "--json"]);
+    let r = run(&[
+        "read", "--reader", READER, "--mrz", &mrz, "--trust", &trust, "--json",
+    ]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     let j = &r.json;
     assert_eq!(j["access"]["key_source"], "mrz");
@@ -95,7 +117,10 @@ fn elderly_card_without_expiry_reads_through_its_mrz() {
     assert_eq!(j["citizen"]["date_of_birth"], serde_json::Value::Null);
     assert_eq!(j["citizen"]["date_of_birth_raw"], "00/00/1948");
     assert_eq!(j["citizen"]["full_name"], "Lê Văn Ất");
-    assert!(j["citizen"].get("date_of_issue_raw").is_none(), "_raw only when not a full date");
+    assert!(
+        j["citizen"].get("date_of_issue_raw").is_none(),
+        "_raw only when not a full date"
+    );
 }
 
 #[test]
@@ -108,7 +133,9 @@ fn tampered_data_group_fails_with_exit_3() {
     assert_eq!(r.json["verification"]["verdict"], "failed");
     assert_eq!(r.json["verification"]["data_groups"]["13"], "mismatch");
     assert_eq!(r.json["verification"]["data_groups"]["1"], "ok");
-    assert!(r.json["verification"]["errors"].to_string().contains("DG13"));
+    assert!(r.json["verification"]["errors"]
+        .to_string()
+        .contains("DG13"));
 }
 
 #[test]
@@ -139,10 +166,24 @@ fn wrong_key_is_access_denied_exit_4() {
     let p = CitizenProfile::demo();
     let _card = VirtualCard::insert(&p);
     let started = std::time::Instant::now();
-    let r = run(&["read", "--reader", READER, "--id", "001195000123", "--dob", "950314", "--expiry", "350315", "--json"]);
+    let r = run(&[
+        "read",
+        "--reader",
+        READER,
+        "--id",
+        "001195000123",
+        "--dob",
+        "950314",
+        "--expiry",
+        "350315",
+        "--json",
+    ]);
     assert_eq!(r.code, 4, "{}\n{}", r.stdout, r.stderr);
     assert_eq!(r.json["error"]["kind"], "access_denied");
-    assert!(r.json["error"]["message"].as_str().unwrap().contains("typed fields"));
+    assert!(r.json["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("typed fields"));
     assert!(started.elapsed() < std::time::Duration::from_secs(3));
 }
 
@@ -154,8 +195,11 @@ fn card_pulled_mid_read_is_exit_5_without_hanging() {
     let started = std::time::Instant::now();
     let r = read_qr(&card, &p, &[]);
     assert_eq!(r.code, 5, "{}\n{}", r.stdout, r.stderr);
-    assert!(matches!(r.json["error"]["kind"].as_str(), Some("card_removed") | Some("no_card") | Some("io")), "{}", r.stdout);
-    assert!(r.json.get("citizen").is_none(), "nothing of the card is printed");
+    assert_eq!(r.json["error"]["kind"], "card_removed", "{}", r.stdout);
+    assert!(
+        r.json.get("citizen").is_none(),
+        "nothing of the card is printed"
+    );
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
 }
 
@@ -198,9 +242,21 @@ fn bad_qr_is_exit_2_naming_the_field() {
     assert_eq!(r.code, 2);
     assert_eq!(r.json["error"]["kind"], "bad_input");
     assert!(r.json["error"]["field"].as_str().unwrap().starts_with("qr"));
-    let r = run(&["read", "--qr", "001195000123||Nguyễn Thị Thu Hương|31021995|Nữ|Hà Nội|10072021", "--json"]);
+    let r = run(&[
+        "read",
+        "--qr",
+        "001195000123||Nguyễn Thị Thu Hương|31021995|Nữ|Hà Nội|10072021",
+        "--json",
+    ]);
     assert_eq!(r.code, 2, "{}", r.stdout);
-    assert!(r.json["error"]["field"].as_str().unwrap().contains("date_of_birth"), "{}", r.stdout);
+    assert!(
+        r.json["error"]["field"]
+            .as_str()
+            .unwrap()
+            .contains("date_of_birth"),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]
@@ -214,5 +270,9 @@ fn virtual_readers_are_ignored_unless_named() {
     let r = run(&["readers"]);
     assert!(r.stdout.contains("virtual readers are hidden"));
     let r = run(&["readers", "--all"]);
-    assert!(r.stdout.contains(READER) && r.stdout.contains("ATR 3B88"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains(READER) && r.stdout.contains("ATR 3B88"),
+        "{}",
+        r.stdout
+    );
 }

@@ -669,13 +669,15 @@ impl KeyPlan {
         let expiries = match expiry {
             Some(e) => vec![yymmdd("expiry", e)?],
             None => match yymmdd_in(&dob, century) {
-                Some(d) if d > today => return Err(KeyError::new(
-                    "dob",
-                    format!(
+                Some(d) if d > today => {
+                    return Err(KeyError::new(
+                        "dob",
+                        format!(
                         "with the century of the ID's digit {} the date of birth is after today",
                         id.century_digit()
                     ),
-                )),
+                    ))
+                }
                 Some(d) => candidate_expiries(d, None, today),
                 None if !dob.contains('<') => {
                     return Err(KeyError::new(

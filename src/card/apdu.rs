@@ -136,7 +136,14 @@ pub struct Command {
 impl Command {
     /// A command with no data and no Le.
     pub fn new(cla: u8, ins: u8, p1: u8, p2: u8) -> Self {
-        Self { cla, ins, p1, p2, data: Vec::new(), le: None }
+        Self {
+            cla,
+            ins,
+            p1,
+            p2,
+            data: Vec::new(),
+            le: None,
+        }
     }
 
     /// Set the command data.
@@ -275,7 +282,10 @@ impl Response {
             return Err(ApduError::ShortResponse(raw.len()));
         }
         let (data, sw) = raw.split_at(raw.len() - 2);
-        Ok(Self { data: data.to_vec(), sw: StatusWord::from_bytes(sw[0], sw[1]) })
+        Ok(Self {
+            data: data.to_vec(),
+            sw: StatusWord::from_bytes(sw[0], sw[1]),
+        })
     }
 
     /// A reply with data and a status word.
@@ -285,7 +295,10 @@ impl Response {
 
     /// A reply of the status word alone.
     pub fn status(sw: StatusWord) -> Self {
-        Self { data: Vec::new(), sw }
+        Self {
+            data: Vec::new(),
+            sw,
+        }
     }
 
     /// Encode as sent on the wire.
@@ -308,31 +321,57 @@ mod tests {
             Command::select_ef(0x011E),
             Command::read_binary(0x1234, 256),
             Command::read_binary(4, 65536),
-            Command::new(0, 0x82, 0, 0).with_data(vec![7u8; 300]).with_le(40),
-            Command::new(0, 0x82, 0, 0).with_data(vec![7u8; 40]).with_le(300),
+            Command::new(0, 0x82, 0, 0)
+                .with_data(vec![7u8; 300])
+                .with_le(40),
+            Command::new(0, 0x82, 0, 0)
+                .with_data(vec![7u8; 40])
+                .with_le(300),
         ];
         for c in cases {
             let bytes = c.to_bytes().expect("encodes");
-            assert_eq!(Command::parse(&bytes).expect("parses"), c, "{}", hex::encode(&bytes));
+            assert_eq!(
+                Command::parse(&bytes).expect("parses"),
+                c,
+                "{}",
+                hex::encode(&bytes)
+            );
         }
     }
 
     #[test]
     fn known_encodings() {
         // 9303-11 App. D.3: GET CHALLENGE
-        assert_eq!(Command::new(0, 0x84, 0, 0).with_le(8).to_bytes().unwrap(), hex!("0084000008"));
-        assert_eq!(Command::select_ef(0x011E).to_bytes().unwrap(), hex!("00A4020C02011E"));
-        assert_eq!(Command::read_binary(0, 256).to_bytes().unwrap(), hex!("00B0000000"));
-        assert_eq!(Command::read_binary(0, 1000).to_bytes().unwrap(), hex!("00B00000" "0003E8"));
+        assert_eq!(
+            Command::new(0, 0x84, 0, 0).with_le(8).to_bytes().unwrap(),
+            hex!("0084000008")
+        );
+        assert_eq!(
+            Command::select_ef(0x011E).to_bytes().unwrap(),
+            hex!("00A4020C02011E")
+        );
+        assert_eq!(
+            Command::read_binary(0, 256).to_bytes().unwrap(),
+            hex!("00B0000000")
+        );
+        assert_eq!(
+            Command::read_binary(0, 1000).to_bytes().unwrap(),
+            hex!("00B00000" "0003E8")
+        );
     }
 
     #[test]
     fn status_words_round_trip() {
-        for sw in [0x9000u16, 0x6282, 0x6982, 0x6A82, 0x6D00, 0x6C10, 0x6110, 0x6F00, 0x6988] {
+        for sw in [
+            0x9000u16, 0x6282, 0x6982, 0x6A82, 0x6D00, 0x6C10, 0x6110, 0x6F00, 0x6988,
+        ] {
             let [a, b] = sw.to_be_bytes();
             assert_eq!(StatusWord::from_bytes(a, b).to_bytes(), [a, b]);
         }
-        assert_eq!(StatusWord::from_bytes(0x6D, 0x00), StatusWord::InsNotSupported);
+        assert_eq!(
+            StatusWord::from_bytes(0x6D, 0x00),
+            StatusWord::InsNotSupported
+        );
     }
 
     #[test]

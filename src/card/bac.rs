@@ -67,7 +67,10 @@ pub enum BacError {
     /// A BAC command was refused with a status that does not mean "wrong key"
     /// (e.g. 6D00 to GET CHALLENGE: no BAC on this chip).
     #[error("{command} refused with status {sw}")]
-    Refused { command: &'static str, sw: StatusWord },
+    Refused {
+        command: &'static str,
+        sw: StatusWord,
+    },
     /// The chip's reply has the wrong shape.
     #[error("malformed BAC reply: {0}")]
     BadResponse(String),
@@ -115,13 +118,20 @@ pub fn key_seed(mrz_information: &[u8]) -> [u8; 16] {
 /// The 9303-11 §9.7.1 key derivation for 3DES: `SHA-1(seed || counter)`, first 16
 /// bytes, each byte's low bit set for odd DES parity. Counter 1 → K_enc, 2 → K_mac.
 pub fn derive_key(seed: &[u8], counter: u32) -> [u8; 16] {
-    let mut digest = Sha1::new().chain_update(seed).chain_update(counter.to_be_bytes()).finalize();
+    let mut digest = Sha1::new()
+        .chain_update(seed)
+        .chain_update(counter.to_be_bytes())
+        .finalize();
     let mut key = [0u8; 16];
     key.copy_from_slice(&digest[..16]);
     digest.as_mut_slice().zeroize();
     for b in &mut key {
         let high = *b & 0xFE;
-        *b = if high.count_ones() % 2 == 0 { high | 1 } else { high };
+        *b = if high.count_ones() % 2 == 0 {
+            high | 1
+        } else {
+            high
+        };
     }
     key
 }
@@ -145,7 +155,13 @@ fn session_keys(k_ifd: &[u8], k_icc: &[u8], rnd_icc: &[u8], rnd_ifd: &[u8]) -> S
         *s = a ^ b;
     }
     let mut ssc = [0u8; 8];
-    for (s, b) in ssc.iter_mut().zip(rnd_icc.iter().skip(4).take(4).chain(rnd_ifd.iter().skip(4).take(4))) {
+    for (s, b) in ssc.iter_mut().zip(
+        rnd_icc
+            .iter()
+            .skip(4)
+            .take(4)
+            .chain(rnd_ifd.iter().skip(4).take(4)),
+    ) {
         *s = *b;
     }
     let (k_enc, k_mac) = keys_from_seed(&seed);
@@ -165,7 +181,11 @@ fn concat(parts: &[&[u8]]) -> Zeroizing<Vec<u8>> {
 /// [`super::sm::SecureMessaging::new`].
 ///
 /// `rng` supplies RND.IFD (8 bytes) and then K.IFD (16 bytes).
-pub fn authenticate<T, R>(card: &mut T, seed: &[u8; 16], rng: &mut R) -> Result<SessionKeys, BacError>
+pub fn authenticate<T, R>(
+    card: &mut T,
+    seed: &[u8; 16],
+    rng: &mut R,
+) -> Result<SessionKeys, BacError>
 where
     T: CardTransport + ?Sized,
     R: rand::RngCore + rand::CryptoRng,
@@ -176,12 +196,17 @@ where
     let challenge = Command::new(0x00, /* GET CHALLENGE */ 0x84, 0x00, 0x00).with_le(NONCE_LEN);
     let resp = exchange(card, &challenge)?;
     if resp.sw != StatusWord::Success {
-        return Err(BacError::Refused { command: "GET CHALLENGE", sw: resp.sw });
+        return Err(BacError::Refused {
+            command: "GET CHALLENGE",
+            sw: resp.sw,
+        });
     }
-    let rnd_icc: [u8; NONCE_LEN] =
-        resp.data.as_slice().try_into().map_err(|_| {
-            BacError::BadResponse(format!("GET CHALLENGE returned {} bytes, expected 8", resp.data.len()))
-        })?;
+    let rnd_icc: [u8; NONCE_LEN] = resp.data.as_slice().try_into().map_err(|_| {
+        BacError::BadResponse(format!(
+            "GET CHALLENGE returned {} bytes, expected 8",
+            resp.data.len()
+        ))
+    })?;
 
     let mut rnd_ifd = [0u8; NONCE_LEN];
     rng.fill_bytes(&mut rnd_ifd);
@@ -194,22 +219,33 @@ where
     let m_ifd = cipher.mac(&e_ifd);
     let mut data = e_ifd;
     data.extend_from_slice(&m_ifd);
-    let mutual =
-        Command::new(0x00, /* EXTERNAL/MUTUAL AUTHENTICATE */ 0x82, 0x00, 0x00).with_data(data).with_le(AUTH_DATA_LEN);
+    let mutual = Command::new(
+        0x00, /* EXTERNAL/MUTUAL AUTHENTICATE */ 0x82, 0x00, 0x00,
+    )
+    .with_data(data)
+    .with_le(AUTH_DATA_LEN);
     let resp = exchange(card, &mutual)?;
     match resp.sw {
         StatusWord::Success => {}
         StatusWord::AuthenticationFailed | StatusWord::SecurityStatusNotSatisfied => {
             return Err(BacError::AccessDenied)
         }
-        sw => return Err(BacError::Refused { command: "MUTUAL AUTHENTICATE", sw }),
+        sw => {
+            return Err(BacError::Refused {
+                command: "MUTUAL AUTHENTICATE",
+                sw,
+            })
+        }
     }
     let (e_icc, m_icc) = resp
         .data
         .split_at_checked(CRYPTOGRAM_LEN)
         .filter(|(_, m)| m.len() == AUTH_DATA_LEN - CRYPTOGRAM_LEN)
         .ok_or_else(|| {
-            BacError::BadResponse(format!("MUTUAL AUTHENTICATE returned {} bytes, expected 40", resp.data.len()))
+            BacError::BadResponse(format!(
+                "MUTUAL AUTHENTICATE returned {} bytes, expected 40",
+                resp.data.len()
+            ))
         })?;
 
     // 9303-11 §4.3, App. D.3: verify the chip's MAC, then its echo of both nonces.
@@ -238,7 +274,10 @@ pub struct BacChip {
 impl BacChip {
     /// A chip whose MRZ key seed is `seed`.
     pub fn new(seed: &[u8; 16]) -> Self {
-        Self { cipher: bac_cipher(seed), rnd_icc: None }
+        Self {
+            cipher: bac_cipher(seed),
+            rnd_icc: None,
+        }
     }
 
     /// Answer GET CHALLENGE: a fresh RND.ICC, remembered for one MUTUAL AUTHENTICATE.
@@ -277,7 +316,10 @@ impl BacChip {
         let mut reply = self.cipher.encrypt_blocks(&r)?;
         let m_icc = self.cipher.mac(&reply);
         reply.extend_from_slice(&m_icc);
-        Ok((reply, session_keys(k_ifd, k_icc.as_slice(), &rnd_icc, rnd_ifd)))
+        Ok((
+            reply,
+            session_keys(k_ifd, k_icc.as_slice(), &rnd_icc, rnd_ifd),
+        ))
     }
 }
 
@@ -324,7 +366,10 @@ mod tests {
     fn appendix_d3_terminal_side_byte_for_byte() {
         // 9303-11 App. D.3, replayed: GET CHALLENGE, MUTUAL AUTHENTICATE
         let mut card = Replay::new(vec![
-            (hex!("0084000008").to_vec(), [&RND_ICC[..], &hex!("9000")].concat()),
+            (
+                hex!("0084000008").to_vec(),
+                [&RND_ICC[..], &hex!("9000")].concat(),
+            ),
             (MUTUAL_AUTH.to_vec(), MUTUAL_AUTH_REPLY.to_vec()),
         ]);
         let mut rng = ScriptedRng::new(&[&RND_IFD[..], &K_IFD].concat());
@@ -339,8 +384,13 @@ mod tests {
         let mut chip = BacChip::new(&SEED);
         let mut rng = ScriptedRng::new(&[&RND_ICC[..], &K_ICC].concat());
         assert_eq!(chip.get_challenge(&mut rng), RND_ICC);
-        let (reply, keys) = chip.mutual_authenticate(&MUTUAL_AUTH[5..45], &mut rng).unwrap();
-        assert_eq!(hex::encode_upper(reply), hex::encode_upper(&MUTUAL_AUTH_REPLY[..40]));
+        let (reply, keys) = chip
+            .mutual_authenticate(&MUTUAL_AUTH[5..45], &mut rng)
+            .unwrap();
+        assert_eq!(
+            hex::encode_upper(reply),
+            hex::encode_upper(&MUTUAL_AUTH_REPLY[..40])
+        );
         assert_appendix_session(&keys);
     }
 
@@ -348,7 +398,10 @@ mod tests {
     fn wrong_key_status_words_mean_access_denied() {
         for sw in [hex!("6300"), hex!("6982")] {
             let mut card = Replay::new(vec![
-                (hex!("0084000008").to_vec(), [&RND_ICC[..], &hex!("9000")].concat()),
+                (
+                    hex!("0084000008").to_vec(),
+                    [&RND_ICC[..], &hex!("9000")].concat(),
+                ),
                 (MUTUAL_AUTH.to_vec(), sw.to_vec()),
             ]);
             let mut rng = ScriptedRng::new(&[&RND_IFD[..], &K_IFD].concat());
@@ -361,7 +414,13 @@ mod tests {
     fn chip_without_bac_is_refused_not_denied() {
         let mut card = Replay::new(vec![(hex!("0084000008").to_vec(), hex!("6D00").to_vec())]);
         let err = authenticate(&mut card, &SEED, &mut ScriptedRng::new(&[])).unwrap_err();
-        assert!(matches!(err, BacError::Refused { command: "GET CHALLENGE", sw: StatusWord::InsNotSupported }));
+        assert!(matches!(
+            err,
+            BacError::Refused {
+                command: "GET CHALLENGE",
+                sw: StatusWord::InsNotSupported
+            }
+        ));
     }
 
     #[test]
@@ -369,7 +428,10 @@ mod tests {
         let mut forged = MUTUAL_AUTH_REPLY;
         forged[39] ^= 0x01; // last byte of M_ICC
         let mut card = Replay::new(vec![
-            (hex!("0084000008").to_vec(), [&RND_ICC[..], &hex!("9000")].concat()),
+            (
+                hex!("0084000008").to_vec(),
+                [&RND_ICC[..], &hex!("9000")].concat(),
+            ),
             (MUTUAL_AUTH.to_vec(), forged.to_vec()),
         ]);
         let mut rng = ScriptedRng::new(&[&RND_IFD[..], &K_IFD].concat());
@@ -377,7 +439,10 @@ mod tests {
         assert!(matches!(err, BacError::ChipNotAuthenticated(_)), "{err}");
 
         let mut short = Replay::new(vec![
-            (hex!("0084000008").to_vec(), [&RND_ICC[..], &hex!("9000")].concat()),
+            (
+                hex!("0084000008").to_vec(),
+                [&RND_ICC[..], &hex!("9000")].concat(),
+            ),
             (MUTUAL_AUTH.to_vec(), MUTUAL_AUTH_REPLY[10..].to_vec()),
         ]);
         let mut rng = ScriptedRng::new(&[&RND_IFD[..], &K_IFD].concat());
@@ -390,24 +455,38 @@ mod tests {
         let mut chip = BacChip::new(&SEED);
         let mut rng = ScriptedRng::new(&[&RND_ICC[..], &K_ICC].concat());
         // No challenge yet.
-        assert!(matches!(chip.mutual_authenticate(&MUTUAL_AUTH[5..45], &mut rng), Err(BacError::NoChallenge)));
+        assert!(matches!(
+            chip.mutual_authenticate(&MUTUAL_AUTH[5..45], &mut rng),
+            Err(BacError::NoChallenge)
+        ));
         chip.get_challenge(&mut rng);
-        chip.mutual_authenticate(&MUTUAL_AUTH[5..45], &mut rng).unwrap();
+        chip.mutual_authenticate(&MUTUAL_AUTH[5..45], &mut rng)
+            .unwrap();
         // The challenge is spent: replaying the same data fails.
-        let err = chip.mutual_authenticate(&MUTUAL_AUTH[5..45], &mut rng).unwrap_err();
+        let err = chip
+            .mutual_authenticate(&MUTUAL_AUTH[5..45], &mut rng)
+            .unwrap_err();
         assert_eq!(err.chip_status(), StatusWord::ConditionsNotSatisfied);
         // Wrong key (MAC fails) → 6300.
         let mut other = BacChip::new(&[0x11; 16]);
         other.get_challenge(&mut ScriptedRng::new(&RND_ICC));
-        let err = other.mutual_authenticate(&MUTUAL_AUTH[5..45], &mut rng).unwrap_err();
+        let err = other
+            .mutual_authenticate(&MUTUAL_AUTH[5..45], &mut rng)
+            .unwrap_err();
         assert!(matches!(err, BacError::AccessDenied));
         assert_eq!(err.chip_status(), StatusWord::AuthenticationFailed);
         // A different challenge than the one the terminal encrypted → 6300 too.
         let mut chip = BacChip::new(&SEED);
         chip.get_challenge(&mut ScriptedRng::new(&[0u8; 8]));
-        assert!(matches!(chip.mutual_authenticate(&MUTUAL_AUTH[5..45], &mut rng), Err(BacError::AccessDenied)));
+        assert!(matches!(
+            chip.mutual_authenticate(&MUTUAL_AUTH[5..45], &mut rng),
+            Err(BacError::AccessDenied)
+        ));
         let mut chip = BacChip::new(&SEED);
         chip.get_challenge(&mut ScriptedRng::new(&RND_ICC));
-        assert!(matches!(chip.mutual_authenticate(&MUTUAL_AUTH[5..40], &mut rng), Err(BacError::WrongLength(35))));
+        assert!(matches!(
+            chip.mutual_authenticate(&MUTUAL_AUTH[5..40], &mut rng),
+            Err(BacError::WrongLength(35))
+        ));
     }
 }

@@ -20,7 +20,10 @@ pub enum CardEvent {
     ReaderAdded(String),
     ReaderRemoved(String),
     /// A card arrived; its ATR.
-    CardInserted { reader: String, atr: Vec<u8> },
+    CardInserted {
+        reader: String,
+        atr: Vec<u8>,
+    },
     CardRemoved(String),
     /// pcscd went away or failed; the monitor retries every second.
     ServiceUnavailable(String),
@@ -61,7 +64,12 @@ impl Drop for Monitor {
     }
 }
 
-fn run(mut ctx: Option<Context>, filter: ReaderFilter, tx: Sender<CardEvent>, stop: Arc<AtomicBool>) {
+fn run(
+    mut ctx: Option<Context>,
+    filter: ReaderFilter,
+    tx: Sender<CardEvent>,
+    stop: Arc<AtomicBool>,
+) {
     let pnp = CString::from(pcsc::PNP_NOTIFICATION());
     let mut states: Vec<ReaderState> = vec![ReaderState::new(pnp.clone(), State::UNAWARE)];
     let mut present: Vec<(String, bool)> = Vec::new();
@@ -81,8 +89,10 @@ fn run(mut ctx: Option<Context>, filter: ReaderFilter, tx: Sender<CardEvent>, st
                 continue;
             }
         };
-        let names: Vec<CString> =
-            names.into_iter().filter(|n| filter.accepts(&n.to_string_lossy())).collect();
+        let names: Vec<CString> = names
+            .into_iter()
+            .filter(|n| filter.accepts(&n.to_string_lossy()))
+            .collect();
         for (name, had_card) in present.clone() {
             if !names.iter().any(|n| n.to_string_lossy() == name) {
                 if had_card {
@@ -122,7 +132,10 @@ fn run(mut ctx: Option<Context>, filter: ReaderFilter, tx: Sender<CardEvent>, st
                 if has != entry.1 {
                     entry.1 = has;
                     let ev = if has {
-                        CardEvent::CardInserted { reader: name, atr: s.atr().to_vec() }
+                        CardEvent::CardInserted {
+                            reader: name,
+                            atr: s.atr().to_vec(),
+                        }
                     } else {
                         CardEvent::CardRemoved(name)
                     };

@@ -209,8 +209,11 @@ pub fn verify(
             check_chain(ds, trust, now, &mut v.errors)
         }
     };
-    v.chain =
-        if chain == ChainOutcome::Trusted { ChainStatus::Trusted } else { ChainStatus::Untrusted };
+    v.chain = if chain == ChainOutcome::Trusted {
+        ChainStatus::Trusted
+    } else {
+        ChainStatus::Untrusted
+    };
     v.passive_auth = if !hashes_ok || !v.signature || chain == ChainOutcome::Failed {
         PaStatus::Failed
     } else if chain == ChainOutcome::NoIssuer {
@@ -311,11 +314,16 @@ fn check_signer(signed: &SignedObject, signer: &ParsedCertificate) -> Vec<String
     ) {
         Ok(()) => {}
         Err(SigError::Invalid) => {
-            let what =
-                if info.signed_attrs_der.is_some() { "signed attributes" } else { "eContent" };
+            let what = if info.signed_attrs_der.is_some() {
+                "signed attributes"
+            } else {
+                "eContent"
+            };
             problems.push(format!("signature over {what} does not verify"));
         }
-        Err(e) => problems.push(format!("document signer's signature cannot be checked: {e}")),
+        Err(e) => problems.push(format!(
+            "document signer's signature cannot be checked: {e}"
+        )),
     }
     problems
 }
@@ -352,7 +360,9 @@ fn check_chain(
             }
     });
     let Some(first) = candidates.next() else {
-        errors.push(format!("document signer not issued by any trusted CSCA (issuer {issuer})"));
+        errors.push(format!(
+            "document signer not issued by any trusted CSCA (issuer {issuer})"
+        ));
         return ChainOutcome::NoIssuer;
     };
     let mut last_error = None;
@@ -369,7 +379,9 @@ fn check_chain(
         Some(SigError::Invalid) | None => "signature does not verify".to_string(),
         Some(e) => e.to_string(),
     };
-    errors.push(format!("document-signer certificate not verified by CSCA {issuer}: {reason}"));
+    errors.push(format!(
+        "document-signer certificate not verified by CSCA {issuer}: {reason}"
+    ));
     ChainOutcome::Failed
 }
 
@@ -385,7 +397,11 @@ fn verify_certificate_signature(
     subject: &ParsedCertificate,
     issuer: &ParsedCertificate,
 ) -> Result<(), SigError> {
-    let signature = subject.cert.signature.as_bytes().ok_or(SigError::BadSignature)?;
+    let signature = subject
+        .cert
+        .signature
+        .as_bytes()
+        .ok_or(SigError::BadSignature)?;
     verify_signature(
         &issuer.cert.tbs_certificate.subject_public_key_info,
         &subject.cert.signature_algorithm,
@@ -444,7 +460,10 @@ pub enum SigError {
     #[error("RSASSA-PSS parameters: {0}")]
     BadPssParams(String),
     #[error("{scheme} signature algorithm with a {key} key")]
-    KeyMismatch { scheme: &'static str, key: &'static str },
+    KeyMismatch {
+        scheme: &'static str,
+        key: &'static str,
+    },
     #[error("malformed signature value")]
     BadSignature,
     #[error("signature does not verify")]
@@ -518,10 +537,16 @@ impl Scheme {
             return Ok(Scheme::RsaPkcs1(h));
         }
         if let Some(h) = lookup(&ECDSA_X962, &oid) {
-            return Ok(Scheme::Ecdsa { hash: h, plain: false });
+            return Ok(Scheme::Ecdsa {
+                hash: h,
+                plain: false,
+            });
         }
         if let Some(h) = lookup(&ECDSA_PLAIN, &oid) {
-            return Ok(Scheme::Ecdsa { hash: h, plain: true });
+            return Ok(Scheme::Ecdsa {
+                hash: h,
+                plain: true,
+            });
         }
         if oid == OID_RSASSA_PSS {
             return pss_scheme(alg.parameters.as_ref());
@@ -529,7 +554,9 @@ impl Scheme {
         // Some signers put the key algorithm where the signature algorithm belongs;
         // the hash is then the SignerInfo's digestAlgorithm.
         if oid == OID_RSA_ENCRYPTION {
-            return digest_hint.map(Scheme::RsaPkcs1).ok_or(SigError::NoDigest(oid));
+            return digest_hint
+                .map(Scheme::RsaPkcs1)
+                .ok_or(SigError::NoDigest(oid));
         }
         if oid == OID_EC_PUBLIC_KEY {
             return digest_hint
@@ -549,10 +576,13 @@ fn pss_scheme(params: Option<&Any>) -> Result<Scheme, SigError> {
             (sha1, OID_MGF1, Some(sha1), 20usize)
         }
         Some(any) => {
-            let p: rsa::pkcs1::RsaPssParams<'_> =
-                any.decode_as().map_err(|e| SigError::BadPssParams(e.to_string()))?;
+            let p: rsa::pkcs1::RsaPssParams<'_> = any
+                .decode_as()
+                .map_err(|e| SigError::BadPssParams(e.to_string()))?;
             if p.trailer_field != rsa::pkcs1::TrailerField::BC {
-                return Err(SigError::BadPssParams("trailer field is not 1 (0xBC)".into()));
+                return Err(SigError::BadPssParams(
+                    "trailer field is not 1 (0xBC)".into(),
+                ));
             }
             (
                 p.hash.oid,
@@ -565,7 +595,9 @@ fn pss_scheme(params: Option<&Any>) -> Result<Scheme, SigError> {
     let hash = HashAlg::from_oid(&hash_oid)
         .ok_or_else(|| SigError::BadPssParams(format!("hash {hash_oid} is not supported")))?;
     if mgf_oid != OID_MGF1 {
-        return Err(SigError::BadPssParams(format!("mask generation {mgf_oid} is not MGF1")));
+        return Err(SigError::BadPssParams(format!(
+            "mask generation {mgf_oid} is not MGF1"
+        )));
     }
     if mgf_hash_oid != Some(hash_oid) {
         return Err(SigError::BadPssParams(
@@ -626,8 +658,9 @@ fn curve_of(params: Option<&Any>) -> Result<EcCurve, SigError> {
     let params =
         params.ok_or_else(|| SigError::BadKey("EC key without curve parameters".into()))?;
     if params.tag() == Tag::ObjectIdentifier {
-        let oid: ObjectIdentifier =
-            params.decode_as().map_err(|e| SigError::BadKey(e.to_string()))?;
+        let oid: ObjectIdentifier = params
+            .decode_as()
+            .map_err(|e| SigError::BadKey(e.to_string()))?;
         if oid == OID_SECP256R1 {
             return Ok(EcCurve::P256);
         }
@@ -635,7 +668,9 @@ fn curve_of(params: Option<&Any>) -> Result<EcCurve, SigError> {
             return Ok(EcCurve::P384);
         }
         let name = lookup(&UNSUPPORTED_CURVES, &oid).map(str::to_string);
-        return Err(SigError::UnsupportedCurve(name.unwrap_or_else(|| oid.to_string())));
+        return Err(SigError::UnsupportedCurve(
+            name.unwrap_or_else(|| oid.to_string()),
+        ));
     }
     if params.tag() == Tag::Sequence {
         let explicit: EcParameters = params.decode_as().map_err(|_| {
@@ -645,7 +680,10 @@ fn curve_of(params: Option<&Any>) -> Result<EcCurve, SigError> {
         })?;
         return explicit.named_curve();
     }
-    Err(SigError::BadKey(format!("EC parameters of tag {}", params.tag())))
+    Err(SigError::BadKey(format!(
+        "EC parameters of tag {}",
+        params.tag()
+    )))
 }
 
 /// Verify `signature` over `message` with the key in `spki`, by the algorithm `alg`.
@@ -676,7 +714,8 @@ pub fn verify_signature(
                 p256::ecdsa::Signature::from_der(signature)
             }
             .map_err(|_| SigError::BadSignature)?;
-            k.verify_prehash(&hash.digest(message), &sig).map_err(|_| SigError::Invalid)
+            k.verify_prehash(&hash.digest(message), &sig)
+                .map_err(|_| SigError::Invalid)
         }
         (Scheme::Ecdsa { hash, plain }, PublicKey::P384(k)) => {
             let sig = if plain {
@@ -685,12 +724,17 @@ pub fn verify_signature(
                 p384::ecdsa::Signature::from_der(signature)
             }
             .map_err(|_| SigError::BadSignature)?;
-            k.verify_prehash(&hash.digest(message), &sig).map_err(|_| SigError::Invalid)
+            k.verify_prehash(&hash.digest(message), &sig)
+                .map_err(|_| SigError::Invalid)
         }
-        (Scheme::Ecdsa { .. }, _) => {
-            Err(SigError::KeyMismatch { scheme: "ECDSA", key: key.kind() })
-        }
-        (_, _) => Err(SigError::KeyMismatch { scheme: "RSA", key: key.kind() }),
+        (Scheme::Ecdsa { .. }, _) => Err(SigError::KeyMismatch {
+            scheme: "ECDSA",
+            key: key.kind(),
+        }),
+        (_, _) => Err(SigError::KeyMismatch {
+            scheme: "RSA",
+            key: key.kind(),
+        }),
     }
 }
 
@@ -801,7 +845,10 @@ impl EcCurve {
         base.extend(hex(c.gy)?);
         Ok(EcParameters {
             version: 1,
-            field_id: PrimeFieldId { field_type: OID_PRIME_FIELD, prime: Uint::new(&hex(c.p)?)? },
+            field_id: PrimeFieldId {
+                field_type: OID_PRIME_FIELD,
+                prime: Uint::new(&hex(c.p)?)?,
+            },
             curve: CurveCoefficients {
                 a: OctetString::new(hex(c.a)?)?,
                 b: OctetString::new(hex(c.b)?)?,
@@ -841,9 +888,14 @@ impl EcParameters {
 
     fn matches(&self, c: &CurveConstants) -> bool {
         let eq = |value: &[u8], hex_str: &str| {
-            hex::decode(hex_str).map(|v| strip_zeros(value) == strip_zeros(&v)).unwrap_or(false)
+            hex::decode(hex_str)
+                .map(|v| strip_zeros(value) == strip_zeros(&v))
+                .unwrap_or(false)
         };
-        let cofactor_ok = self.cofactor.as_ref().is_none_or(|h| strip_zeros(h.as_bytes()) == [1]);
+        let cofactor_ok = self
+            .cofactor
+            .as_ref()
+            .is_none_or(|h| strip_zeros(h.as_bytes()) == [1]);
         let base = self.base.as_bytes();
         let base_ok = match base.split_first() {
             Some((0x04, xy)) => {
@@ -854,7 +906,9 @@ impl EcParameters {
             }
             // Compressed: x, and the parity of y in the prefix (SEC 1 §2.3.3).
             Some((&prefix @ (0x02 | 0x03), x)) => {
-                let y_odd = hex::decode(c.gy).ok().and_then(|y| y.last().map(|b| b & 1 == 1));
+                let y_odd = hex::decode(c.gy)
+                    .ok()
+                    .and_then(|y| y.last().map(|b| b & 1 == 1));
                 eq(x, c.gx) && y_odd == Some(prefix == 0x03)
             }
             _ => false,
@@ -875,7 +929,10 @@ impl EcParameters {
 #[derive(Debug, Error)]
 pub enum TrustError {
     #[error("trust store {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("trust store {path}: not a certificate: {source}")]
     Certificate { path: PathBuf, source: der::Error },
     #[error("trust store {path}: PEM: {problem}")]
@@ -942,7 +999,10 @@ impl TrustStore {
                     let bytes = std::fs::read(&path).map_err(io(&path))?;
                     for der_bytes in certificate_ders(&bytes, &path)? {
                         let parsed = ParsedCertificate::from_der(&der_bytes).map_err(|source| {
-                            TrustError::Certificate { path: path.clone(), source }
+                            TrustError::Certificate {
+                                path: path.clone(),
+                                source,
+                            }
                         })?;
                         store.add(parsed, &path)?;
                     }
@@ -980,7 +1040,9 @@ impl TrustStore {
 
     fn add(&mut self, cert: ParsedCertificate, path: &Path) -> Result<(), TrustError> {
         if self_signature_fails(&cert) {
-            return Err(TrustError::SelfSignature { path: path.to_path_buf() });
+            return Err(TrustError::SelfSignature {
+                path: path.to_path_buf(),
+            });
         }
         self.push(cert);
         Ok(())
@@ -995,7 +1057,10 @@ impl TrustStore {
     /// `CscaMasterList ::= SEQUENCE { version INTEGER, certList SET OF Certificate }` in a
     /// CMS SignedData of type id-icao-cscaMasterList (9303-12 §9).
     fn add_master_list(&mut self, bytes: &[u8], path: &Path) -> Result<(), TrustError> {
-        let problem = |p: String| TrustError::MasterList { path: path.to_path_buf(), problem: p };
+        let problem = |p: String| TrustError::MasterList {
+            path: path.to_path_buf(),
+            problem: p,
+        };
         let signed = SignedObject::parse(bytes).map_err(|e| problem(e.to_string()))?;
         if signed.econtent_type != ID_CSCA_MASTER_LIST {
             return Err(problem(format!(
@@ -1014,7 +1079,9 @@ impl TrustStore {
                     cert.cert.tbs_certificate.subject
                 )),
                 Ok(cert) => listed.push(cert),
-                Err(e) => self.warnings.push(format!("{name}: entry #{index} skipped: {e}")),
+                Err(e) => self
+                    .warnings
+                    .push(format!("{name}: entry #{index} skipped: {e}")),
             }
         }
         // The signer (a master-list signer certificate, issued by a CSCA of the list's
@@ -1064,14 +1131,20 @@ fn certificate_ders(bytes: &[u8], path: &Path) -> Result<Vec<Vec<u8>>, TrustErro
         Ok(text) if text.contains(BEGIN) => text,
         _ => return Ok(vec![bytes.to_vec()]),
     };
-    let pem_error = |problem: String| TrustError::Pem { path: path.to_path_buf(), problem };
+    let pem_error = |problem: String| TrustError::Pem {
+        path: path.to_path_buf(),
+        problem,
+    };
     let mut out = Vec::new();
     let mut rest = text;
     while let Some(start) = rest.find(BEGIN) {
         let block = rest.get(start..).unwrap_or_default();
         let unterminated = || pem_error("unterminated PEM block".into());
         let after_end = block.find(END).ok_or_else(unterminated)? + END.len();
-        let end = block.get(after_end..).and_then(|t| t.find("-----")).ok_or_else(unterminated)?
+        let end = block
+            .get(after_end..)
+            .and_then(|t| t.find("-----"))
+            .ok_or_else(unterminated)?
             + after_end
             + "-----".len();
         let pem = block.get(..end).unwrap_or_default();
@@ -1120,7 +1193,9 @@ mod tests {
     use proptest::prelude::*;
 
     fn now() -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2025, 6, 1, 9, 0, 0).single().expect("date")
+        Utc.with_ymd_and_hms(2025, 6, 1, 9, 0, 0)
+            .single()
+            .expect("date")
     }
 
     fn trusted() -> TrustStore {
@@ -1138,7 +1213,13 @@ mod tests {
             (1, encode(0x61, &encode(0x5F1F, mrz.as_bytes()))),
             (2, encode(0x75, &encode(0x7F61, &encode(0x02, &[0x01])))),
             (3, encode(0x63, &encode(0x7F61, &encode(0x02, &[0x00])))),
-            (13, encode(0x6D, &encode(0x30, &encode(0x0C, "Nguyễn Văn An".as_bytes())))),
+            (
+                13,
+                encode(
+                    0x6D,
+                    &encode(0x30, &encode(0x0C, "Nguyễn Văn An".as_bytes())),
+                ),
+            ),
         ])
     }
 
@@ -1148,7 +1229,9 @@ mod tests {
     }
 
     fn read_all(dgs: &BTreeMap<u8, Vec<u8>>) -> BTreeMap<u8, DgState> {
-        dgs.iter().map(|(&n, b)| (n, DgState::Read(b.clone()))).collect()
+        dgs.iter()
+            .map(|(&n, b)| (n, DgState::Read(b.clone())))
+            .collect()
     }
 
     #[test]
@@ -1157,23 +1240,38 @@ mod tests {
         let dgs = data_groups();
         for kind in SignerKind::ALL {
             let ds = test_pki().expect("pki").document_signer(kind).expect("ds");
-            let v = verify(&sod_for(ds, &dgs, kind.hash()), &read_all(&dgs), &trust, now());
+            let v = verify(
+                &sod_for(ds, &dgs, kind.hash()),
+                &read_all(&dgs),
+                &trust,
+                now(),
+            );
             assert_eq!(v.errors, Vec::<String>::new(), "{kind:?}");
             assert_eq!(v.passive_auth, PaStatus::Valid, "{kind:?}");
             assert!(v.signature, "{kind:?}");
             assert_eq!(v.chain, ChainStatus::Trusted, "{kind:?}");
             assert_eq!(v.verdict, Verdict::Genuine, "{kind:?}");
-            assert!(v.data_groups.values().all(|s| *s == DgStatus::Ok), "{kind:?}");
+            assert!(
+                v.data_groups.values().all(|s| *s == DgStatus::Ok),
+                "{kind:?}"
+            );
         }
     }
 
     #[test]
     fn every_data_group_hash_algorithm_is_checked() {
-        let ds = test_pki().expect("pki").document_signer(SignerKind::EcdsaP256Sha256).expect("ds");
+        let ds = test_pki()
+            .expect("pki")
+            .document_signer(SignerKind::EcdsaP256Sha256)
+            .expect("ds");
         let dgs = data_groups();
-        for hash in
-            [HashAlg::Sha1, HashAlg::Sha224, HashAlg::Sha256, HashAlg::Sha384, HashAlg::Sha512]
-        {
+        for hash in [
+            HashAlg::Sha1,
+            HashAlg::Sha224,
+            HashAlg::Sha256,
+            HashAlg::Sha384,
+            HashAlg::Sha512,
+        ] {
             let sod = sod_for(ds, &dgs, hash);
             assert_eq!(
                 verify(&sod, &read_all(&dgs), &trusted(), now()).verdict,
@@ -1192,11 +1290,19 @@ mod tests {
 
     #[test]
     fn json_is_the_design_contract() {
-        let ds = test_pki().expect("pki").document_signer(SignerKind::EcdsaP256Sha256).expect("ds");
+        let ds = test_pki()
+            .expect("pki")
+            .document_signer(SignerKind::EcdsaP256Sha256)
+            .expect("ds");
         let dgs = data_groups();
         let mut states = read_all(&dgs);
         states.insert(3, DgState::Refused);
-        let v = verify(&sod_for(ds, &dgs, HashAlg::Sha256), &states, &trusted(), now());
+        let v = verify(
+            &sod_for(ds, &dgs, HashAlg::Sha256),
+            &states,
+            &trusted(),
+            now(),
+        );
         let json = serde_json::to_value(&v).expect("json");
         assert_eq!(
             json,
@@ -1214,7 +1320,10 @@ mod tests {
 
     #[test]
     fn tampered_data_group_is_a_mismatch_and_fails() {
-        let ds = test_pki().expect("pki").document_signer(SignerKind::RsaPkcs1Sha256).expect("ds");
+        let ds = test_pki()
+            .expect("pki")
+            .document_signer(SignerKind::RsaPkcs1Sha256)
+            .expect("ds");
         let dgs = data_groups();
         let sod = sod_for(ds, &dgs, HashAlg::Sha256);
         let mut states = read_all(&dgs);
@@ -1229,7 +1338,11 @@ mod tests {
         assert_eq!(v.passive_auth, PaStatus::Failed);
         assert!(v.signature, "the SOD itself is intact");
         assert_eq!(v.verdict, Verdict::Failed);
-        assert!(v.errors.iter().any(|e| e.starts_with("DG2 hash mismatch")), "{:?}", v.errors);
+        assert!(
+            v.errors.iter().any(|e| e.starts_with("DG2 hash mismatch")),
+            "{:?}",
+            v.errors
+        );
     }
 
     #[test]
@@ -1251,10 +1364,9 @@ mod tests {
             assert_eq!(v.passive_auth, PaStatus::Failed, "{kind:?}");
             assert_eq!(v.verdict, Verdict::Failed, "{kind:?}");
             assert!(
-                v.errors
-                    .iter()
-                    .any(|e| e.contains("signature over signed attributes does not verify")
-                        || e.contains("malformed signature value")),
+                v.errors.iter().any(|e| e
+                    .contains("signature over signed attributes does not verify")
+                    || e.contains("malformed signature value")),
                 "{kind:?} {:?}",
                 v.errors
             );
@@ -1263,27 +1375,44 @@ mod tests {
 
     #[test]
     fn altered_security_object_breaks_the_message_digest() {
-        let ds = test_pki().expect("pki").document_signer(SignerKind::EcdsaP256Sha256).expect("ds");
+        let ds = test_pki()
+            .expect("pki")
+            .document_signer(SignerKind::EcdsaP256Sha256)
+            .expect("ds");
         let dgs = data_groups();
         let mut sod = sod_for(ds, &dgs, HashAlg::Sha256);
         // Replace DG2's hash inside the eContent by the hash of forged data.
         let old = HashAlg::Sha256.digest(&dgs[&2]);
         let forged = HashAlg::Sha256.digest(b"forged face");
-        let at = sod.windows(32).position(|w| w == old.as_slice()).expect("hash in file");
+        let at = sod
+            .windows(32)
+            .position(|w| w == old.as_slice())
+            .expect("hash in file");
         sod[at..at + 32].copy_from_slice(&forged);
         let mut states = read_all(&dgs);
         states.insert(2, DgState::Read(b"forged face".to_vec()));
         let v = verify(&sod, &states, &trusted(), now());
-        assert_eq!(v.data_groups[&2], DgStatus::Ok, "the forger matched the hash...");
+        assert_eq!(
+            v.data_groups[&2],
+            DgStatus::Ok,
+            "the forger matched the hash..."
+        );
         assert!(!v.signature, "...but not the signature");
         assert_eq!(v.verdict, Verdict::Failed);
-        assert!(v.errors.iter().any(|e| e.contains("messageDigest")), "{:?}", v.errors);
+        assert!(
+            v.errors.iter().any(|e| e.contains("messageDigest")),
+            "{:?}",
+            v.errors
+        );
     }
 
     #[test]
     fn empty_trust_store_or_foreign_csca_is_untrusted() {
         let dgs = data_groups();
-        let ds = test_pki().expect("pki").document_signer(SignerKind::EcdsaP256Sha256).expect("ds");
+        let ds = test_pki()
+            .expect("pki")
+            .document_signer(SignerKind::EcdsaP256Sha256)
+            .expect("ds");
         let v = verify(
             &sod_for(ds, &dgs, HashAlg::Sha256),
             &read_all(&dgs),
@@ -1292,28 +1421,49 @@ mod tests {
         );
         assert_eq!(
             (v.passive_auth, v.chain, v.verdict),
-            (PaStatus::Untrusted, ChainStatus::Untrusted, Verdict::Untrusted)
+            (
+                PaStatus::Untrusted,
+                ChainStatus::Untrusted,
+                Verdict::Untrusted
+            )
         );
         assert!(v.signature);
         assert!(
-            v.errors.iter().any(|e| e.contains("not issued by any trusted CSCA")),
+            v.errors
+                .iter()
+                .any(|e| e.contains("not issued by any trusted CSCA")),
             "{:?}",
             v.errors
         );
 
-        let foreign =
-            untrusted_pki().expect("pki").document_signer(SignerKind::EcdsaP256Sha256).expect("ds");
-        let v =
-            verify(&sod_for(foreign, &dgs, HashAlg::Sha256), &read_all(&dgs), &trusted(), now());
-        assert_eq!((v.passive_auth, v.verdict), (PaStatus::Untrusted, Verdict::Untrusted));
-        assert!(v.errors.iter().any(|e| e.contains("UNTRUSTED TEST CSCA")), "{:?}", v.errors);
+        let foreign = untrusted_pki()
+            .expect("pki")
+            .document_signer(SignerKind::EcdsaP256Sha256)
+            .expect("ds");
+        let v = verify(
+            &sod_for(foreign, &dgs, HashAlg::Sha256),
+            &read_all(&dgs),
+            &trusted(),
+            now(),
+        );
+        assert_eq!(
+            (v.passive_auth, v.verdict),
+            (PaStatus::Untrusted, Verdict::Untrusted)
+        );
+        assert!(
+            v.errors.iter().any(|e| e.contains("UNTRUSTED TEST CSCA")),
+            "{:?}",
+            v.errors
+        );
     }
 
     #[test]
     fn csca_with_the_right_name_but_wrong_key_fails_the_chain() {
         // Same subject as the trusted test CSCA, different key: an impostor issuer.
         let impostor = TestPki::generate(0x0CCC_D000_0000_0001 ^ 0xFF, "TEST").expect("pki");
-        let ds = impostor.document_signer(SignerKind::EcdsaP256Sha256).expect("ds");
+        let ds = impostor
+            .document_signer(SignerKind::EcdsaP256Sha256)
+            .expect("ds");
         let dgs = data_groups();
         let sod = sod_for(ds, &dgs, HashAlg::Sha256);
         // With the AKI present the impostor's DS names another key: not issued by us.
@@ -1329,12 +1479,19 @@ mod tests {
         let v = verify(&sod, &read_all(&dgs), &store, now());
         assert_eq!(v.passive_auth, PaStatus::Failed);
         assert_eq!(v.verdict, Verdict::Failed);
-        assert!(v.errors.iter().any(|e| e.contains("not verified by CSCA")), "{:?}", v.errors);
+        assert!(
+            v.errors.iter().any(|e| e.contains("not verified by CSCA")),
+            "{:?}",
+            v.errors
+        );
     }
 
     #[test]
     fn refused_dg3_is_not_read_and_still_valid_but_a_missing_dg_fails() {
-        let ds = test_pki().expect("pki").document_signer(SignerKind::RsaPkcs1Sha256).expect("ds");
+        let ds = test_pki()
+            .expect("pki")
+            .document_signer(SignerKind::RsaPkcs1Sha256)
+            .expect("ds");
         let dgs = data_groups();
         let sod = sod_for(ds, &dgs, HashAlg::Sha256);
         let mut states = read_all(&dgs);
@@ -1349,44 +1506,87 @@ mod tests {
         let v = verify(&sod, &states, &trusted(), now());
         assert_eq!(v.data_groups[&13], DgStatus::Missing);
         assert_eq!(v.verdict, Verdict::Failed);
-        assert!(v.errors.iter().any(|e| e.starts_with("DG13 is missing")), "{:?}", v.errors);
+        assert!(
+            v.errors.iter().any(|e| e.starts_with("DG13 is missing")),
+            "{:?}",
+            v.errors
+        );
     }
 
     #[test]
     fn data_group_not_in_the_sod_is_unauthenticated() {
-        let ds = test_pki().expect("pki").document_signer(SignerKind::EcdsaP256Sha256).expect("ds");
+        let ds = test_pki()
+            .expect("pki")
+            .document_signer(SignerKind::EcdsaP256Sha256)
+            .expect("ds");
         let dgs = data_groups();
         let sod = sod_for(ds, &dgs, HashAlg::Sha256);
         let mut states = read_all(&dgs);
         states.insert(11, DgState::Read(vec![0x6B, 0x00]));
         let v = verify(&sod, &states, &trusted(), now());
         assert_eq!(v.verdict, Verdict::Failed);
-        assert!(!v.data_groups.contains_key(&11), "keys are the DGs the SOD hashes");
-        assert!(v.errors.iter().any(|e| e.starts_with("DG11 was read")), "{:?}", v.errors);
+        assert!(
+            !v.data_groups.contains_key(&11),
+            "keys are the DGs the SOD hashes"
+        );
+        assert!(
+            v.errors.iter().any(|e| e.starts_with("DG11 was read")),
+            "{:?}",
+            v.errors
+        );
     }
 
     #[test]
     fn expired_signer_is_a_warning_not_a_failure() {
-        let ds =
-            test_pki().expect("pki").expired_document_signer(SignerKind::RsaPssSha256).expect("ds");
+        let ds = test_pki()
+            .expect("pki")
+            .expired_document_signer(SignerKind::RsaPssSha256)
+            .expect("ds");
         let dgs = data_groups();
-        let v = verify(&sod_for(ds, &dgs, HashAlg::Sha256), &read_all(&dgs), &trusted(), now());
+        let v = verify(
+            &sod_for(ds, &dgs, HashAlg::Sha256),
+            &read_all(&dgs),
+            &trusted(),
+            now(),
+        );
         assert_eq!(v.passive_auth, PaStatus::Valid, "{:?}", v.errors);
         assert_eq!(v.verdict, Verdict::Genuine);
         assert_eq!(v.errors.len(), 1, "{:?}", v.errors);
-        assert!(v.errors[0].contains("expired on 2020-01-01"), "{:?}", v.errors);
+        assert!(
+            v.errors[0].contains("expired on 2020-01-01"),
+            "{:?}",
+            v.errors
+        );
 
         // A kiosk clock in 2018: the DS (from 2020) is not yet valid; still not a failure.
-        let ds = test_pki().expect("pki").document_signer(SignerKind::EcdsaP256Sha256).expect("ds");
-        let past = Utc.with_ymd_and_hms(2018, 1, 1, 0, 0, 0).single().expect("date");
-        let v = verify(&sod_for(ds, &dgs, HashAlg::Sha256), &read_all(&dgs), &trusted(), past);
+        let ds = test_pki()
+            .expect("pki")
+            .document_signer(SignerKind::EcdsaP256Sha256)
+            .expect("ds");
+        let past = Utc
+            .with_ymd_and_hms(2018, 1, 1, 0, 0, 0)
+            .single()
+            .expect("date");
+        let v = verify(
+            &sod_for(ds, &dgs, HashAlg::Sha256),
+            &read_all(&dgs),
+            &trusted(),
+            past,
+        );
         assert_eq!(v.verdict, Verdict::Genuine);
-        assert!(v.errors.iter().any(|e| e.contains("clock")), "{:?}", v.errors);
+        assert!(
+            v.errors.iter().any(|e| e.contains("clock")),
+            "{:?}",
+            v.errors
+        );
     }
 
     #[test]
     fn verdict_follows_chip_and_active_authentication() {
-        let ds = test_pki().expect("pki").document_signer(SignerKind::EcdsaP256Sha256).expect("ds");
+        let ds = test_pki()
+            .expect("pki")
+            .document_signer(SignerKind::EcdsaP256Sha256)
+            .expect("ds");
         let dgs = data_groups();
         let sod = sod_for(ds, &dgs, HashAlg::Sha256);
         let mut v = verify(&sod, &read_all(&dgs), &trusted(), now());
@@ -1398,7 +1598,11 @@ mod tests {
         assert_eq!(v.verdict, Verdict::Clone);
         let mut u = verify(&sod, &read_all(&dgs), &TrustStore::empty(), now());
         u.set_chip_results(AuthResult::Failed, AuthResult::NotSupported);
-        assert_eq!(u.verdict, Verdict::Clone, "a failed CA is a clone even when untrusted");
+        assert_eq!(
+            u.verdict,
+            Verdict::Clone,
+            "a failed CA is a clone even when untrusted"
+        );
     }
 
     #[test]
@@ -1443,8 +1647,14 @@ mod tests {
                 let params = DynResidueParams::new(&p);
                 let r = |h: &str| DynResidue::new(&<$uint>::from_be_hex(h), params);
                 let (x, y, a, b) = (r(c.gx), r(c.gy), r(c.a), r(c.b));
-                assert_eq!(y.square().retrieve(), (x.square() * x + a * x + b).retrieve());
-                assert_eq!(<$uint>::from_be_hex(c.a), p.wrapping_sub(&<$uint>::from_u8(3)));
+                assert_eq!(
+                    y.square().retrieve(),
+                    (x.square() * x + a * x + b).retrieve()
+                );
+                assert_eq!(
+                    <$uint>::from_be_hex(c.a),
+                    p.wrapping_sub(&<$uint>::from_u8(3))
+                );
             }};
         }
         check_curve!(U256, &P256_CONSTANTS);
@@ -1481,9 +1691,15 @@ mod tests {
     #[test]
     fn named_curves_without_a_crate_are_reported() {
         let any = Any::from(ObjectIdentifier::new_unwrap("1.3.36.3.3.2.8.1.1.7"));
-        assert_eq!(curve_of(Some(&any)), Err(SigError::UnsupportedCurve("brainpoolP256r1".into())));
+        assert_eq!(
+            curve_of(Some(&any)),
+            Err(SigError::UnsupportedCurve("brainpoolP256r1".into()))
+        );
         let any = Any::from(ObjectIdentifier::new_unwrap("1.3.132.0.35"));
-        assert_eq!(curve_of(Some(&any)), Err(SigError::UnsupportedCurve("P-521".into())));
+        assert_eq!(
+            curve_of(Some(&any)),
+            Err(SigError::UnsupportedCurve("P-521".into()))
+        );
     }
 
     #[test]
@@ -1498,22 +1714,41 @@ mod tests {
             &trusted_pki.csca_cert_der,
         )
         .expect("pem");
-        std::fs::write(dir.path().join("vn-csca.pem"), format!("issued by the test PKI\n{pem}"))
-            .expect("write");
+        std::fs::write(
+            dir.path().join("vn-csca.pem"),
+            format!("issued by the test PKI\n{pem}"),
+        )
+        .expect("write");
         std::fs::write(dir.path().join("other.DER"), &foreign.csca_cert_der).expect("write");
-        let ml_signer = listed.document_signer(SignerKind::EcdsaP256Sha256).expect("ds");
-        let ml = build_master_list(&[&listed.csca_cert_der, &trusted_pki.csca_cert_der], ml_signer)
-            .expect("ml");
+        let ml_signer = listed
+            .document_signer(SignerKind::EcdsaP256Sha256)
+            .expect("ds");
+        let ml = build_master_list(
+            &[&listed.csca_cert_der, &trusted_pki.csca_cert_der],
+            ml_signer,
+        )
+        .expect("ml");
         std::fs::write(dir.path().join("icao.ml"), &ml).expect("write");
         std::fs::write(dir.path().join("README.txt"), "not a certificate").expect("write");
 
         let store = TrustStore::load_dir(dir.path()).expect("load");
-        assert_eq!(store.len(), 3, "PEM + DER + one new CSCA from the list (one duplicate)");
+        assert_eq!(
+            store.len(),
+            3,
+            "PEM + DER + one new CSCA from the list (one duplicate)"
+        );
         assert!(store.warnings().is_empty(), "{:?}", store.warnings());
         let dgs = data_groups();
         for pki in [trusted_pki, foreign, &listed] {
-            let ds = pki.document_signer(SignerKind::EcdsaP384Sha384).expect("ds");
-            let v = verify(&sod_for(ds, &dgs, HashAlg::Sha384), &read_all(&dgs), &store, now());
+            let ds = pki
+                .document_signer(SignerKind::EcdsaP384Sha384)
+                .expect("ds");
+            let v = verify(
+                &sod_for(ds, &dgs, HashAlg::Sha384),
+                &read_all(&dgs),
+                &store,
+                now(),
+            );
             assert_eq!(v.verdict, Verdict::Genuine, "{:?}", v.errors);
         }
     }
@@ -1522,7 +1757,9 @@ mod tests {
     fn tampered_master_list_and_bad_files_are_errors_naming_the_file() {
         let dir = tempfile::tempdir().expect("tempdir");
         let listed = TestPki::generate(0x0CCC_D000_0000_0003, "ML TEST").expect("pki");
-        let signer = listed.document_signer(SignerKind::EcdsaP256Sha256).expect("ds");
+        let signer = listed
+            .document_signer(SignerKind::EcdsaP256Sha256)
+            .expect("ds");
         let mut ml = build_master_list(&[&listed.csca_cert_der], signer).expect("ml");
         // Flip one byte of the listed CSCA's public key inside the eContent.
         let cert = ParsedCertificate::from_der(&listed.csca_cert_der).expect("cert");
@@ -1533,7 +1770,10 @@ mod tests {
             .subject_public_key
             .raw_bytes()
             .to_vec();
-        let at = ml.windows(key.len()).position(|w| w == key.as_slice()).expect("key in list");
+        let at = ml
+            .windows(key.len())
+            .position(|w| w == key.as_slice())
+            .expect("key in list");
         ml[at + 10] ^= 0x01;
         std::fs::write(dir.path().join("icao.ml"), &ml).expect("write");
         let err = TrustStore::load_dir(dir.path()).expect_err("tampered");
@@ -1551,7 +1791,12 @@ mod tests {
 
     #[test]
     fn malformed_sod_is_failed_with_a_named_error() {
-        let v = verify(&[0x77, 0x02, 0x30, 0x00], &BTreeMap::new(), &trusted(), now());
+        let v = verify(
+            &[0x77, 0x02, 0x30, 0x00],
+            &BTreeMap::new(),
+            &trusted(),
+            now(),
+        );
         assert_eq!(v.verdict, Verdict::Failed);
         assert!(v.errors[0].starts_with("EF.SOD"), "{:?}", v.errors);
     }

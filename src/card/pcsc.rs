@@ -43,9 +43,9 @@ impl ReaderFilter {
 
 fn map_err(e: pcsc::Error) -> TransportError {
     match e {
-        pcsc::Error::NoReadersAvailable | pcsc::Error::UnknownReader | pcsc::Error::ReaderUnavailable => {
-            TransportError::NoReader(String::new())
-        }
+        pcsc::Error::NoReadersAvailable
+        | pcsc::Error::UnknownReader
+        | pcsc::Error::ReaderUnavailable => TransportError::NoReader(String::new()),
         pcsc::Error::NoSmartcard => TransportError::NoCard,
         pcsc::Error::RemovedCard => TransportError::CardRemoved,
         pcsc::Error::ResetCard => TransportError::CardReset,
@@ -61,9 +61,12 @@ pub fn list_readers() -> Result<Vec<ReaderInfo>, TransportError> {
         Err(pcsc::Error::NoReadersAvailable) => return Ok(Vec::new()),
         Err(e) => return Err(map_err(e)),
     };
-    let mut states: Vec<pcsc::ReaderState> =
-        names.iter().map(|n| pcsc::ReaderState::new(n.clone(), pcsc::State::UNAWARE)).collect();
-    ctx.get_status_change(std::time::Duration::from_millis(0), &mut states).map_err(map_err)?;
+    let mut states: Vec<pcsc::ReaderState> = names
+        .iter()
+        .map(|n| pcsc::ReaderState::new(n.clone(), pcsc::State::UNAWARE))
+        .collect();
+    ctx.get_status_change(std::time::Duration::from_millis(0), &mut states)
+        .map_err(map_err)?;
     Ok(states
         .iter()
         .map(|s| {
@@ -93,24 +96,33 @@ impl PcscTransport {
     /// Connect to the card on the first reader the filter accepts that holds a card.
     pub fn connect(filter: &ReaderFilter) -> Result<Self, TransportError> {
         let readers = list_readers()?;
-        let candidates: Vec<&ReaderInfo> = readers.iter().filter(|r| filter.accepts(&r.name)).collect();
+        let candidates: Vec<&ReaderInfo> =
+            readers.iter().filter(|r| filter.accepts(&r.name)).collect();
         if candidates.is_empty() {
             let why = match &filter.name_contains {
                 Some(s) => format!(" matching \"{s}\""),
-                None if readers.iter().any(|r| r.virtual_reader) => " (virtual readers are ignored; name one with --reader)".into(),
+                None if readers.iter().any(|r| r.virtual_reader) => {
+                    " (virtual readers are ignored; name one with --reader)".into()
+                }
                 None => String::new(),
             };
             return Err(TransportError::NoReader(why));
         }
-        let reader = candidates.iter().find(|r| r.card_present).ok_or(TransportError::NoCard)?;
+        let reader = candidates
+            .iter()
+            .find(|r| r.card_present)
+            .ok_or(TransportError::NoCard)?;
         Self::connect_to(&reader.name)
     }
 
     /// Connect to the card on a named reader (shared mode: pcscd arbitrates, T=0 or T=1).
     pub fn connect_to(reader: &str) -> Result<Self, TransportError> {
         let ctx = Context::establish(Scope::User).map_err(map_err)?;
-        let cname = CString::new(reader).map_err(|_| TransportError::NoReader(" (bad name)".into()))?;
-        let card = ctx.connect(&cname, ShareMode::Shared, Protocols::ANY).map_err(map_err)?;
+        let cname =
+            CString::new(reader).map_err(|_| TransportError::NoReader(" (bad name)".into()))?;
+        let card = ctx
+            .connect(&cname, ShareMode::Shared, Protocols::ANY)
+            .map_err(map_err)?;
         let status = card.status2_owned().map_err(map_err)?;
         Ok(Self {
             atr: status.atr().to_vec(),
@@ -132,10 +144,54 @@ impl PcscTransport {
     }
 }
 
+impl PcscTransport {
+    /// `CardRemoved` when the card is no longer on the reader, else `other`.
+    /// pcscd notices a removal on its next poll of the reader, so wait up to a
+    /// second for its verdict rather than report a vague link failure.
+    fn absent_or(&self, other: TransportError) -> TransportError {
+        let mut states = [pcsc::ReaderState::new(
+            self.reader_cstr(),
+            pcsc::State::UNAWARE,
+        )];
+        let deadline = std::time::Instant::now() + std::time::Duration::from_millis(1500);
+        while std::time::Instant::now() < deadline {
+            match self.card.status2_owned() {
+                Ok(s) if s.status().contains(pcsc::Status::PRESENT) => {}
+                _ => return TransportError::CardRemoved,
+            }
+            if self
+                ._ctx
+                .get_status_change(std::time::Duration::from_millis(250), &mut states)
+                .is_ok()
+            {
+                if !states[0].event_state().contains(pcsc::State::PRESENT) {
+                    return TransportError::CardRemoved;
+                }
+                states[0].sync_current_state();
+            }
+        }
+        other
+    }
+
+    fn reader_cstr(&self) -> CString {
+        CString::new(self.reader.as_str()).unwrap_or_default()
+    }
+}
+
 impl CardTransport for PcscTransport {
     fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
         tracing::trace!(target: "sensitive", "> {}", hex::encode(apdu));
-        let r = self.card.transmit(apdu, &mut self.buf).map_err(map_err)?.to_vec();
+        let r = match self.card.transmit(apdu, &mut self.buf) {
+            Ok(r) if r.len() >= 2 => r.to_vec(),
+            // Some drivers (vpcd among them) answer nothing when the card left mid-command:
+            // ask pcscd whether it is still there, so the user hears "card removed".
+            Ok(_) => {
+                return Err(self.absent_or(TransportError::Io(
+                    "the reader returned no status word".into(),
+                )))
+            }
+            Err(e) => return Err(self.absent_or(map_err(e))),
+        };
         tracing::trace!(target: "sensitive", "< {}", hex::encode(&r));
         Ok(r)
     }

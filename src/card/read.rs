@@ -29,7 +29,11 @@ pub const MRTD_AID: [u8; 7] = [0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01];
 pub enum ReadFailure {
     /// Every key was tried and refused (exit 4).
     #[error("access denied: {message}")]
-    AccessDenied { key_source: KeySource, attempts: usize, message: String },
+    AccessDenied {
+        key_source: KeySource,
+        attempts: usize,
+        message: String,
+    },
     /// Reader, card or link failure (exit 5).
     #[error(transparent)]
     Transport(#[from] TransportError),
@@ -88,17 +92,26 @@ pub fn read_card<T: CardTransport>(
 
     let (keys, attempts) = open_with_bac(&mut card, plan)?;
     let mut sm = SecureMessaging::new(card, keys);
-    let limits = Limits { short: sm.max_plain_le(false), extended: sm.max_plain_le(true) };
+    let limits = Limits {
+        short: sm.max_plain_le(false),
+        extended: sm.max_plain_le(true),
+    };
     let mut files: BTreeMap<u16, Vec<u8>> = BTreeMap::new();
     let mut warnings = Vec::new();
     let mut states: BTreeMap<u8, DgState> = BTreeMap::new();
     {
         let mut fr = FileReader::new(&mut sm, caps, limits, progress);
         let com_bytes = fr.read(0x011E)?;
-        let com = Com::parse(&com_bytes).map_err(|e| warnings.push(e.to_string())).ok();
+        let com = Com::parse(&com_bytes)
+            .map_err(|e| warnings.push(e.to_string()))
+            .ok();
         files.insert(0x011E, com_bytes);
         let listed: Vec<u8> = com.map(|c| c.data_groups).unwrap_or_else(|| vec![1, 2, 13]);
-        let mut order: Vec<u8> = listed.iter().copied().filter(|&g| g != 3 && g != 4).collect();
+        let mut order: Vec<u8> = listed
+            .iter()
+            .copied()
+            .filter(|&g| g != 3 && g != 4)
+            .collect();
         order.sort_by_key(|&g| match g {
             1 => 0,
             13 => 1,
@@ -118,7 +131,9 @@ pub fn read_card<T: CardTransport>(
                 Err(ReadError::Refused(_)) => {
                     states.insert(g, DgState::Refused);
                 }
-                Err(e @ (ReadError::Transport(_) | ReadError::Status { .. })) if g == 1 => return Err(e.into()),
+                Err(e @ (ReadError::Transport(_) | ReadError::Status { .. })) if g == 1 => {
+                    return Err(e.into())
+                }
                 Err(ReadError::Transport(e)) => return Err(e.into()),
                 Err(e) => {
                     warnings.push(e.to_string());
@@ -132,20 +147,28 @@ pub fn read_card<T: CardTransport>(
     }
     let card = sm.into_inner();
 
-    let mrz = files.get(&0x0101).and_then(|b| Dg1::parse(b).map_err(|e| warnings.push(e.to_string())).ok());
+    let mrz = files
+        .get(&0x0101)
+        .and_then(|b| Dg1::parse(b).map_err(|e| warnings.push(e.to_string())).ok());
     let dg13 = files.get(&0x010D).and_then(|b| {
         let (d, w) = Dg13::parse_lenient(b);
         warnings.extend(w);
         d
     });
-    let dg2 = files.get(&0x0102).and_then(|b| Dg2::parse(b).map_err(|e| warnings.push(e.to_string())).ok());
+    let dg2 = files
+        .get(&0x0102)
+        .and_then(|b| Dg2::parse(b).map_err(|e| warnings.push(e.to_string())).ok());
     let sod = files.get(&0x011D).cloned().unwrap_or_default();
     let mut verification = passive_auth::verify(&sod, &states, trust, now);
     verification.errors.extend(warnings.iter().cloned());
     verification.finish();
     let bytes_read = files.values().map(Vec::len).sum();
     Ok(CardRead {
-        access: AccessInfo { protocol: "BAC", key_source: plan.source, attempts },
+        access: AccessInfo {
+            protocol: "BAC",
+            key_source: plan.source,
+            attempts,
+        },
         files,
         mrz,
         dg13,
@@ -160,13 +183,20 @@ pub fn read_card<T: CardTransport>(
 }
 
 /// Try each BAC candidate in order of likelihood; returns the session keys and attempts made.
-fn open_with_bac<T: CardTransport>(card: &mut T, plan: &KeyPlan) -> Result<(bac::SessionKeys, usize), ReadFailure> {
+fn open_with_bac<T: CardTransport>(
+    card: &mut T,
+    plan: &KeyPlan,
+) -> Result<(bac::SessionKeys, usize), ReadFailure> {
     if plan.bac.is_empty() {
         let message = match plan.source {
             KeySource::Can => "this version opens the chip with BAC only; a CAN needs PACE: give the ID number with --dob (and --expiry), or the MRZ".into(),
             _ => "no BAC key could be made from the input: add the date of birth (--dob) for BAC".into(),
         };
-        return Err(ReadFailure::AccessDenied { key_source: plan.source, attempts: 0, message });
+        return Err(ReadFailure::AccessDenied {
+            key_source: plan.source,
+            attempts: 0,
+            message,
+        });
     }
     let mut rng = rand::rngs::OsRng;
     for (i, key) in plan.bac.iter().enumerate() {
@@ -203,7 +233,10 @@ impl CardRead {
     pub fn to_json(&self, reader: &str, atr: &[u8], today: NaiveDate) -> Value {
         let photo = self.dg2.as_ref().map(|d| {
             use sha2::Digest;
-            let (w, h) = d.decode_image().map(|i| (i.width(), i.height())).unwrap_or((d.width as u32, d.height as u32));
+            let (w, h) = d
+                .decode_image()
+                .map(|i| (i.width(), i.height()))
+                .unwrap_or((d.width as u32, d.height as u32));
             json!({
                 "format": d.format,
                 "bytes": d.image.len(),
@@ -222,5 +255,174 @@ impl CardRead {
             "verification": self.verification,
             "stats": {"apdus": self.apdus, "bytes_read": self.bytes_read, "millis": self.millis},
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The whole pipeline against the in-process emulator: every chip behaviour the
+    //! reader adapts to, with the APDU counts a person waiting at the kiosk feels.
+    use super::*;
+    use crate::card::emulator::profile::{CitizenProfile, FaceImage};
+    use crate::card::emulator::{personalise, pki, InProcessCard};
+    use crate::card::passive_auth::Verdict;
+
+    fn trust() -> TrustStore {
+        let csca = pki::test_pki().unwrap().csca_certificate().unwrap();
+        TrustStore::from_certs(vec![csca]).unwrap()
+    }
+
+    fn plan(p: &CitizenProfile) -> KeyPlan {
+        let mrz = personalise::mrz_of(p).unwrap().lines.concat();
+        KeyPlan::from_mrz(&mrz, chrono::Utc::now().date_naive()).unwrap()
+    }
+
+    fn read(p: &CitizenProfile) -> Result<CardRead, ReadFailure> {
+        let card = InProcessCard {
+            chip: personalise::chip(p, Some(7)).unwrap(),
+        };
+        read_card(
+            card,
+            &plan(p),
+            ReadCaps::default(),
+            &trust(),
+            Utc::now(),
+            &mut |_| {},
+        )
+    }
+
+    /// SELECT applet, extended probe, GET CHALLENGE, MUTUAL AUTHENTICATE, then per file
+    /// a SELECT and ceil(size / chunk) READ BINARYs.
+    fn minimum(r: &CardRead, chunk: usize) -> usize {
+        4 + r
+            .files
+            .values()
+            .map(|f| 1 + f.len().div_ceil(chunk))
+            .sum::<usize>()
+    }
+
+    #[test]
+    fn default_cccd_chip_reads_genuine_in_the_fewest_short_apdus() {
+        let r = read(&CitizenProfile::demo()).unwrap();
+        assert_eq!(
+            r.verification.verdict,
+            Verdict::Genuine,
+            "{:?}",
+            r.verification.errors
+        );
+        assert_eq!(r.caps.extended, Some(false));
+        assert_eq!(
+            r.apdus,
+            minimum(&r, 231),
+            "short APDUs of 231 plaintext bytes under 3DES SM"
+        );
+        assert_eq!(
+            r.dg13.as_ref().unwrap().full_name.as_deref(),
+            Some("Nguyễn Thị Thu Hương")
+        );
+    }
+
+    #[test]
+    fn extended_length_chip_reads_each_file_in_one_apdu() {
+        let mut p = CitizenProfile::demo();
+        p.chip.extended_length = true;
+        p.chip.face = FaceImage::JpegLarge;
+        let r = read(&p).unwrap();
+        assert_eq!(r.caps.extended, Some(true));
+        assert_eq!(
+            r.apdus,
+            4 + 2 * r.files.len(),
+            "one SELECT and one READ BINARY per file"
+        );
+        assert!(r.files[&0x0102].len() > 32_768);
+        assert_eq!(r.verification.verdict, Verdict::Genuine);
+    }
+
+    #[test]
+    fn strict_chip_that_refuses_over_reads_still_reads_everything() {
+        let mut p = CitizenProfile::demo();
+        p.chip.strict_le = true;
+        p.chip.face = FaceImage::JpegLarge; // past 32 KB: odd READ BINARY under short APDUs
+        let r = read(&p).unwrap();
+        assert_eq!(
+            r.verification.verdict,
+            Verdict::Genuine,
+            "{:?}",
+            r.verification.errors
+        );
+        assert!(
+            r.apdus <= minimum(&r, 227) + 2 * r.files.len(),
+            "{} APDUs",
+            r.apdus
+        );
+    }
+
+    #[test]
+    fn chip_with_a_small_le_ceiling_is_learnt_once() {
+        let mut p = CitizenProfile::demo();
+        p.chip.max_read = 100;
+        let r = read(&p).unwrap();
+        assert_eq!(r.verification.verdict, Verdict::Genuine);
+        assert!(r.caps.max_le.is_some_and(|m| m <= 100));
+        assert_eq!(r.caps.max_le, Some(100), "the exact ceiling is found");
+        // it costs a header read and a binary search (~6 refusals) once, not APDUs per chunk
+        assert!(r.apdus <= minimum(&r, 100) + 10, "{} APDUs", r.apdus);
+    }
+
+    #[test]
+    fn card_pulled_mid_read_is_a_transport_failure() {
+        let mut p = CitizenProfile::demo();
+        p.chip.remove_after_apdus = Some(12);
+        match read(&p) {
+            Err(ReadFailure::Transport(TransportError::CardRemoved))
+            | Err(ReadFailure::File(ReadError::Transport(TransportError::CardRemoved))) => {}
+            other => panic!("expected card removed, got {:?}", other.err()),
+        }
+    }
+
+    #[test]
+    fn every_wrong_candidate_is_tried_then_access_denied() {
+        let p = CitizenProfile::demo();
+        let card = InProcessCard {
+            chip: personalise::chip(&p, Some(1)).unwrap(),
+        };
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let wrong = KeyPlan::from_id("001195000123", Some("950315"), None, today).unwrap();
+        assert!(!wrong.bac.is_empty());
+        match read_card(
+            card,
+            &wrong,
+            ReadCaps::default(),
+            &trust(),
+            Utc::now(),
+            &mut |_| {},
+        ) {
+            Err(ReadFailure::AccessDenied { attempts, .. }) => {
+                assert_eq!(attempts, wrong.bac.len())
+            }
+            other => panic!("expected access denied, got {:?}", other.err()),
+        }
+    }
+
+    #[test]
+    fn progress_reaches_every_files_total() {
+        let p = CitizenProfile::demo();
+        let card = InProcessCard {
+            chip: personalise::chip(&p, Some(3)).unwrap(),
+        };
+        let mut last: BTreeMap<u16, (usize, usize)> = BTreeMap::new();
+        read_card(
+            card,
+            &plan(&p),
+            ReadCaps::default(),
+            &trust(),
+            Utc::now(),
+            &mut |pr| {
+                last.insert(pr.fid, (pr.done, pr.total));
+            },
+        )
+        .unwrap();
+        assert!(last.contains_key(&0x0102));
+        assert!(last.values().all(|(d, t)| d == t));
     }
 }

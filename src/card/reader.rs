@@ -44,7 +44,11 @@ pub enum ReadError {
     #[error("{file}: the chip answered {sw}")]
     Status { file: String, sw: StatusWord },
     #[error("{file}: header says {declared} bytes but the file ends after {got}")]
-    Truncated { file: String, declared: usize, got: usize },
+    Truncated {
+        file: String,
+        declared: usize,
+        got: usize,
+    },
     #[error("{file}: malformed header: {err}")]
     Header { file: String, err: tlv::TlvError },
     #[error(transparent)]
@@ -58,8 +62,10 @@ pub struct ReadCaps {
     pub extended: Option<bool>,
     /// Asking for more than is left in a file is answered with data (6282/9000) or 6Cxx.
     pub overread_ok: Option<bool>,
-    /// The chip's own ceiling on Le, when it refused a larger one with 6700.
+    /// The largest Le the chip accepted once it had refused a larger one.
     pub max_le: Option<usize>,
+    /// The smallest Le the chip refused with 6700 (its own ceiling lies below).
+    pub refused_le: Option<usize>,
 }
 
 fn caps_cache() -> &'static Mutex<HashMap<String, ReadCaps>> {
@@ -71,7 +77,10 @@ impl ReadCaps {
     /// What earlier reads in this process learnt for this reader and card type (ATR).
     pub fn remembered(reader: &str, atr: &[u8]) -> ReadCaps {
         let key = format!("{reader}|{}", hex::encode(atr));
-        caps_cache().lock().map(|m| m.get(&key).copied().unwrap_or_default()).unwrap_or_default()
+        caps_cache()
+            .lock()
+            .map(|m| m.get(&key).copied().unwrap_or_default())
+            .unwrap_or_default()
     }
 
     /// Keep what this read learnt, for the next card on the same reader.
@@ -110,7 +119,10 @@ pub struct Limits {
 
 impl Limits {
     /// Without secure messaging.
-    pub const PLAIN: Limits = Limits { short: 256, extended: 65536 };
+    pub const PLAIN: Limits = Limits {
+        short: 256,
+        extended: 65536,
+    };
 }
 
 /// Bytes of one file read so far (for the UI's progress bar).
@@ -131,13 +143,41 @@ pub struct FileReader<'a, T: CardTransport + ?Sized> {
 
 impl<'a, T: CardTransport + ?Sized> FileReader<'a, T> {
     /// A reader with what is known of the reader/chip and the transport's limits.
-    pub fn new(card: &'a mut T, caps: ReadCaps, limits: Limits, progress: &'a mut dyn FnMut(Progress)) -> Self {
-        Self { card, caps, limits, progress }
+    pub fn new(
+        card: &'a mut T,
+        caps: ReadCaps,
+        limits: Limits,
+        progress: &'a mut dyn FnMut(Progress),
+    ) -> Self {
+        Self {
+            card,
+            caps,
+            limits,
+            progress,
+        }
     }
 
+    /// The Le to ask for: the transport's limit, or, below a chip's own ceiling,
+    /// a binary search between what it accepted and what it refused (each probe
+    /// that succeeds still reads file data, so learning costs a few APDUs once).
     fn chunk(&self) -> usize {
-        let transport = if self.caps.extended == Some(true) { self.limits.extended } else { self.limits.short };
-        transport.min(self.caps.max_le.unwrap_or(usize::MAX))
+        let transport = if self.caps.extended == Some(true) {
+            self.limits.extended
+        } else {
+            self.limits.short
+        };
+        match self.caps.refused_le {
+            Some(bad) => {
+                let good = self.caps.max_le.unwrap_or(8);
+                let le = if bad > good + 1 {
+                    (good + bad) / 2
+                } else {
+                    good
+                };
+                le.min(transport)
+            }
+            None => transport,
+        }
     }
 
     /// SELECT the EF by its FID and read all of it.
@@ -151,29 +191,59 @@ impl<'a, T: CardTransport + ?Sized> FileReader<'a, T> {
             sw => return Err(ReadError::Status { file: name, sw }),
         }
         // First reply: as much as one reply carries, unless this chip refuses over-reads.
-        let first_le = if self.caps.overread_ok == Some(false) { 8 } else { self.chunk() };
+        let first_le = if self.caps.overread_ok == Some(false) {
+            8
+        } else {
+            self.chunk()
+        };
         let mut data = self.read_at(fid, 0, first_le)?;
-        let (_, header, len) = tlv::read_header(&data).map_err(|err| ReadError::Header { file: name.clone(), err })?;
+        let (_, header, len) = tlv::read_header(&data).map_err(|err| ReadError::Header {
+            file: name.clone(),
+            err,
+        })?;
         let total = header + len;
         data.truncate(total);
-        (self.progress)(Progress { fid, done: data.len(), total });
+        (self.progress)(Progress {
+            fid,
+            done: data.len(),
+            total,
+        });
         while data.len() < total {
             let offset = data.len();
             // Past 32767 the reply carries DO'53' (up to 4 header bytes) around the data.
-            let room = if offset > 0x7FFF { self.chunk().saturating_sub(4) } else { self.chunk() };
+            let room = if offset > 0x7FFF {
+                self.chunk().saturating_sub(4)
+            } else {
+                self.chunk()
+            };
             let want = (total - offset).min(room);
             let part = match self.read_at(fid, offset, want) {
                 Ok(p) => p,
-                Err(ReadError::Status { sw: StatusWord::WrongParameters, .. }) => {
-                    return Err(ReadError::Truncated { file: name, declared: total, got: offset })
+                Err(ReadError::Status {
+                    sw: StatusWord::WrongParameters,
+                    ..
+                }) => {
+                    return Err(ReadError::Truncated {
+                        file: name,
+                        declared: total,
+                        got: offset,
+                    })
                 }
                 Err(e) => return Err(e),
             };
             if part.is_empty() {
-                return Err(ReadError::Truncated { file: name, declared: total, got: offset });
+                return Err(ReadError::Truncated {
+                    file: name,
+                    declared: total,
+                    got: offset,
+                });
             }
             data.extend_from_slice(&part[..part.len().min(total - offset)]);
-            (self.progress)(Progress { fid, done: data.len(), total });
+            (self.progress)(Progress {
+                fid,
+                done: data.len(),
+                total,
+            });
         }
         Ok(data)
     }
@@ -184,7 +254,7 @@ impl<'a, T: CardTransport + ?Sized> FileReader<'a, T> {
     /// (9303-10 §3.6.3 lets a 40 KB face need it).
     fn read_at(&mut self, fid: u16, offset: usize, le: usize) -> Result<Vec<u8>, ReadError> {
         let mut le = le;
-        for _ in 0..8 {
+        for _ in 0..12 {
             let (cmd, odd) = match u16::try_from(offset) {
                 Ok(o) if o <= 0x7FFF => (Command::read_binary(o, le), false),
                 _ => {
@@ -204,10 +274,16 @@ impl<'a, T: CardTransport + ?Sized> FileReader<'a, T> {
                     if offset == 0 && r.data.len() < le && self.caps.overread_ok.is_none() {
                         self.caps.overread_ok = Some(true);
                     }
+                    if self.caps.refused_le.is_some() && self.caps.max_le.is_none_or(|m| le > m) {
+                        self.caps.max_le = Some(le);
+                    }
                     if odd {
                         return tlv::expect(&r.data, 0x53)
                             .map(|t| t.value.to_vec())
-                            .map_err(|err| ReadError::Header { file: file_name(fid), err });
+                            .map_err(|err| ReadError::Header {
+                                file: file_name(fid),
+                                err,
+                            });
                     }
                     return Ok(r.data);
                 }
@@ -219,19 +295,34 @@ impl<'a, T: CardTransport + ?Sized> FileReader<'a, T> {
                     self.caps.extended = Some(false);
                     le = self.limits.short;
                 }
-                StatusWord::WrongLength if le > 8 && offset == 0 && self.caps.overread_ok.is_none() => {
+                StatusWord::WrongLength
+                    if le > 8 && offset == 0 && self.caps.overread_ok.is_none() =>
+                {
                     // Either over-reading is refused or Le is above the chip's ceiling:
                     // read the header alone now; a later 6700 lowers the ceiling.
                     self.caps.overread_ok = Some(false);
                     le = 8;
                 }
                 StatusWord::WrongLength if le > 8 => {
-                    le /= 2;
-                    self.caps.max_le = Some(le);
+                    // Past offset 0 nothing is over-read: 6700 means a ceiling on Le, so the
+                    // first file's 6700 was that too, not a refusal to over-read.
+                    if offset > 0 && self.caps.overread_ok == Some(false) {
+                        self.caps.overread_ok = None;
+                    }
+                    self.caps.refused_le = Some(self.caps.refused_le.map_or(le, |r| r.min(le)));
+                    le = self.chunk().min(le - 1);
                 }
-                sw => return Err(ReadError::Status { file: file_name(fid), sw }),
+                sw => {
+                    return Err(ReadError::Status {
+                        file: file_name(fid),
+                        sw,
+                    })
+                }
             }
         }
-        Err(ReadError::Status { file: file_name(fid), sw: StatusWord::WrongLength })
+        Err(ReadError::Status {
+            file: file_name(fid),
+            sw: StatusWord::WrongLength,
+        })
     }
 }

@@ -55,7 +55,7 @@
 use super::apdu::{ApduError, Command, Response, StatusWord, EXTENDED_MAX_LE, SHORT_MAX_LE};
 use super::bac::SessionKeys;
 use super::tlv::{self, TlvError};
-use super::transport::{exchange, CardTransport, TransportError};
+use super::transport::{exchange_once, CardTransport, TransportError};
 use cipher::block_padding::{Iso7816, NoPadding};
 use cipher::generic_array::GenericArray;
 use cipher::{BlockDecrypt, BlockDecryptMut, BlockEncrypt, BlockEncryptMut, InnerIvInit, KeyInit};
@@ -187,8 +187,10 @@ impl Tdes {
     /// 3DES-CBC with IV zero and no padding, as BAC's E_IFD / E_ICC need (9303-11 §4.3).
     pub(crate) fn encrypt_blocks(&self, data: &[u8]) -> Result<Vec<u8>, SmError> {
         check_aligned(data.len(), 8)?;
-        Ok(cbc::Encryptor::<TdesEde2>::inner_iv_init(self.enc.clone(), &TDES_ZERO_IV.into())
-            .encrypt_padded_vec_mut::<NoPadding>(data))
+        Ok(
+            cbc::Encryptor::<TdesEde2>::inner_iv_init(self.enc.clone(), &TDES_ZERO_IV.into())
+                .encrypt_padded_vec_mut::<NoPadding>(data),
+        )
     }
 
     /// Inverse of [`Tdes::encrypt_blocks`].
@@ -196,7 +198,10 @@ impl Tdes {
         check_aligned(data.len(), 8)?;
         cbc::Decryptor::<TdesEde2>::inner_iv_init(self.enc.clone(), &TDES_ZERO_IV.into())
             .decrypt_padded_vec_mut::<NoPadding>(data)
-            .map_err(|_| SmError::NotBlockAligned { len: data.len(), block: 8 })
+            .map_err(|_| SmError::NotBlockAligned {
+                len: data.len(),
+                block: 8,
+            })
     }
 }
 
@@ -313,8 +318,17 @@ struct Objects<'a> {
 }
 
 /// Split the SM data objects of a command (`second` = DO'97') or reply (DO'99').
-fn parse_objects<'a>(body: &'a [u8], second: u32, message: &'static str) -> Result<Objects<'a>, SmError> {
-    let mut objs = Objects { cryptogram: None, le_or_status: None, mac: None, authenticated: body };
+fn parse_objects<'a>(
+    body: &'a [u8],
+    second: u32,
+    message: &'static str,
+) -> Result<Objects<'a>, SmError> {
+    let mut objs = Objects {
+        cryptogram: None,
+        le_or_status: None,
+        mac: None,
+        authenticated: body,
+    };
     let mut rest = body;
     while !rest.is_empty() {
         if objs.mac.is_some() {
@@ -352,11 +366,17 @@ struct Session {
 
 impl Session {
     fn new(cipher: Box<dyn SmCipher>, ssc: Vec<u8>) -> Self {
-        Self { cipher, ssc: Zeroizing::new(ssc) }
+        Self {
+            cipher,
+            ssc: Zeroizing::new(ssc),
+        }
     }
 
     fn tdes(keys: SessionKeys) -> Self {
-        Self::new(Box::new(Tdes::new(&keys.k_enc, &keys.k_mac)), keys.ssc.to_vec())
+        Self::new(
+            Box::new(Tdes::new(&keys.k_enc, &keys.k_mac)),
+            keys.ssc.to_vec(),
+        )
     }
 
     /// SSC + 1, big-endian, wrapping (9303-11 §9.8).
@@ -430,13 +450,21 @@ impl<T: CardTransport> SecureMessaging<T> {
     /// Start a 3DES session with the keys and SSC BAC produced (the keys are wiped
     /// when `keys` drops here).
     pub fn new(inner: T, keys: SessionKeys) -> Self {
-        Self { inner, session: Session::tdes(keys), ended: None }
+        Self {
+            inner,
+            session: Session::tdes(keys),
+            ended: None,
+        }
     }
 
     /// Start a session with any cipher suite (AES after PACE); `ssc` must be
     /// `cipher.block_size()` bytes (zero after PACE, 9303-11 §9.8).
     pub fn with_cipher(inner: T, cipher: Box<dyn SmCipher>, ssc: Vec<u8>) -> Self {
-        Self { inner, session: Session::new(cipher, ssc), ended: None }
+        Self {
+            inner,
+            session: Session::new(cipher, ssc),
+            ended: None,
+        }
     }
 
     /// Hand back the plain transport, e.g. to run BAC again after the session ended.
@@ -454,7 +482,11 @@ impl<T: CardTransport> SecureMessaging<T> {
     /// short (Ne 256) or extended (Ne 65536) response: 231 / 65511 for 3DES. The reader
     /// sizes its chunks with this; a larger Le makes the command extended.
     pub fn max_plain_le(&self, extended: bool) -> usize {
-        let ne = if extended { EXTENDED_MAX_LE } else { SHORT_MAX_LE };
+        let ne = if extended {
+            EXTENDED_MAX_LE
+        } else {
+            SHORT_MAX_LE
+        };
         max_plain_len(self.session.cipher.block_size(), ne)
     }
 
@@ -472,18 +504,25 @@ impl<T: CardTransport> SecureMessaging<T> {
         if let Some(le) = cmd.le {
             objects.extend_from_slice(&tlv::encode(DO_LE, &encode_le(le)));
         }
-        let prefix = self.session.command_mac_input([cla, cmd.ins, cmd.p1, cmd.p2]);
+        let prefix = self
+            .session
+            .command_mac_input([cla, cmd.ins, cmd.p1, cmd.p2]);
         let mac = self.session.mac_of(&prefix, &objects);
         objects.extend_from_slice(&tlv::encode(DO_MAC, &mac));
-        let extended =
-            cmd.is_extended() || objects.len() > 255 || cmd.le.is_some_and(|le| le > self.max_plain_le(false));
+        let extended = cmd.is_extended()
+            || objects.len() > 255
+            || cmd.le.is_some_and(|le| le > self.max_plain_le(false));
         Ok(Command {
             cla,
             ins: cmd.ins,
             p1: cmd.p1,
             p2: cmd.p2,
             data: objects,
-            le: Some(if extended { EXTENDED_MAX_LE } else { SHORT_MAX_LE }),
+            le: Some(if extended {
+                EXTENDED_MAX_LE
+            } else {
+                SHORT_MAX_LE
+            }),
         })
     }
 
@@ -523,12 +562,17 @@ impl<T: CardTransport> SecureMessaging<T> {
 impl<T: CardTransport> CardTransport for SecureMessaging<T> {
     fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
         if let Some(why) = &self.ended {
-            return Err(TransportError::SecureMessaging(format!("session already ended: {why}")));
+            return Err(TransportError::SecureMessaging(format!(
+                "session already ended: {why}"
+            )));
         }
         let cmd = Command::parse(apdu)?;
-        let protected = self.protect(&cmd).map_err(|e| TransportError::SecureMessaging(e.to_string()))?;
-        // `exchange` follows a bare 61xx with a plain GET RESPONSE, as T=0 needs.
-        let resp = match exchange(&mut self.inner, &protected) {
+        let protected = self
+            .protect(&cmd)
+            .map_err(|e| TransportError::SecureMessaging(e.to_string()))?;
+        // `exchange_once` follows a bare 61xx with a plain GET RESPONSE, as T=0 needs,
+        // and never resends this protected command (its SSC is spent).
+        let resp = match exchange_once(&mut self.inner, &protected) {
             Ok(r) => r,
             Err(e) => {
                 // The chip counted this command; we cannot know whether it answered.
@@ -537,9 +581,17 @@ impl<T: CardTransport> CardTransport for SecureMessaging<T> {
             }
         };
         let plain = self.unprotect(&resp).map_err(|e| self.end(e.to_string()))?;
-        if resp.data.is_empty() && matches!(resp.sw, StatusWord::SmObjectsMissing | StatusWord::SmObjectsIncorrect) {
+        if resp.data.is_empty()
+            && matches!(
+                resp.sw,
+                StatusWord::SmObjectsMissing | StatusWord::SmObjectsIncorrect
+            )
+        {
             // The chip says our SM failed: it has dropped the session on its side.
-            self.ended = Some(format!("the chip reported a secure-messaging error ({})", resp.sw));
+            self.ended = Some(format!(
+                "the chip reported a secure-messaging error ({})",
+                resp.sw
+            ));
         }
         Ok(plain)
     }
@@ -560,12 +612,18 @@ pub struct SmChip {
 impl SmChip {
     /// A 3DES session from the keys the chip's BAC produced.
     pub fn new(keys: SessionKeys) -> Self {
-        Self { session: Session::tdes(keys), odd_ins: false }
+        Self {
+            session: Session::tdes(keys),
+            odd_ins: false,
+        }
     }
 
     /// A session with any suite (AES after PACE); `ssc` of `cipher.block_size()` bytes.
     pub fn with_cipher(cipher: Box<dyn SmCipher>, ssc: Vec<u8>) -> Self {
-        Self { session: Session::new(cipher, ssc), odd_ins: false }
+        Self {
+            session: Session::new(cipher, ssc),
+            odd_ins: false,
+        }
     }
 
     /// Verify a protected command's MAC and decrypt it into the plain command
@@ -578,14 +636,23 @@ impl SmChip {
         self.session.step();
         let objs = parse_objects(&cmd.data, DO_LE, "command")?;
         let got = objs.mac.ok_or(SmError::MissingMac)?;
-        let prefix = self.session.command_mac_input([cmd.cla, cmd.ins, cmd.p1, cmd.p2]);
+        let prefix = self
+            .session
+            .command_mac_input([cmd.cla, cmd.ins, cmd.p1, cmd.p2]);
         if !ct_eq(&self.session.mac_of(&prefix, objs.authenticated), got) {
             return Err(SmError::BadMac);
         }
         let data = self.session.open(objs.cryptogram)?;
         let le = objs.le_or_status.map(decode_le).transpose()?.flatten();
         self.odd_ins = cmd.ins & 1 == 1;
-        Ok(Command { cla: cmd.cla & !CLA_SM, ins: cmd.ins, p1: cmd.p1, p2: cmd.p2, data, le })
+        Ok(Command {
+            cla: cmd.cla & !CLA_SM,
+            ins: cmd.ins,
+            p1: cmd.p1,
+            p2: cmd.p2,
+            data,
+            le,
+        })
     }
 
     /// Protect a reply: data encrypted into DO'87' (DO'85' after an odd INS), the
@@ -620,18 +687,28 @@ pub(crate) mod testing {
 
     impl Replay {
         pub fn new(steps: Vec<(Vec<u8>, Vec<u8>)>) -> Self {
-            Self { steps: steps.into() }
+            Self {
+                steps: steps.into(),
+            }
         }
 
         pub fn assert_done(&self) {
-            assert!(self.steps.is_empty(), "{} recorded exchanges not sent", self.steps.len());
+            assert!(
+                self.steps.is_empty(),
+                "{} recorded exchanges not sent",
+                self.steps.len()
+            );
         }
     }
 
     impl CardTransport for Replay {
         fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
             let (want, reply) = self.steps.pop_front().expect("no more recorded exchanges");
-            assert_eq!(hex::encode_upper(apdu), hex::encode_upper(&want), "command differs from the recording");
+            assert_eq!(
+                hex::encode_upper(apdu),
+                hex::encode_upper(&want),
+                "command differs from the recording"
+            );
             Ok(reply)
         }
     }
@@ -643,7 +720,9 @@ pub(crate) mod testing {
 
     impl ScriptedRng {
         pub fn new(bytes: &[u8]) -> Self {
-            Self { bytes: bytes.iter().copied().collect() }
+            Self {
+                bytes: bytes.iter().copied().collect(),
+            }
         }
     }
 
@@ -677,6 +756,7 @@ mod tests {
     use super::testing::Replay;
     use super::*;
     use crate::card::bac::{self, BacChip, BacError};
+    use crate::card::transport::exchange;
     use hex_literal::hex;
     use rand::{rngs::StdRng, RngCore, SeedableRng};
 
@@ -718,7 +798,11 @@ mod tests {
     #[test]
     fn appendix_d4_terminal_side_byte_for_byte() {
         // 9303-11 App. D.4
-        let replay = Replay::new(D4.iter().map(|Step(_, p, r, _)| (p.to_vec(), r.to_vec())).collect());
+        let replay = Replay::new(
+            D4.iter()
+                .map(|Step(_, p, r, _)| (p.to_vec(), r.to_vec()))
+                .collect(),
+        );
         let mut sm = SecureMessaging::new(replay, appendix_keys());
         for Step(plain_cmd, _, _, plain_reply) in D4 {
             assert_eq!(sm.transmit(plain_cmd).unwrap(), plain_reply);
@@ -735,14 +819,20 @@ mod tests {
             let cmd = chip.unwrap_command(protected).unwrap();
             assert_eq!(cmd, Command::parse(plain_cmd).unwrap());
             let resp = Response::parse(plain_reply).unwrap();
-            assert_eq!(hex::encode_upper(chip.wrap_response(&resp)), hex::encode_upper(reply));
+            assert_eq!(
+                hex::encode_upper(chip.wrap_response(&resp)),
+                hex::encode_upper(reply)
+            );
         }
     }
 
     #[test]
     fn retail_mac_of_appendix_d3() {
         // 9303-11 App. D.3: M_IFD = MAC(K_mac, E_IFD)
-        let tdes = Tdes::new(&hex!("AB94FDECF2674FDFB9B391F85D7F76F2"), &hex!("7962D9ECE03D1ACD4C76089DCE131543"));
+        let tdes = Tdes::new(
+            &hex!("AB94FDECF2674FDFB9B391F85D7F76F2"),
+            &hex!("7962D9ECE03D1ACD4C76089DCE131543"),
+        );
         let e_ifd = hex!("72C29C2371CC9BDB65B779B8E8D37B29ECC154AA56A8799FAE2F498F76ED92F2");
         assert_eq!(tdes.mac(&e_ifd), hex!("5F1448EEA8AD90A7"));
     }
@@ -754,7 +844,10 @@ mod tests {
         assert_eq!(max_plain_len(8, 65536), 65511);
         assert_eq!(max_plain_len(16, 65536), 65503);
         let sm = SecureMessaging::new(Replay::new(vec![]), appendix_keys());
-        assert_eq!((sm.max_plain_le(false), sm.max_plain_le(true)), (231, 65511));
+        assert_eq!(
+            (sm.max_plain_le(false), sm.max_plain_le(true)),
+            (231, 65511)
+        );
     }
 
     #[test]
@@ -764,7 +857,11 @@ mod tests {
         for p in 200..=260usize {
             let wire = chip.wrap_response(&Response::new(vec![0x5A; p], StatusWord::Success));
             let data_len = wire.len() - 2;
-            assert_eq!(data_len <= 256, p <= 231, "p = {p}: protected reply of {data_len} bytes");
+            assert_eq!(
+                data_len <= 256,
+                p <= 231,
+                "p = {p}: protected reply of {data_len} bytes"
+            );
         }
         let wire = chip.wrap_response(&Response::new(vec![0; 65511], StatusWord::Success));
         assert!(wire.len() - 2 <= 65536);
@@ -797,7 +894,11 @@ mod tests {
 
         fn plain(&mut self, cmd: Command) -> Vec<u8> {
             match cmd.ins {
-                0x84 => Response::new(self.bac.get_challenge(&mut self.rng).to_vec(), StatusWord::Success).to_bytes(),
+                0x84 => Response::new(
+                    self.bac.get_challenge(&mut self.rng).to_vec(),
+                    StatusWord::Success,
+                )
+                .to_bytes(),
                 0x82 => match self.bac.mutual_authenticate(&cmd.data, &mut self.rng) {
                     Ok((reply, keys)) => {
                         self.sm = Some(SmChip::new(keys));
@@ -811,11 +912,16 @@ mod tests {
 
         fn protected(&mut self, cmd: &Command) -> Response {
             match (cmd.ins, cmd.p1, cmd.p2) {
-                (0xA4, 0x02, 0x0C) if cmd.data == [0x01, 0x1E] => Response::status(StatusWord::Success),
+                (0xA4, 0x02, 0x0C) if cmd.data == [0x01, 0x1E] => {
+                    Response::status(StatusWord::Success)
+                }
                 (0xB0, p1, p2) => {
                     let off = u16::from_be_bytes([p1, p2]) as usize;
                     let end = (off + cmd.le.unwrap_or(0)).min(self.ef_com.len());
-                    Response::new(self.ef_com.get(off..end).unwrap_or_default().to_vec(), StatusWord::Success)
+                    Response::new(
+                        self.ef_com.get(off..end).unwrap_or_default().to_vec(),
+                        StatusWord::Success,
+                    )
                 }
                 _ => Response::status(StatusWord::FileNotFound),
             }
@@ -883,9 +989,16 @@ mod tests {
             assert_eq!(r.sw, StatusWord::Success);
             read.extend_from_slice(&r.data);
         }
-        assert!(!sm.inner_mut().extended_seen, "231-byte reads fit short APDUs");
+        assert!(
+            !sm.inner_mut().extended_seen,
+            "231-byte reads fit short APDUs"
+        );
         // Then the rest in one extended read.
-        let r = exchange(&mut sm, &Command::read_binary(read.len() as u16, 5000 - read.len())).unwrap();
+        let r = exchange(
+            &mut sm,
+            &Command::read_binary(read.len() as u16, 5000 - read.len()),
+        )
+        .unwrap();
         read.extend_from_slice(&r.data);
         assert!(sm.inner_mut().extended_seen);
         assert_eq!(read, file);
@@ -897,15 +1010,23 @@ mod tests {
         let mut chip = SmChip::new(appendix_keys());
         let mut term = SecureMessaging::new(Replay::new(vec![]), appendix_keys());
         for ins in [0x2A, 0xB1] {
-            let cmd = Command::new(0x00, ins, 0x00, 0x00).with_data(vec![0x33; 300]).with_le(1000);
+            let cmd = Command::new(0x00, ins, 0x00, 0x00)
+                .with_data(vec![0x33; 300])
+                .with_le(1000);
             let protected = term.protect(&cmd).unwrap();
-            assert_eq!(protected.data.first(), Some(if ins & 1 == 1 { &0x85 } else { &0x87 }));
+            assert_eq!(
+                protected.data.first(),
+                Some(if ins & 1 == 1 { &0x85 } else { &0x87 })
+            );
             let wire = protected.to_bytes().unwrap();
             assert_eq!(wire[4], 0, "extended length");
             assert_eq!(chip.unwrap_command(&wire).unwrap(), cmd);
             let reply = chip.wrap_response(&Response::new(vec![0x44; 700], StatusWord::EndOfFile));
             let plain = term.unprotect(&Response::parse(&reply).unwrap()).unwrap();
-            assert_eq!(plain, Response::new(vec![0x44; 700], StatusWord::EndOfFile).to_bytes());
+            assert_eq!(
+                plain,
+                Response::new(vec![0x44; 700], StatusWord::EndOfFile).to_bytes()
+            );
         }
     }
 
@@ -925,10 +1046,16 @@ mod tests {
         let mut sm = open(LoopChip::new(seed, file), &seed);
         sm.inner_mut().corrupt_next_reply = true;
         let err = sm.transmit(&hex!("00B0000010")).unwrap_err();
-        assert!(matches!(err, TransportError::SecureMessaging(ref m) if m.contains("MAC")), "{err}");
+        assert!(
+            matches!(err, TransportError::SecureMessaging(ref m) if m.contains("MAC")),
+            "{err}"
+        );
         // The session is over: nothing more goes out.
         let err = sm.transmit(&hex!("00B0000010")).unwrap_err();
-        assert!(matches!(err, TransportError::SecureMessaging(ref m) if m.contains("already ended")), "{err}");
+        assert!(
+            matches!(err, TransportError::SecureMessaging(ref m) if m.contains("already ended")),
+            "{err}"
+        );
     }
 
     #[test]
@@ -949,15 +1076,23 @@ mod tests {
         assert_eq!(sm.transmit(D4[0].0).unwrap(), hex!("6988"));
         // Nothing more goes out (the replay would panic on an unexpected command).
         let err = sm.transmit(D4[1].0).unwrap_err();
-        assert!(matches!(err, TransportError::SecureMessaging(ref m) if m.contains("6988")), "{err}");
+        assert!(
+            matches!(err, TransportError::SecureMessaging(ref m) if m.contains("6988")),
+            "{err}"
+        );
     }
 
     #[test]
     fn bare_9000_is_refused() {
-        let mut sm =
-            SecureMessaging::new(Replay::new(vec![(D4[0].1.to_vec(), hex!("9000").to_vec())]), appendix_keys());
+        let mut sm = SecureMessaging::new(
+            Replay::new(vec![(D4[0].1.to_vec(), hex!("9000").to_vec())]),
+            appendix_keys(),
+        );
         let err = sm.transmit(D4[0].0).unwrap_err();
-        assert!(matches!(err, TransportError::SecureMessaging(ref m) if m.contains("unprotected 9000")), "{err}");
+        assert!(
+            matches!(err, TransportError::SecureMessaging(ref m) if m.contains("unprotected 9000")),
+            "{err}"
+        );
     }
 
     #[test]
@@ -968,7 +1103,9 @@ mod tests {
         let err = chip.unwrap_command(&cmd).unwrap_err();
         assert_eq!(err, SmError::BadMac);
         assert_eq!(err.chip_status(), StatusWord::SmObjectsIncorrect);
-        let err = SmChip::new(appendix_keys()).unwrap_command(D4[0].0).unwrap_err();
+        let err = SmChip::new(appendix_keys())
+            .unwrap_command(D4[0].0)
+            .unwrap_err();
         assert_eq!(err.chip_status(), StatusWord::SmObjectsMissing);
     }
 
@@ -980,8 +1117,18 @@ mod tests {
             &hex!("5301AA 9000"),                           // foreign object
             &hex!("99029000 9000"),                         // no MAC
         ] {
-            let mut sm = SecureMessaging::new(Replay::new(vec![(D4[0].1.to_vec(), reply.to_vec())]), appendix_keys());
-            assert!(matches!(sm.transmit(D4[0].0), Err(TransportError::SecureMessaging(_))), "{}", hex::encode(reply));
+            let mut sm = SecureMessaging::new(
+                Replay::new(vec![(D4[0].1.to_vec(), reply.to_vec())]),
+                appendix_keys(),
+            );
+            assert!(
+                matches!(
+                    sm.transmit(D4[0].0),
+                    Err(TransportError::SecureMessaging(_))
+                ),
+                "{}",
+                hex::encode(reply)
+            );
         }
     }
 }

@@ -81,8 +81,13 @@ pub fn read_length(b: &[u8]) -> Result<(usize, usize), TlvError> {
     if n == 0 || n > 4 {
         return Err(TlvError::BadLength(first));
     }
-    let bytes = b.get(1..1 + n).ok_or(TlvError::Truncated("long-form length"))?;
-    Ok((bytes.iter().fold(0usize, |acc, &x| (acc << 8) | x as usize), 1 + n))
+    let bytes = b
+        .get(1..1 + n)
+        .ok_or(TlvError::Truncated("long-form length"))?;
+    Ok((
+        bytes.iter().fold(0usize, |acc, &x| (acc << 8) | x as usize),
+        1 + n,
+    ))
 }
 
 /// From the first bytes of an EF, the (tag, header length, value length) of its outer TLV.
@@ -98,16 +103,28 @@ pub fn parse_one(b: &[u8]) -> Result<(Tlv<'_>, &[u8]), TlvError> {
     let (tag, hl, len) = read_header(b)?;
     let available = b.len() - hl;
     if len > available {
-        return Err(TlvError::LengthPastEnd { declared: len, available });
+        return Err(TlvError::LengthPastEnd {
+            declared: len,
+            available,
+        });
     }
-    Ok((Tlv { tag, value: &b[hl..hl + len] }, &b[hl + len..]))
+    Ok((
+        Tlv {
+            tag,
+            value: &b[hl..hl + len],
+        },
+        &b[hl + len..],
+    ))
 }
 
 /// Decode one TLV that must carry `tag`.
 pub fn expect(b: &[u8], tag: u32) -> Result<Tlv<'_>, TlvError> {
     let (t, _) = parse_one(b)?;
     if t.tag != tag {
-        return Err(TlvError::UnexpectedTag { expected: tag, found: t.tag });
+        return Err(TlvError::UnexpectedTag {
+            expected: tag,
+            found: t.tag,
+        });
     }
     Ok(t)
 }
@@ -125,7 +142,10 @@ pub fn find(b: &[u8], tag: u32) -> Result<Tlv<'_>, TlvError> {
 
 /// Iterate over a sequence of TLVs; stops after the first error.
 pub fn iter(b: &[u8]) -> Iter<'_> {
-    Iter { rest: b, failed: false }
+    Iter {
+        rest: b,
+        failed: false,
+    }
 }
 
 /// Iterator returned by [`iter`].
@@ -211,10 +231,19 @@ mod tests {
     fn lying_length_is_an_error() {
         assert_eq!(
             parse_one(&hex!("6D 82 FFFF 00 01")).unwrap_err(),
-            TlvError::LengthPastEnd { declared: 0xFFFF, available: 2 }
+            TlvError::LengthPastEnd {
+                declared: 0xFFFF,
+                available: 2
+            }
         );
-        assert!(matches!(parse_one(&hex!("6D 85 0000000001")), Err(TlvError::BadLength(0x85))));
-        assert!(matches!(parse_one(&hex!("5F")), Err(TlvError::Truncated(_))));
+        assert!(matches!(
+            parse_one(&hex!("6D 85 0000000001")),
+            Err(TlvError::BadLength(0x85))
+        ));
+        assert!(matches!(
+            parse_one(&hex!("5F")),
+            Err(TlvError::Truncated(_))
+        ));
     }
 
     proptest! {

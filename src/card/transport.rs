@@ -54,16 +54,35 @@ impl<T: CardTransport + ?Sized> CardTransport for Box<T> {
 
 /// Send a command and collect its response, following 61xx (GET RESPONSE) and
 /// 6Cxx (resend with the exact Le) as T=0 readers and some chips require.
-pub fn exchange<T: CardTransport + ?Sized>(t: &mut T, cmd: &Command) -> Result<Response, TransportError> {
-    let mut resp = Response::parse(&t.transmit(&cmd.to_bytes()?)?)?;
+pub fn exchange<T: CardTransport + ?Sized>(
+    t: &mut T,
+    cmd: &Command,
+) -> Result<Response, TransportError> {
+    let resp = exchange_once(t, cmd)?;
     if let StatusWord::WrongLe(n) = resp.sw {
         let exact = if n == 0 { 256 } else { n as usize };
-        resp = Response::parse(&t.transmit(&cmd.clone().with_le(exact).to_bytes()?)?)?;
+        return exchange_once(t, &cmd.clone().with_le(exact));
     }
+    Ok(resp)
+}
+
+/// Send a command once, following only 61xx with GET RESPONSE. Secure messaging
+/// uses this for its protected commands: resending one (as a 6Cxx retry would)
+/// reuses its send sequence counter, so the plain layer above does the retry.
+pub fn exchange_once<T: CardTransport + ?Sized>(
+    t: &mut T,
+    cmd: &Command,
+) -> Result<Response, TransportError> {
+    let mut resp = Response::parse(&t.transmit(&cmd.to_bytes()?)?)?;
     let mut data = std::mem::take(&mut resp.data);
     while let StatusWord::BytesAvailable(n) = resp.sw {
-        let get = Command::new(cmd.cla & 0xF0 /* keep no SM bits */, 0xC0 /* GET RESPONSE */, 0, 0)
-            .with_le(if n == 0 { 256 } else { n as usize });
+        let get = Command::new(
+            cmd.cla & 0xF0, /* keep no SM bits */
+            0xC0,           /* GET RESPONSE */
+            0,
+            0,
+        )
+        .with_le(if n == 0 { 256 } else { n as usize });
         resp = Response::parse(&t.transmit(&get.to_bytes()?)?)?;
         data.extend_from_slice(&resp.data);
     }
@@ -82,7 +101,12 @@ pub struct Counting<T> {
 impl<T> Counting<T> {
     /// Wrap a transport with zeroed counters.
     pub fn new(inner: T) -> Self {
-        Self { inner, apdus: 0, bytes_sent: 0, bytes_received: 0 }
+        Self {
+            inner,
+            apdus: 0,
+            bytes_sent: 0,
+            bytes_received: 0,
+        }
     }
 }
 

@@ -42,13 +42,24 @@ impl VirtualCard {
         let child = Command::new(BIN)
             .args(["virtual-card", "--profile"])
             .arg(&path)
-            .args(["--port", &vpcd_port().to_string(), "--insertions", "1", "--write-csca"])
+            .args([
+                "--port",
+                &vpcd_port().to_string(),
+                "--insertions",
+                "1",
+                "--write-csca",
+            ])
             .arg(&trust_dir)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
             .unwrap();
-        let card = VirtualCard { child, _slot: slot, _dir: dir, trust_dir };
+        let card = VirtualCard {
+            child,
+            _slot: slot,
+            _dir: dir,
+            trust_dir,
+        };
         wait_for_card(true);
         card
     }
@@ -73,18 +84,27 @@ pub fn empty_reader() -> MutexGuard<'static, ()> {
 pub fn wait_for_card(present: bool) {
     let start = Instant::now();
     while start.elapsed() < Duration::from_secs(10) {
-        let out = Command::new(BIN).args(["readers", "--all", "--json"]).output().unwrap();
+        let out = Command::new(BIN)
+            .args(["readers", "--all", "--json"])
+            .output()
+            .unwrap();
         let v: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
         let shown = v["readers"]
             .as_array()
-            .map(|rs| rs.iter().any(|r| r["name"] == READER && r["card_present"] == true))
+            .map(|rs| {
+                rs.iter()
+                    .any(|r| r["name"] == READER && r["card_present"] == true)
+            })
             .unwrap_or(false);
         if shown == present {
             return;
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    panic!("the virtual card did not {} within 10 s", if present { "appear" } else { "go away" });
+    panic!(
+        "the virtual card did not {} within 10 s",
+        if present { "appear" } else { "go away" }
+    );
 }
 
 /// What one `cccd-kiosk` run gave.

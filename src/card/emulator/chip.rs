@@ -37,14 +37,32 @@ pub struct Chip {
 
 impl Chip {
     /// A chip holding `files` (FID → bytes), opened by BAC with `bac_seed`.
-    pub fn new(files: BTreeMap<u16, Vec<u8>>, locked: BTreeSet<u16>, bac_seed: [u8; 16], opts: ChipOptions, rng: StdRng) -> Self {
-        Self { files, locked, bac_seed, opts, access: Access::Plain, applet: false, selected: None, rng, apdus: 0 }
+    pub fn new(
+        files: BTreeMap<u16, Vec<u8>>,
+        locked: BTreeSet<u16>,
+        bac_seed: [u8; 16],
+        opts: ChipOptions,
+        rng: StdRng,
+    ) -> Self {
+        Self {
+            files,
+            locked,
+            bac_seed,
+            opts,
+            access: Access::Plain,
+            applet: false,
+            selected: None,
+            rng,
+            apdus: 0,
+        }
     }
 
     /// The ATR a contactless ISO 14443-4 card shows through a PC/SC reader
     /// (PC/SC Part 3 §3.1.3.2.3: 3B 8n 80 01, historical bytes, TCK).
     pub fn atr() -> Vec<u8> {
-        let mut atr = vec![0x3B, 0x88, 0x80, 0x01, 0x00, 0x00, 0x00, 0x00, 0x77, 0x81, 0x81, 0x00];
+        let mut atr = vec![
+            0x3B, 0x88, 0x80, 0x01, 0x00, 0x00, 0x00, 0x00, 0x77, 0x81, 0x81, 0x00,
+        ];
         let tck = atr[1..].iter().fold(0u8, |a, b| a ^ b);
         atr.push(tck);
         atr
@@ -59,7 +77,9 @@ impl Chip {
 
     /// True once the card should count as pulled out (fault injection).
     pub fn removed(&self) -> bool {
-        self.opts.remove_after_apdus.is_some_and(|n| self.apdus >= n)
+        self.opts
+            .remove_after_apdus
+            .is_some_and(|n| self.apdus >= n)
     }
 
     /// Process one command APDU and return the response bytes.
@@ -118,9 +138,12 @@ impl Chip {
             }
             0x04 => Response::status(StatusWord::FileNotFound),
             // CCCD quirk: SELECT MF (P1=00, 3F00 or empty) is not supported.
-            0x00 if cmd.data.is_empty() || cmd.data == [0x3F, 0x00] => Response::status(StatusWord::InsNotSupported),
+            0x00 if cmd.data.is_empty() || cmd.data == [0x3F, 0x00] => {
+                Response::status(StatusWord::InsNotSupported)
+            }
             0x00 | 0x02 => {
-                let Ok(fid) = <[u8; 2]>::try_from(cmd.data.as_slice()).map(u16::from_be_bytes) else {
+                let Ok(fid) = <[u8; 2]>::try_from(cmd.data.as_slice()).map(u16::from_be_bytes)
+                else {
                     return Response::status(StatusWord::WrongLength);
                 };
                 // EF.CardAccess lives in the MF; everything else in the applet.
@@ -203,7 +226,7 @@ impl Chip {
         }
         let left = file.len() - offset;
         // B1 wraps the data in DO'53': its header counts against Le.
-        let header = if cmd.ins == 0xB1 {
+        let header = if cmd.ins == 0xB1 && !self.opts.odd_le_counts_data {
             let mut h = vec![0x53];
             crate::card::tlv::encode_length(le.min(left), &mut h);
             h.len()
@@ -211,13 +234,23 @@ impl Chip {
             0
         };
         let room = le.saturating_sub(header);
-        let wrap = |d: &[u8]| if cmd.ins == 0xB1 { crate::card::tlv::encode(0x53, d) } else { d.to_vec() };
+        let wrap = |d: &[u8]| {
+            if cmd.ins == 0xB1 {
+                crate::card::tlv::encode(0x53, d)
+            } else {
+                d.to_vec()
+            }
+        };
         if room <= left {
             return Response::new(wrap(&file[offset..offset + room]), StatusWord::Success);
         }
         if self.opts.strict_le {
             let exact = left + header;
-            return if exact < 256 { Response::status(StatusWord::WrongLe(exact as u8)) } else { Response::status(StatusWord::WrongLength) };
+            return if exact < 256 {
+                Response::status(StatusWord::WrongLe(exact as u8))
+            } else {
+                Response::status(StatusWord::WrongLength)
+            };
         }
         Response::new(wrap(&file[offset..]), StatusWord::EndOfFile)
     }

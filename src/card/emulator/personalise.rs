@@ -20,11 +20,17 @@ const FACE_JP2: &[u8] = include_bytes!("faces/astronaut.jp2");
 #[derive(Debug, Error)]
 pub enum ProfileError {
     #[error("{field}: {message}")]
-    Field { field: &'static str, message: String },
+    Field {
+        field: &'static str,
+        message: String,
+    },
 }
 
 fn field(field: &'static str, message: impl Into<String>) -> ProfileError {
-    ProfileError::Field { field, message: message.into() }
+    ProfileError::Field {
+        field,
+        message: message.into(),
+    }
 }
 
 /// `DD/MM/YYYY` (with `00` for unknown parts) → MRZ `YYMMDD` (with `<<`).
@@ -33,10 +39,20 @@ fn mrz_date(name: &'static str, text: &str) -> Result<String, ProfileError> {
     let [d, m, y] = parts.as_slice() else {
         return Err(field(name, format!("\"{text}\" is not DD/MM/YYYY")));
     };
-    if d.len() != 2 || m.len() != 2 || y.len() != 4 || !(d.chars().chain(m.chars()).chain(y.chars())).all(|c| c.is_ascii_digit()) {
+    if d.len() != 2
+        || m.len() != 2
+        || y.len() != 4
+        || !(d.chars().chain(m.chars()).chain(y.chars())).all(|c| c.is_ascii_digit())
+    {
         return Err(field(name, format!("\"{text}\" is not DD/MM/YYYY")));
     }
-    let part = |p: &str| if p == "00" { "<<".to_string() } else { p.to_string() };
+    let part = |p: &str| {
+        if p == "00" {
+            "<<".to_string()
+        } else {
+            p.to_string()
+        }
+    };
     Ok(format!("{}{}{}", &y[2..], part(m), part(d)))
 }
 
@@ -55,13 +71,28 @@ pub fn mrz_of(p: &CitizenProfile) -> Result<dg1::Td1, ProfileError> {
         return Err(field("id_number", format!("\"{id}\" is not 12 digits")));
     }
     let dob = mrz_date("date_of_birth", &p.date_of_birth)?;
-    let expiry = if p.date_of_expiry.contains('/') { mrz_date("date_of_expiry", &p.date_of_expiry)? } else { "991231".into() };
+    let expiry = if p.date_of_expiry.contains('/') {
+        mrz_date("date_of_expiry", &p.date_of_expiry)?
+    } else {
+        "991231".into()
+    };
     let sex = match p.sex.as_str() {
         "Nam" => 'M',
         "Nữ" => 'F',
         _ => '<',
     };
-    Ok(dg1::build_td1("ID", "VNM", &id[3..], id, &dob, sex, &expiry, "VNM", "", &dg1::ascii_name(&p.full_name)))
+    Ok(dg1::build_td1(
+        "ID",
+        "VNM",
+        &id[3..],
+        id,
+        &dob,
+        sex,
+        &expiry,
+        "VNM",
+        "",
+        &dg1::ascii_name(&p.full_name),
+    ))
 }
 
 /// Build every file of the card.
@@ -75,31 +106,56 @@ pub fn personalise(p: &CitizenProfile) -> Result<Personalised, ProfileError> {
         FaceImage::JpegLarge => (dg2::ImageFormat::Jpeg, FACE_JPEG_LARGE),
         FaceImage::Jpeg2000 => (dg2::ImageFormat::Jpeg2000, FACE_JP2),
     };
-    let probe = dg2::Dg2 { format: face.0, image: face.1.to_vec(), width: 0, height: 0 };
-    let img = probe.decode_image().map_err(|e| field("chip.face", e.to_string()))?;
-    let (w, h) = (u16::try_from(img.width()).unwrap_or(u16::MAX), u16::try_from(img.height()).unwrap_or(u16::MAX));
+    let probe = dg2::Dg2 {
+        format: face.0,
+        image: face.1.to_vec(),
+        width: 0,
+        height: 0,
+    };
+    let img = probe
+        .decode_image()
+        .map_err(|e| field("chip.face", e.to_string()))?;
+    let (w, h) = (
+        u16::try_from(img.width()).unwrap_or(u16::MAX),
+        u16::try_from(img.height()).unwrap_or(u16::MAX),
+    );
     files.insert(0x0102, dg2::Dg2::encode(face.0, face.1, w, h));
     // DG3: fingerprints behind terminal authentication; present and hashed, never readable.
-    files.insert(0x0103, crate::card::tlv::encode(0x63, &crate::card::tlv::encode(0x02, &[0])));
+    files.insert(
+        0x0103,
+        crate::card::tlv::encode(0x63, &crate::card::tlv::encode(0x02, &[0])),
+    );
     let mut groups = vec![1u8, 2, 3];
     if p.chip.dg13 {
         files.insert(0x010D, dg13_of(p).encode());
         groups.push(13);
     }
-    let hashes: BTreeMap<u8, Vec<u8>> =
-        groups.iter().map(|&g| (g, Sha256::digest(&files[&(0x0100 + g as u16)]).to_vec())).collect();
+    let hashes: BTreeMap<u8, Vec<u8>> = groups
+        .iter()
+        .map(|&g| (g, Sha256::digest(&files[&(0x0100 + g as u16)]).to_vec()))
+        .collect();
     let pki_err = |e: pki::PkiError| field("chip.signer", e.to_string());
-    let issuer = if p.chip.untrusted_csca { pki::untrusted_pki() } else { pki::test_pki() }.map_err(pki_err)?;
+    let issuer = if p.chip.untrusted_csca {
+        pki::untrusted_pki()
+    } else {
+        pki::test_pki()
+    }
+    .map_err(pki_err)?;
     let signer = if p.chip.expired_signer {
         issuer.expired_document_signer(p.chip.signer)
     } else {
         issuer.document_signer(p.chip.signer)
     }
     .map_err(pki_err)?;
-    files.insert(0x011D, pki::build_sod(&hashes, HashAlg::Sha256, signer).map_err(pki_err)?);
+    files.insert(
+        0x011D,
+        pki::build_sod(&hashes, HashAlg::Sha256, signer).map_err(pki_err)?,
+    );
     files.insert(0x011E, com::Com::encode(&groups));
     if let Some(dg) = p.chip.tamper_dg {
-        let f = files.get_mut(&(0x0100 + dg as u16)).ok_or_else(|| field("chip.tamper_dg", format!("the card has no DG{dg}")))?;
+        let f = files
+            .get_mut(&(0x0100 + dg as u16))
+            .ok_or_else(|| field("chip.tamper_dg", format!("the card has no DG{dg}")))?;
         // Change one byte near the end: inside the value, so the file still parses.
         let at = f.len().saturating_sub(3);
         if let Some(b) = f.get_mut(at) {
@@ -111,7 +167,12 @@ pub fn personalise(p: &CitizenProfile) -> Result<Personalised, ProfileError> {
         date_of_birth: td1.date_of_birth().to_string(),
         date_of_expiry: td1.date_of_expiry().to_string(),
     };
-    Ok(Personalised { files, locked: BTreeSet::from([0x0103]), mrz, bac_seed: key.seed() })
+    Ok(Personalised {
+        files,
+        locked: BTreeSet::from([0x0103]),
+        mrz,
+        bac_seed: key.seed(),
+    })
 }
 
 fn dg13_of(p: &CitizenProfile) -> Dg13 {
@@ -144,5 +205,11 @@ pub fn chip(p: &CitizenProfile, seed: Option<u64>) -> Result<Chip, ProfileError>
         Some(s) => rand::rngs::StdRng::seed_from_u64(s),
         None => rand::rngs::StdRng::from_entropy(),
     };
-    Ok(Chip::new(card.files, card.locked, card.bac_seed, p.chip.clone(), rng))
+    Ok(Chip::new(
+        card.files,
+        card.locked,
+        card.bac_seed,
+        p.chip.clone(),
+        rng,
+    ))
 }

@@ -121,7 +121,10 @@ pub enum PkiError {
 }
 
 fn err<E: std::fmt::Display>(what: &'static str) -> impl FnOnce(E) -> PkiError {
-    move |e| PkiError::Build { what, message: e.to_string() }
+    move |e| PkiError::Build {
+        what,
+        message: e.to_string(),
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -187,16 +190,19 @@ impl DynSignatureAlgorithmIdentifier for TestSigner {
     fn signature_algorithm_identifier(&self) -> spki::Result<AlgorithmIdentifierOwned> {
         Ok(match self.algo {
             // RFC 4055 §5: parameters NULL.
-            Algo::RsaPkcs1Sha256 => {
-                AlgorithmIdentifierOwned { oid: OID_SHA256_WITH_RSA, parameters: Some(Any::null()) }
-            }
+            Algo::RsaPkcs1Sha256 => AlgorithmIdentifierOwned {
+                oid: OID_SHA256_WITH_RSA,
+                parameters: Some(Any::null()),
+            },
             Algo::RsaPssSha256 => rsa::pss::get_default_pss_signature_algo_id::<sha2::Sha256>()?,
-            Algo::EcdsaSha256 => {
-                AlgorithmIdentifierOwned { oid: OID_ECDSA_SHA256, parameters: None }
-            }
-            Algo::EcdsaSha384 => {
-                AlgorithmIdentifierOwned { oid: OID_ECDSA_SHA384, parameters: None }
-            }
+            Algo::EcdsaSha256 => AlgorithmIdentifierOwned {
+                oid: OID_ECDSA_SHA256,
+                parameters: None,
+            },
+            Algo::EcdsaSha384 => AlgorithmIdentifierOwned {
+                oid: OID_ECDSA_SHA384,
+                parameters: None,
+            },
         })
     }
 }
@@ -205,7 +211,10 @@ impl Signer<TestSignature> for TestSigner {
     fn try_sign(&self, msg: &[u8]) -> Result<TestSignature, signature::Error> {
         let sig = match (&self.key, self.algo) {
             (TestKey::Rsa(key), Algo::RsaPkcs1Sha256) => key
-                .sign(rsa::Pkcs1v15Sign::new::<sha2::Sha256>(), &HashAlg::Sha256.digest(msg))
+                .sign(
+                    rsa::Pkcs1v15Sign::new::<sha2::Sha256>(),
+                    &HashAlg::Sha256.digest(msg),
+                )
                 .map_err(signature::Error::from_source)?,
             (TestKey::Rsa(key), Algo::RsaPssSha256) => {
                 let hashed = HashAlg::Sha256.digest(msg);
@@ -247,10 +256,16 @@ fn make_signer(kind: SignerKind, seed: u64) -> Result<TestSigner, PkiError> {
         SignerKind::RsaPkcs1Sha256 | SignerKind::RsaPssSha256 => {
             let key = rsa_key(seed)?;
             let spki = match &key {
-                TestKey::Rsa(k) => {
-                    k.to_public_key().to_public_key_der().map_err(err("RSA SPKI"))?
+                TestKey::Rsa(k) => k
+                    .to_public_key()
+                    .to_public_key_der()
+                    .map_err(err("RSA SPKI"))?,
+                _ => {
+                    return Err(PkiError::Build {
+                        what: "RSA SPKI",
+                        message: "not RSA".into(),
+                    })
                 }
-                _ => return Err(PkiError::Build { what: "RSA SPKI", message: "not RSA".into() }),
             };
             let algo = if kind == SignerKind::RsaPssSha256 {
                 Algo::RsaPssSha256
@@ -261,12 +276,21 @@ fn make_signer(kind: SignerKind, seed: u64) -> Result<TestSigner, PkiError> {
         }
         SignerKind::EcdsaP256Sha256 => {
             let key = p256::ecdsa::SigningKey::random(&mut rng);
-            let spki = key.verifying_key().to_public_key_der().map_err(err("P-256 SPKI"))?;
-            (TestKey::P256(key), Algo::EcdsaSha256, spki.as_bytes().to_vec())
+            let spki = key
+                .verifying_key()
+                .to_public_key_der()
+                .map_err(err("P-256 SPKI"))?;
+            (
+                TestKey::P256(key),
+                Algo::EcdsaSha256,
+                spki.as_bytes().to_vec(),
+            )
         }
         SignerKind::EcdsaP256ExplicitSha256 => {
             let key = p256::ecdsa::SigningKey::random(&mut rng);
-            let params = EcCurve::P256.explicit_parameters().map_err(err("ECParameters"))?;
+            let params = EcCurve::P256
+                .explicit_parameters()
+                .map_err(err("ECParameters"))?;
             let point = key.verifying_key().to_encoded_point(false);
             let spki = SubjectPublicKeyInfoOwned {
                 algorithm: AlgorithmIdentifierOwned {
@@ -276,24 +300,45 @@ fn make_signer(kind: SignerKind, seed: u64) -> Result<TestSigner, PkiError> {
                 subject_public_key: BitString::from_bytes(point.as_bytes())
                     .map_err(err("EC point"))?,
             };
-            (TestKey::P256(key), Algo::EcdsaSha256, spki.to_der().map_err(err("explicit SPKI"))?)
+            (
+                TestKey::P256(key),
+                Algo::EcdsaSha256,
+                spki.to_der().map_err(err("explicit SPKI"))?,
+            )
         }
         SignerKind::EcdsaP384Sha384 => {
             let key = p384::ecdsa::SigningKey::random(&mut rng);
-            let spki = key.verifying_key().to_public_key_der().map_err(err("P-384 SPKI"))?;
-            (TestKey::P384(key), Algo::EcdsaSha384, spki.as_bytes().to_vec())
+            let spki = key
+                .verifying_key()
+                .to_public_key_der()
+                .map_err(err("P-384 SPKI"))?;
+            (
+                TestKey::P384(key),
+                Algo::EcdsaSha384,
+                spki.as_bytes().to_vec(),
+            )
         }
     };
-    Ok(TestSigner { key, algo, spki_der, seed })
+    Ok(TestSigner {
+        key,
+        algo,
+        spki_der,
+        seed,
+    })
 }
 
 fn utc(year: u16, month: u8, day: u8) -> Result<Time, PkiError> {
     let dt = der::DateTime::new(year, month, day, 0, 0, 0).map_err(err("validity date"))?;
-    Ok(Time::UtcTime(UtcTime::from_date_time(dt).map_err(err("validity date"))?))
+    Ok(Time::UtcTime(
+        UtcTime::from_date_time(dt).map_err(err("validity date"))?,
+    ))
 }
 
 fn validity(from: u16, to: u16) -> Result<Validity, PkiError> {
-    Ok(Validity { not_before: utc(from, 1, 1)?, not_after: utc(to, 1, 1)? })
+    Ok(Validity {
+        not_before: utc(from, 1, 1)?,
+        not_after: utc(to, 1, 1)?,
+    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -312,7 +357,9 @@ pub struct DocumentSigner {
 impl std::fmt::Debug for DocumentSigner {
     // No key material in debug output.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DocumentSigner").field("kind", &self.kind).finish_non_exhaustive()
+        f.debug_struct("DocumentSigner")
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
     }
 }
 
@@ -349,7 +396,9 @@ const UNTRUSTED_SEED: u64 = 0x0CCC_D000_0000_0002;
 /// that CSCA is trusted.
 pub fn test_pki() -> Result<&'static TestPki, PkiError> {
     static PKI: Cached<TestPki> = OnceLock::new();
-    PKI.get_or_init(|| TestPki::generate(TRUSTED_SEED, "TEST")).as_ref().map_err(Clone::clone)
+    PKI.get_or_init(|| TestPki::generate(TRUSTED_SEED, "TEST"))
+        .as_ref()
+        .map_err(Clone::clone)
 }
 
 /// A second PKI whose CSCA is in no trust store: cards signed by it are `untrusted`.
@@ -375,8 +424,10 @@ pub fn is_test_certificate(cert: &Certificate) -> bool {
 pub fn write_csca(dir: &Path) -> Result<PathBuf, PkiError> {
     let pki = test_pki()?;
     let path = dir.join("cccd-kiosk-test-csca.cer");
-    std::fs::write(&path, &pki.csca_cert_der)
-        .map_err(|e| PkiError::Write { path: path.clone(), message: e.to_string() })?;
+    std::fs::write(&path, &pki.csca_cert_der).map_err(|e| PkiError::Write {
+        path: path.clone(),
+        message: e.to_string(),
+    })?;
     Ok(path)
 }
 
@@ -399,7 +450,9 @@ impl TestPki {
             &csca,
         )
         .map_err(err("CSCA certificate"))?;
-        let cert = builder.build::<TestSignature>().map_err(err("CSCA certificate"))?;
+        let cert = builder
+            .build::<TestSignature>()
+            .map_err(err("CSCA certificate"))?;
         Ok(TestPki {
             csca_cert_der: cert.to_der().map_err(err("CSCA certificate"))?,
             csca,
@@ -434,20 +487,31 @@ impl TestPki {
         kind: SignerKind,
         expired: bool,
     ) -> Result<&'a DocumentSigner, PkiError> {
-        let slot = cache
-            .get(kind.index())
-            .ok_or_else(|| PkiError::Build { what: "signer slot", message: kind.name().into() })?;
-        slot.get_or_init(|| self.issue(kind, expired)).as_ref().map_err(Clone::clone)
+        let slot = cache.get(kind.index()).ok_or_else(|| PkiError::Build {
+            what: "signer slot",
+            message: kind.name().into(),
+        })?;
+        slot.get_or_init(|| self.issue(kind, expired))
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     fn issue(&self, kind: SignerKind, expired: bool) -> Result<DocumentSigner, PkiError> {
         let key_slot = self
             .ds_keys
             .get(kind.index())
-            .ok_or_else(|| PkiError::Build { what: "key slot", message: kind.name().into() })?;
-        let seed = self.seed.wrapping_mul(31).wrapping_add(1 + kind.index() as u64);
-        let signer =
-            key_slot.get_or_init(|| make_signer(kind, seed)).as_ref().map_err(Clone::clone)?;
+            .ok_or_else(|| PkiError::Build {
+                what: "key slot",
+                message: kind.name().into(),
+            })?;
+        let seed = self
+            .seed
+            .wrapping_mul(31)
+            .wrapping_add(1 + kind.index() as u64);
+        let signer = key_slot
+            .get_or_init(|| make_signer(kind, seed))
+            .as_ref()
+            .map_err(Clone::clone)?;
         let (serial, valid) = if expired {
             (0x2000 + kind.index() as u32, validity(2015, 2020)?)
         } else {
@@ -475,7 +539,9 @@ impl TestPki {
             &self.csca,
         )
         .map_err(err("DS certificate"))?;
-        let cert = builder.build::<TestSignature>().map_err(err("DS certificate"))?;
+        let cert = builder
+            .build::<TestSignature>()
+            .map_err(err("DS certificate"))?;
         Ok(DocumentSigner {
             kind,
             cert_der: cert.to_der().map_err(err("DS certificate"))?,
@@ -533,7 +599,11 @@ pub fn build_sod(
         lds_version: None,
     };
     let econtent = lds.to_der().map_err(err("LDSSecurityObject"))?;
-    Ok(wrap_ef_sod(&signed_data(ID_LDS_SECURITY_OBJECT, econtent, signer)?))
+    Ok(wrap_ef_sod(&signed_data(
+        ID_LDS_SECURITY_OBJECT,
+        econtent,
+        signer,
+    )?))
 }
 
 /// An ICAO CSCA master list (9303-12 §9) holding `cscas` (DER certificates), signed by
@@ -549,8 +619,12 @@ pub fn build_master_list(cscas: &[&[u8]], signer: &DocumentSigner) -> Result<Vec
         version: u8,
         cert_list: SetOfVec<Certificate>,
     }
-    let econtent =
-        CscaMasterList { version: 0, cert_list: set }.to_der().map_err(err("CscaMasterList"))?;
+    let econtent = CscaMasterList {
+        version: 0,
+        cert_list: set,
+    }
+    .to_der()
+    .map_err(err("CscaMasterList"))?;
     signed_data(ID_CSCA_MASTER_LIST, econtent, signer)
 }
 
@@ -565,9 +639,15 @@ mod tests {
         for kind in SignerKind::ALL {
             let json = serde_json::to_string(&kind).expect("serialise");
             assert_eq!(json, format!("\"{}\"", kind.name()));
-            assert_eq!(serde_json::from_str::<SignerKind>(&json).expect("parse"), kind);
+            assert_eq!(
+                serde_json::from_str::<SignerKind>(&json).expect("parse"),
+                kind
+            );
         }
-        assert_eq!(SignerKind::EcdsaP256ExplicitSha256.name(), "ecdsa-p256-explicit-sha256");
+        assert_eq!(
+            SignerKind::EcdsaP256ExplicitSha256.name(),
+            "ecdsa-p256-explicit-sha256"
+        );
     }
 
     #[test]
@@ -575,8 +655,14 @@ mod tests {
         let pki = test_pki().expect("pki");
         let csca = pki.csca_certificate().expect("csca");
         let subject = csca.tbs_certificate.subject.to_string();
-        assert!(subject.contains("CN=CCCD-KIOSK TEST CSCA (NOT FOR PRODUCTION)"), "{subject}");
-        assert!(subject.contains("C=VN") && subject.contains("O=cccd-kiosk test"), "{subject}");
+        assert!(
+            subject.contains("CN=CCCD-KIOSK TEST CSCA (NOT FOR PRODUCTION)"),
+            "{subject}"
+        );
+        assert!(
+            subject.contains("C=VN") && subject.contains("O=cccd-kiosk test"),
+            "{subject}"
+        );
         assert_eq!(csca.tbs_certificate.issuer, csca.tbs_certificate.subject);
         assert!(is_test_certificate(&csca));
         let ds = pki.document_signer(SignerKind::RsaPkcs1Sha256).expect("ds");
@@ -594,46 +680,78 @@ mod tests {
         let b = TestPki::generate(7, "REPRO").expect("b");
         assert_eq!(a.csca_cert_der, b.csca_cert_der);
         let kind = SignerKind::EcdsaP256ExplicitSha256;
-        let (da, db) =
-            (a.document_signer(kind).expect("ds a"), b.document_signer(kind).expect("ds b"));
+        let (da, db) = (
+            a.document_signer(kind).expect("ds a"),
+            b.document_signer(kind).expect("ds b"),
+        );
         assert_eq!(da.cert_der, db.cert_der);
         let hashes = BTreeMap::from([(1u8, vec![1; 32]), (2, vec![2; 32])]);
         assert_eq!(
             build_sod(&hashes, HashAlg::Sha256, da).expect("sod a"),
             build_sod(&hashes, HashAlg::Sha256, db).expect("sod b")
         );
-        assert_ne!(TestPki::generate(8, "REPRO").expect("c").csca_cert_der, a.csca_cert_der);
+        assert_ne!(
+            TestPki::generate(8, "REPRO").expect("c").csca_cert_der,
+            a.csca_cert_der
+        );
     }
 
     #[test]
     fn explicit_variant_writes_ec_parameters_in_the_ds_spki() {
         let pki = test_pki().expect("pki");
-        let ds = pki.document_signer(SignerKind::EcdsaP256ExplicitSha256).expect("ds");
+        let ds = pki
+            .document_signer(SignerKind::EcdsaP256ExplicitSha256)
+            .expect("ds");
         let cert = Certificate::from_der(&ds.cert_der).expect("cert");
-        let params =
-            cert.tbs_certificate.subject_public_key_info.algorithm.parameters.expect("params");
-        assert_eq!(params.tag(), Tag::Sequence, "ECParameters, not a named-curve OID");
-        let named = pki.document_signer(SignerKind::EcdsaP256Sha256).expect("ds");
+        let params = cert
+            .tbs_certificate
+            .subject_public_key_info
+            .algorithm
+            .parameters
+            .expect("params");
+        assert_eq!(
+            params.tag(),
+            Tag::Sequence,
+            "ECParameters, not a named-curve OID"
+        );
+        let named = pki
+            .document_signer(SignerKind::EcdsaP256Sha256)
+            .expect("ds");
         let cert = Certificate::from_der(&named.cert_der).expect("cert");
-        let params =
-            cert.tbs_certificate.subject_public_key_info.algorithm.parameters.expect("params");
+        let params = cert
+            .tbs_certificate
+            .subject_public_key_info
+            .algorithm
+            .parameters
+            .expect("params");
         assert_eq!(params.tag(), Tag::ObjectIdentifier);
     }
 
     #[test]
     fn built_sod_parses_with_the_ds_certificate_embedded() {
         let pki = test_pki().expect("pki");
-        let ds = pki.document_signer(SignerKind::EcdsaP384Sha384).expect("ds");
-        let hashes =
-            BTreeMap::from([(1u8, vec![0xAA; 48]), (2, vec![0xBB; 48]), (13, vec![0xCC; 48])]);
+        let ds = pki
+            .document_signer(SignerKind::EcdsaP384Sha384)
+            .expect("ds");
+        let hashes = BTreeMap::from([
+            (1u8, vec![0xAA; 48]),
+            (2, vec![0xBB; 48]),
+            (13, vec![0xCC; 48]),
+        ]);
         let sod = build_sod(&hashes, HashAlg::Sha384, ds).expect("sod");
         assert_eq!(sod.first(), Some(&0x77));
         let parsed = Sod::parse(&sod).expect("parse");
         assert_eq!(parsed.dg_hashes(), &hashes);
         assert_eq!(parsed.lds.hash_alg(), Some(HashAlg::Sha384));
-        assert_eq!(parsed.document_signer().map(|c| c.der.clone()), Some(ds.cert_der.clone()));
+        assert_eq!(
+            parsed.document_signer().map(|c| c.der.clone()),
+            Some(ds.cert_der.clone())
+        );
         assert!(parsed.signed.signer.signed_attrs_der.is_some());
-        assert_eq!(parsed.signed.signer.content_type, Some(ID_LDS_SECURITY_OBJECT));
+        assert_eq!(
+            parsed.signed.signer.content_type,
+            Some(ID_LDS_SECURITY_OBJECT)
+        );
     }
 
     #[test]
@@ -641,6 +759,9 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = write_csca(dir.path()).expect("write");
         assert_eq!(path.extension().and_then(|e| e.to_str()), Some("cer"));
-        assert_eq!(std::fs::read(&path).expect("read"), test_pki().expect("pki").csca_cert_der);
+        assert_eq!(
+            std::fs::read(&path).expect("read"),
+            test_pki().expect("pki").csca_cert_der
+        );
     }
 }

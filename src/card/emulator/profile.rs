@@ -70,6 +70,9 @@ pub struct ChipOptions {
     pub max_read: usize,
     /// Write a DG13 (a few chips have none).
     pub dg13: bool,
+    /// For odd READ BINARY (B1), count Le as data bytes only, not the DO'53' header
+    /// around them (ISO 7816-4 and JMRTD count the header; dmrtd assumes chips do not).
+    pub odd_le_counts_data: bool,
 }
 
 impl Default for ChipOptions {
@@ -85,6 +88,7 @@ impl Default for ChipOptions {
             strict_le: false,
             max_read: 0,
             dg13: true,
+            odd_le_counts_data: false,
         }
     }
 }
@@ -126,7 +130,8 @@ impl CitizenProfile {
             ethnicity: default_ethnicity(),
             religion: default_religion(),
             place_of_origin: "Xã Đông Hội, Huyện Đông Anh, Hà Nội".into(),
-            place_of_residence: "Số 12 Ngõ 34 Phố Hàng Bạc, Phường Hàng Bạc, Quận Hoàn Kiếm, Hà Nội".into(),
+            place_of_residence:
+                "Số 12 Ngõ 34 Phố Hàng Bạc, Phường Hàng Bạc, Quận Hoàn Kiếm, Hà Nội".into(),
             identifying_marks: "Nốt ruồi C:1cm trên trước mép phải".into(),
             date_of_issue: "10/07/2021".into(),
             date_of_expiry: "14/03/2035".into(),

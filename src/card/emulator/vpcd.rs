@@ -45,12 +45,16 @@ pub fn connect(host: &str, port: u16, wait: Duration) -> io::Result<TcpStream> {
 pub fn serve(chip: &mut Chip, stream: &mut TcpStream) -> io::Result<Ended> {
     loop {
         let mut len = [0u8; 2];
+        // vpcd sends the length and the APDU in two writes; acknowledging at once
+        // keeps Nagle on its side from holding the APDU for our delayed ACK (~40 ms).
+        let _ = socket2::SockRef::from(&*stream).set_tcp_quickack(true);
         match stream.read_exact(&mut len) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(Ended::Closed),
             Err(e) => return Err(e),
         }
         let mut msg = vec![0u8; u16::from_be_bytes(len) as usize];
+        let _ = socket2::SockRef::from(&*stream).set_tcp_quickack(true);
         stream.read_exact(&mut msg)?;
         let reply = match msg.as_slice() {
             [POWER_OFF] | [POWER_ON] | [RESET] => {
@@ -65,8 +69,11 @@ pub fn serve(chip: &mut Chip, stream: &mut TcpStream) -> io::Result<Ended> {
             stream.shutdown(std::net::Shutdown::Both)?;
             return Ok(Ended::Removed);
         }
-        let n = u16::try_from(reply.len()).map_err(|_| io::Error::other("reply too long for vpcd"))?;
-        stream.write_all(&n.to_be_bytes())?;
-        stream.write_all(&reply)?;
+        let n =
+            u16::try_from(reply.len()).map_err(|_| io::Error::other("reply too long for vpcd"))?;
+        let mut framed = Vec::with_capacity(reply.len() + 2);
+        framed.extend_from_slice(&n.to_be_bytes());
+        framed.extend_from_slice(&reply);
+        stream.write_all(&framed)?;
     }
 }

@@ -289,19 +289,20 @@ fn parse_facial_record(rec: &[u8]) -> Result<Dg2, LdsError> {
     let width = be16(rec, image_info + 2).ok_or_else(|| short("image information", image_start))?;
     let height =
         be16(rec, image_info + 4).ok_or_else(|| short("image information", image_start))?;
-    let format =
-        match (ImageFormat::sniff(image), data_type) {
-            (Some(f), _) => f,
-            (None, 0) => ImageFormat::Jpeg,
-            (None, 1) => ImageFormat::Jpeg2000,
-            (None, t) => return Err(LdsError::invalid(
+    let format = match (ImageFormat::sniff(image), data_type) {
+        (Some(f), _) => f,
+        (None, 0) => ImageFormat::Jpeg,
+        (None, 1) => ImageFormat::Jpeg2000,
+        (None, t) => {
+            return Err(LdsError::invalid(
                 EF,
                 "image information",
                 format!(
                     "image data type {t} unknown and the image has no JPEG or JPEG 2000 signature"
                 ),
-            )),
-        };
+            ))
+        }
+    };
     Ok(Dg2 {
         format,
         image: image.to_vec(),

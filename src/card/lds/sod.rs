@@ -83,9 +83,15 @@ impl HashAlg {
 
     /// The algorithm an OID names, if it is one we can compute.
     pub fn from_oid(oid: &ObjectIdentifier) -> Option<HashAlg> {
-        [HashAlg::Sha1, HashAlg::Sha224, HashAlg::Sha256, HashAlg::Sha384, HashAlg::Sha512]
-            .into_iter()
-            .find(|h| h.oid() == *oid)
+        [
+            HashAlg::Sha1,
+            HashAlg::Sha224,
+            HashAlg::Sha256,
+            HashAlg::Sha384,
+            HashAlg::Sha512,
+        ]
+        .into_iter()
+        .find(|h| h.oid() == *oid)
     }
 
     /// Hash `data` (RustCrypto `sha1` / `sha2`).
@@ -123,7 +129,10 @@ impl HashAlg {
 
     /// The `AlgorithmIdentifier` for this hash, parameters absent (RFC 5754 §2).
     pub fn algorithm_identifier(self) -> AlgorithmIdentifierOwned {
-        AlgorithmIdentifierOwned { oid: self.oid(), parameters: None }
+        AlgorithmIdentifierOwned {
+            oid: self.oid(),
+            parameters: None,
+        }
     }
 }
 
@@ -145,7 +154,10 @@ pub enum CmsError {
     #[error("SignerInfo is not valid DER: {0}")]
     SignerInfo(der::Error),
     #[error("signed attribute {name}: {problem}")]
-    Attribute { name: &'static str, problem: &'static str },
+    Attribute {
+        name: &'static str,
+        problem: &'static str,
+    },
     #[error("embedded certificate #{index} is not a valid X.509 certificate: {source}")]
     Certificate { index: usize, source: der::Error },
 }
@@ -226,7 +238,10 @@ impl LdsSecurityObject {
             if !(1..=16).contains(&entry.number) {
                 return Err(SodError::DgNumber(entry.number));
             }
-            if dg_hashes.insert(entry.number, entry.value.as_bytes().to_vec()).is_some() {
+            if dg_hashes
+                .insert(entry.number, entry.value.as_bytes().to_vec())
+                .is_some()
+            {
                 return Err(SodError::DuplicateDg(entry.number));
             }
         }
@@ -247,7 +262,10 @@ impl LdsSecurityObject {
             .dg_hashes
             .iter()
             .map(|(&number, hash)| {
-                Ok(DataGroupHashAsn { number, value: OctetString::new(hash.clone())? })
+                Ok(DataGroupHashAsn {
+                    number,
+                    value: OctetString::new(hash.clone())?,
+                })
             })
             .collect::<Result<Vec<_>, der::Error>>()?;
         let lds_version_info = match &self.lds_version {
@@ -291,7 +309,11 @@ impl ParsedCertificate {
         let outer = AnyRef::from_der(der_bytes)?;
         let mut reader = SliceReader::new(outer.value())?;
         let tbs: AnyRef<'_> = reader.decode()?;
-        Ok(ParsedCertificate { der: der_bytes.to_vec(), tbs_der: tbs.to_der()?, cert })
+        Ok(ParsedCertificate {
+            der: der_bytes.to_vec(),
+            tbs_der: tbs.to_der()?,
+            cert,
+        })
     }
 
     /// The value of the certificate's subjectKeyIdentifier extension, if any.
@@ -344,8 +366,14 @@ impl SignedObject {
             return Err(CmsError::NotSignedData(info.content_type));
         }
         let signed: SignedData = info.content.decode_as().map_err(CmsError::SignedData)?;
-        let econtent = signed.encap_content_info.econtent.as_ref().ok_or(CmsError::NoContent)?;
-        let econtent = econtent.decode_as::<OctetString>().map_err(CmsError::Content)?;
+        let econtent = signed
+            .encap_content_info
+            .econtent
+            .as_ref()
+            .ok_or(CmsError::NoContent)?;
+        let econtent = econtent
+            .decode_as::<OctetString>()
+            .map_err(CmsError::Content)?;
 
         // The typed decode above validated the structure; now walk the same bytes for the
         // parts whose exact encoding matters.
@@ -405,7 +433,10 @@ fn raw_signed_data(content_info_der: &[u8]) -> der::Result<RawSignedData<'_>> {
     let _version: AnyRef<'_> = reader.decode()?;
     let _digest_algorithms: AnyRef<'_> = reader.decode()?;
     let _encap: AnyRef<'_> = reader.decode()?;
-    let mut raw = RawSignedData { certificates: None, first_signer: None };
+    let mut raw = RawSignedData {
+        certificates: None,
+        first_signer: None,
+    };
     while !reader.is_finished() {
         let item: AnyRef<'_> = reader.decode()?;
         match item.tag() {
@@ -435,14 +466,19 @@ fn parse_signer(signer_der: &[u8]) -> Result<SignerInfoView, CmsError> {
             if attr.oid == ID_CONTENT_TYPE {
                 let value = single_value(attr, "contentType")?;
                 content_type = Some(value.decode_as::<ObjectIdentifier>().map_err(|_| {
-                    CmsError::Attribute { name: "contentType", problem: "not an OBJECT IDENTIFIER" }
+                    CmsError::Attribute {
+                        name: "contentType",
+                        problem: "not an OBJECT IDENTIFIER",
+                    }
                 })?);
             } else if attr.oid == ID_MESSAGE_DIGEST {
                 let value = single_value(attr, "messageDigest")?;
-                let digest = value.decode_as::<OctetString>().map_err(|_| CmsError::Attribute {
-                    name: "messageDigest",
-                    problem: "not an OCTET STRING",
-                })?;
+                let digest = value
+                    .decode_as::<OctetString>()
+                    .map_err(|_| CmsError::Attribute {
+                        name: "messageDigest",
+                        problem: "not an OCTET STRING",
+                    })?;
                 message_digest = Some(digest.as_bytes().to_vec());
             }
         }
@@ -465,8 +501,14 @@ fn single_value<'a>(
     let mut values = attr.values.iter();
     match (values.next(), values.next()) {
         (Some(value), None) => Ok(value),
-        (None, _) => Err(CmsError::Attribute { name, problem: "has no value" }),
-        (Some(_), Some(_)) => Err(CmsError::Attribute { name, problem: "has more than one value" }),
+        (None, _) => Err(CmsError::Attribute {
+            name,
+            problem: "has no value",
+        }),
+        (Some(_), Some(_)) => Err(CmsError::Attribute {
+            name,
+            problem: "has more than one value",
+        }),
     }
 }
 
@@ -534,8 +576,13 @@ mod tests {
 
     #[test]
     fn hash_alg_round_trips_oids_and_lengths() {
-        for h in [HashAlg::Sha1, HashAlg::Sha224, HashAlg::Sha256, HashAlg::Sha384, HashAlg::Sha512]
-        {
+        for h in [
+            HashAlg::Sha1,
+            HashAlg::Sha224,
+            HashAlg::Sha256,
+            HashAlg::Sha384,
+            HashAlg::Sha512,
+        ] {
             assert_eq!(HashAlg::from_oid(&h.oid()), Some(h));
             assert_eq!(h.digest(b"abc").len(), h.output_len());
         }
@@ -560,7 +607,10 @@ mod tests {
         };
         let der_bytes = lds.to_der().expect("encode");
         // SEQUENCE { INTEGER 0, SEQUENCE { OID sha256 } ... } (9303-10 §4.6.2.2)
-        assert_eq!(&der_bytes[..19], &hex!("308187 020100 300b 0609608648016503040201")[..]);
+        assert_eq!(
+            &der_bytes[..19],
+            &hex!("308187 020100 300b 0609608648016503040201")[..]
+        );
         assert_eq!(LdsSecurityObject::parse(&der_bytes).expect("parse"), lds);
 
         let v1 = LdsSecurityObject {
@@ -568,7 +618,10 @@ mod tests {
             lds_version: Some(("0108".into(), "040000".into())),
             ..lds
         };
-        assert_eq!(LdsSecurityObject::parse(&v1.to_der().expect("encode")).expect("parse"), v1);
+        assert_eq!(
+            LdsSecurityObject::parse(&v1.to_der().expect("encode")).expect("parse"),
+            v1
+        );
     }
 
     #[test]
@@ -577,13 +630,22 @@ mod tests {
             version: 0,
             hash_algorithm: HashAlg::Sha1.algorithm_identifier(),
             data_group_hash_values: vec![
-                DataGroupHashAsn { number: 2, value: OctetString::new(vec![1; 20]).expect("os") },
-                DataGroupHashAsn { number: 2, value: OctetString::new(vec![2; 20]).expect("os") },
+                DataGroupHashAsn {
+                    number: 2,
+                    value: OctetString::new(vec![1; 20]).expect("os"),
+                },
+                DataGroupHashAsn {
+                    number: 2,
+                    value: OctetString::new(vec![2; 20]).expect("os"),
+                },
             ],
             lds_version_info: None,
         };
         let err = LdsSecurityObject::parse(&lds.to_der().expect("der")).expect_err("dup");
-        assert_eq!(err.to_string(), "EF.SOD: LDSSecurityObject hashes data group 2 twice");
+        assert_eq!(
+            err.to_string(),
+            "EF.SOD: LDSSecurityObject hashes data group 2 twice"
+        );
         lds.data_group_hash_values[1].number = 17;
         let err = LdsSecurityObject::parse(&lds.to_der().expect("der")).expect_err("range");
         assert!(err.to_string().contains("data group 17"), "{err}");
