@@ -135,6 +135,12 @@ pub fn read_card<T: CardTransport>(
                     return Err(e.into())
                 }
                 Err(ReadError::Transport(e)) => return Err(e.into()),
+                Err(e @ (ReadError::Truncated { .. } | ReadError::Header { .. })) => {
+                    // The chip gave a file that does not match its own header: what the SOD
+                    // signed was not delivered, which fails passive authentication.
+                    warnings.push(e.to_string());
+                    states.insert(g, DgState::NotFound);
+                }
                 Err(e) => {
                     warnings.push(e.to_string());
                     states.insert(g, DgState::NotRead);
@@ -367,6 +373,17 @@ mod tests {
         assert_eq!(r.caps.max_le, Some(100), "the exact ceiling is found");
         // it costs a header read and a binary search (~6 refusals) once, not APDUs per chunk
         assert!(r.apdus <= minimum(&r, 100) + 10, "{} APDUs", r.apdus);
+    }
+
+    #[test]
+    fn lying_length_in_a_data_group_is_named_and_fails_verification() {
+        let mut p = CitizenProfile::demo();
+        p.chip.lying_length_dg = Some(13);
+        let r = read(&p).unwrap();
+        assert_eq!(r.verification.verdict, Verdict::Failed);
+        assert!(r.dg13.is_none());
+        assert!(r.warnings.iter().any(|w| w.starts_with("DG13: header says")), "{:?}", r.warnings);
+        assert!(r.files.values().all(|f| f.len() < 64 * 1024), "nothing allocated beyond the real files");
     }
 
     #[test]

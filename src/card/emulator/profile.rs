@@ -61,6 +61,8 @@ pub struct ChipOptions {
     pub expired_signer: bool,
     /// Change this DG's bytes after signing (a tampered card).
     pub tamper_dg: Option<u8>,
+    /// Make this DG's outer length claim far more bytes than the file holds.
+    pub lying_length_dg: Option<u8>,
     /// Drop the link after this many APDUs (the card pulled mid-read).
     pub remove_after_apdus: Option<usize>,
     /// Answer READ BINARY past the end with 6B00 and an over-long Le with 6700,
@@ -84,6 +86,7 @@ impl Default for ChipOptions {
             untrusted_csca: false,
             expired_signer: false,
             tamper_dg: None,
+            lying_length_dg: None,
             remove_after_apdus: None,
             strict_le: false,
             max_read: 0,
