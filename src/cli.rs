@@ -289,11 +289,7 @@ fn cmd_read(a: ReadArgs) -> i32 {
     let caps = ReadCaps::remembered(&reader, &atr);
     let mut last_pct = usize::MAX;
     let mut progress = |p: crate::card::reader::Progress| {
-        let pct = if p.total == 0 {
-            100
-        } else {
-            p.done * 100 / p.total
-        };
+        let pct = (p.done * 100).checked_div(p.total).unwrap_or(100);
         if pct != last_pct && !j {
             eprintln!(
                 "{}: {}/{} bytes",
@@ -410,36 +406,22 @@ fn cmd_readers(all: bool, json_out: bool) -> i32 {
     EXIT_OK
 }
 
+/// The citizen a `virtual-card` serves: a profile file, or a built-in one.
+fn load_profile(a: &VirtualCardArgs) -> Result<CitizenProfile, String> {
+    match &a.profile {
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|text| CitizenProfile::from_json(&text).map_err(|e| e.to_string()))
+            .map_err(|e| format!("{}: {e}", path.display())),
+        None if a.elderly => Ok(CitizenProfile::elderly()),
+        None => Ok(CitizenProfile::demo()),
+    }
+}
+
 fn cmd_virtual_card(a: VirtualCardArgs) -> i32 {
-    let profile = if let Some(path) = &a.profile {
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) => {
-                return fail(
-                    false,
-                    EXIT_BAD_INPUT,
-                    "bad_input",
-                    Some("profile"),
-                    &format!("{}: {e}", path.display()),
-                )
-            }
-        };
-        match CitizenProfile::from_json(&text) {
-            Ok(p) => p,
-            Err(e) => {
-                return fail(
-                    false,
-                    EXIT_BAD_INPUT,
-                    "bad_input",
-                    Some("profile"),
-                    &format!("{}: {e}", path.display()),
-                )
-            }
-        }
-    } else if a.elderly {
-        CitizenProfile::elderly()
-    } else {
-        CitizenProfile::demo()
+    let profile = match load_profile(&a) {
+        Ok(p) => p,
+        Err(e) => return fail(false, EXIT_BAD_INPUT, "bad_input", Some("profile"), &e),
     };
     if let Some(dir) = &a.write_csca {
         if let Err(e) = crate::card::emulator::pki::write_csca(dir) {

@@ -24,9 +24,15 @@ fn next_for_reader(rx: &Receiver<CardEvent>, want: impl Fn(&CardEvent) -> bool) 
 #[test]
 fn insert_and_remove_are_reported_with_the_atr() {
     let empty = empty_reader();
-    let filter = ReaderFilter { name_contains: Some(READER.into()), allow_virtual: true };
+    let filter = ReaderFilter {
+        name_contains: Some(READER.into()),
+        allow_virtual: true,
+    };
     let (monitor, rx) = Monitor::start(filter);
-    next_for_reader(&rx, |e| matches!(e, CardEvent::ReaderAdded(n) if n == READER));
+    next_for_reader(
+        &rx,
+        |e| matches!(e, CardEvent::ReaderAdded(n) if n == READER),
+    );
     drop(empty);
 
     let card = VirtualCard::insert(&CitizenProfile::demo());
@@ -38,7 +44,10 @@ fn insert_and_remove_are_reported_with_the_atr() {
         _ => unreachable!(),
     }
     drop(card);
-    next_for_reader(&rx, |e| matches!(e, CardEvent::CardRemoved(n) if n == READER));
+    next_for_reader(
+        &rx,
+        |e| matches!(e, CardEvent::CardRemoved(n) if n == READER),
+    );
     // Dropping the monitor cancels its blocking wait and joins the thread promptly.
     let started = std::time::Instant::now();
     drop(monitor);
@@ -49,6 +58,14 @@ fn insert_and_remove_are_reported_with_the_atr() {
 fn virtual_readers_are_not_watched_unless_allowed() {
     let _empty = empty_reader();
     let (_monitor, rx) = Monitor::start(ReaderFilter::default());
-    let events: Vec<CardEvent> = rx.recv_timeout(Duration::from_millis(1500)).into_iter().collect();
-    assert!(events.iter().all(|e| !matches!(e, CardEvent::ReaderAdded(n) if n.starts_with("Virtual PCD"))), "{events:?}");
+    let events: Vec<CardEvent> = rx
+        .recv_timeout(Duration::from_millis(1500))
+        .into_iter()
+        .collect();
+    assert!(
+        events
+            .iter()
+            .all(|e| !matches!(e, CardEvent::ReaderAdded(n) if n.starts_with("Virtual PCD"))),
+        "{events:?}"
+    );
 }

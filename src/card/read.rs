@@ -382,8 +382,17 @@ mod tests {
         let r = read(&p).unwrap();
         assert_eq!(r.verification.verdict, Verdict::Failed);
         assert!(r.dg13.is_none());
-        assert!(r.warnings.iter().any(|w| w.starts_with("DG13: header says")), "{:?}", r.warnings);
-        assert!(r.files.values().all(|f| f.len() < 64 * 1024), "nothing allocated beyond the real files");
+        assert!(
+            r.warnings
+                .iter()
+                .any(|w| w.starts_with("DG13: header says")),
+            "{:?}",
+            r.warnings
+        );
+        assert!(
+            r.files.values().all(|f| f.len() < 64 * 1024),
+            "nothing allocated beyond the real files"
+        );
     }
 
     #[test]

@@ -163,9 +163,12 @@ pub fn personalise(p: &CitizenProfile) -> Result<Personalised, ProfileError> {
         }
     }
     if let Some(dg) = p.chip.lying_length_dg {
-        let f = files.get_mut(&(0x0100 + dg as u16)).ok_or_else(|| field("chip.lying_length_dg", format!("the card has no DG{dg}")))?;
+        let f = files
+            .get_mut(&(0x0100 + dg as u16))
+            .ok_or_else(|| field("chip.lying_length_dg", format!("the card has no DG{dg}")))?;
         // Claim 0x7FFF00 value bytes in a 3-byte long form: far past the file's end.
-        let (_, header, _) = crate::card::tlv::read_header(f).map_err(|e| field("chip.lying_length_dg", e.to_string()))?;
+        let (_, header, _) = crate::card::tlv::read_header(f)
+            .map_err(|e| field("chip.lying_length_dg", e.to_string()))?;
         let mut lying = vec![f[0], 0x83, 0x7F, 0xFF, 0x00];
         lying.extend_from_slice(&f[header..]);
         *f = lying;
