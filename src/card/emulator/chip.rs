@@ -13,8 +13,7 @@ use crate::card::sm::SmChip;
 use rand::rngs::StdRng;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// AID of the LDS1 eMRTD application (9303-10 §3.6.2).
-pub const MRTD_AID: [u8; 7] = [0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01];
+use crate::card::read::MRTD_AID;
 
 enum Access {
     Plain,
