@@ -11,6 +11,7 @@ pub mod bac;
 pub mod emulator;
 pub mod lds;
 pub mod monitor;
+pub mod pace;
 pub mod passive_auth;
 pub mod pcsc;
 pub mod read;
