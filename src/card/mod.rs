@@ -8,6 +8,7 @@
 pub mod access_key;
 pub mod apdu;
 pub mod bac;
+pub mod chip_auth;
 pub mod emulator;
 pub mod lds;
 pub mod monitor;
