@@ -710,6 +710,8 @@ where
 // ---------------------------------------------------------------------------------------
 // Chip side.
 
+// One per emulated chip; the AES key schedule in `Agreed` is the large variant.
+#[allow(clippy::large_enum_variant)]
 enum ChipState {
     Idle,
     /// MSE:Set AT done.

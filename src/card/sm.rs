@@ -261,6 +261,9 @@ pub struct Aes {
     key: AesKey,
 }
 
+// One suite per session, itself boxed as `Box<dyn SmCipher>`: the size spread of
+// the key schedules costs nothing worth an extra indirection.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone)]
 enum AesKey {
     A128(aes::Aes128, Cmac<aes::Aes128>),
