@@ -57,7 +57,11 @@ fn bench(c: &mut Criterion) {
         }
         let ms = t.elapsed().as_secs_f64() * 1000.0 / 50.0;
         println!("| {} | {ms:.2} ms |", curve.name());
-        assert!(ms < 150.0, "PACE ECDH on {} takes {ms:.1} ms: over the 150 ms budget", curve.name());
+        assert!(
+            ms < 150.0,
+            "PACE ECDH on {} takes {ms:.1} ms: over the 150 ms budget",
+            curve.name()
+        );
     }
     let mut g = c.benchmark_group("PACE terminal ECDH");
     for curve in EcCurve::ALL {

@@ -9,18 +9,18 @@
 use cccd_kiosk::card::access_key::{BacKey, KeyPlan};
 use cccd_kiosk::card::apdu::Command;
 use cccd_kiosk::card::bac;
-use cccd_kiosk::card::pace::{self, PaceProtocol, Password};
-use cccd_kiosk::card::read::MRTD_AID;
-use cccd_kiosk::card::transport::exchange;
 use cccd_kiosk::card::emulator::{
     personalise,
     profile::{CitizenProfile, FaceImage},
     vpcd,
 };
+use cccd_kiosk::card::pace::{self, PaceProtocol, Password};
 use cccd_kiosk::card::passive_auth::TrustStore;
 use cccd_kiosk::card::pcsc::PcscTransport;
+use cccd_kiosk::card::read::MRTD_AID;
 use cccd_kiosk::card::read::{read_card, CardRead};
 use cccd_kiosk::card::reader::ReadCaps;
+use cccd_kiosk::card::transport::exchange;
 use cccd_kiosk::card::transport::CardTransport;
 use criterion::{criterion_group, criterion_main, Criterion};
 use dmrtd::com::{TransceiveError, Transceiver};
@@ -127,11 +127,11 @@ fn bench(c: &mut Criterion) {
     // SELECT applet, GET CHALLENGE, MUTUAL AUTHENTICATE.
     let chunk = 65536 - 32;
     let opening = if r.access.protocol == "PACE" { 8 } else { 4 };
-    let min: usize = opening + r
-        .files
-        .values()
-        .map(|f| 1 + f.len().div_ceil(chunk))
-        .sum::<usize>();
+    let min: usize = opening
+        + r.files
+            .values()
+            .map(|f| 1 + f.len().div_ceil(chunk))
+            .sum::<usize>();
     println!();
     println!("| reader (same card, same run) | APDUs | file bytes | wall time |");
     println!("|---|---|---|---|");

@@ -36,8 +36,11 @@ enum Access {
 /// DG14/DG15 publish.
 #[derive(Default)]
 pub struct ChipSecrets {
+    /// PACE passwords (CAN, MRZ) and the protocol offered; `None`: no PACE.
     pub pace: Option<PaceChip>,
+    /// Chip authentication private key; `None`: the chip refuses CA.
     pub chip_auth: Option<CaChip>,
+    /// Active authentication signing key; `None`: no INTERNAL AUTHENTICATE.
     pub active_auth: Option<p256::ecdsa::SigningKey>,
 }
 
