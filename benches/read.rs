@@ -2,18 +2,25 @@
 //! the private pcscd): cccd-kiosk against the `dmrtd` crate on the same emulated
 //! card (40 KB JPEG face, extended length offered), in the same run.
 //! Prints APDUs, bytes and wall time for both, and the APDU minimum the file
-//! sizes allow; criterion then times each full read.
+//! sizes allow; criterion then times each full read. The card offers PACE too (as a
+//! real CCCD): the time to open the chip with PACE-CAN and with BAC is printed and
+//! timed as well (PACE's host CPU alone: `benches/pace_ecdh.rs`).
 
-use cccd_kiosk::card::access_key::KeyPlan;
+use cccd_kiosk::card::access_key::{BacKey, KeyPlan};
+use cccd_kiosk::card::apdu::Command;
+use cccd_kiosk::card::bac;
 use cccd_kiosk::card::emulator::{
     personalise,
     profile::{CitizenProfile, FaceImage},
     vpcd,
 };
+use cccd_kiosk::card::pace::{self, PaceProtocol, Password};
 use cccd_kiosk::card::passive_auth::TrustStore;
 use cccd_kiosk::card::pcsc::PcscTransport;
+use cccd_kiosk::card::read::MRTD_AID;
 use cccd_kiosk::card::read::{read_card, CardRead};
 use cccd_kiosk::card::reader::ReadCaps;
+use cccd_kiosk::card::transport::exchange;
 use cccd_kiosk::card::transport::CardTransport;
 use criterion::{criterion_group, criterion_main, Criterion};
 use dmrtd::com::{TransceiveError, Transceiver};
@@ -27,6 +34,7 @@ fn profile() -> CitizenProfile {
     p.chip.extended_length = true;
     // dmrtd asks B1 (offsets past 32 KB) for Le data bytes, not counting DO'53'.
     p.chip.odd_le_counts_data = true;
+    p.chip.pace = true;
     p
 }
 
@@ -48,6 +56,42 @@ fn insert_card() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// Open the chip with PACE (CAN = last 6 ID digits) and select the applet under SM.
+fn open_pace() {
+    let mut t = PcscTransport::connect_to(READER).expect("connect");
+    let s = pace::authenticate(
+        &mut t,
+        &PaceProtocol::cccd_default(),
+        &Password::can("000123"),
+        &mut rand::rngs::OsRng,
+    )
+    .expect("PACE");
+    let mut sm = s.into_sm(t);
+    let r = exchange(&mut sm, &Command::select_aid(&MRTD_AID)).expect("select");
+    assert!(r.sw.is_success());
+}
+
+/// Select the applet and open the chip with BAC (the right expiry, one attempt).
+fn open_bac() {
+    let mut t = PcscTransport::connect_to(READER).expect("connect");
+    let r = exchange(&mut t, &Command::select_aid(&MRTD_AID)).expect("select");
+    assert!(r.sw.is_success());
+    let key = BacKey {
+        document_number: "195000123".into(),
+        date_of_birth: "950314".into(),
+        date_of_expiry: "350314".into(),
+    };
+    bac::authenticate(&mut t, &key.seed(), &mut rand::rngs::OsRng).expect("BAC");
+}
+
+fn mean_ms(f: fn(), n: u32) -> f64 {
+    let t = Instant::now();
+    for _ in 0..n {
+        f();
+    }
+    t.elapsed().as_secs_f64() * 1000.0 / n as f64
 }
 
 fn ours() -> CardRead {
@@ -77,13 +121,17 @@ fn bench(c: &mut Criterion) {
     let t1 = Instant::now();
     let (their_apdus, their_bytes) = theirs_counted();
     let their_ms = t1.elapsed().as_secs_f64() * 1000.0;
-    // Minimum: SELECT applet + 2 BAC + per file one SELECT and ceil(size / largest SM reply).
+    // Minimum: per file one SELECT and ceil(size / largest SM reply), plus opening:
+    // PACE (the MRZ key goes through PACE on a PACE chip): SELECT + READ EF.CardAccess,
+    // MSE:Set AT, 4 GENERAL AUTHENTICATE, SELECT applet; BAC: SELECT EF.CardAccess,
+    // SELECT applet, GET CHALLENGE, MUTUAL AUTHENTICATE.
     let chunk = 65536 - 32;
-    let min: usize = 3 + r
-        .files
-        .values()
-        .map(|f| 1 + f.len().div_ceil(chunk))
-        .sum::<usize>();
+    let opening = if r.access.protocol == "PACE" { 8 } else { 4 };
+    let min: usize = opening
+        + r.files
+            .values()
+            .map(|f| 1 + f.len().div_ceil(chunk))
+            .sum::<usize>();
     println!();
     println!("| reader (same card, same run) | APDUs | file bytes | wall time |");
     println!("|---|---|---|---|");
@@ -106,6 +154,22 @@ fn bench(c: &mut Criterion) {
         their_apdus as f64 / r.apdus as f64,
         our_ms / their_ms
     );
+    let pace_ms = mean_ms(open_pace, 20);
+    let bac_ms = mean_ms(open_bac, 20);
+    println!();
+    println!("| opening the chip (pcscd+vpcd, mean of 20) | wall time |");
+    println!("|---|---|");
+    println!("| PACE-CAN (brainpoolP256r1, AES-128) + SELECT applet | {pace_ms:.1} ms |");
+    println!("| SELECT applet + BAC (3DES) | {bac_ms:.1} ms |");
+    println!(
+        "full read opened with {} in {} attempt(s)",
+        r.access.protocol, r.access.attempts
+    );
+    let mut g = c.benchmark_group("opening the chip, pcscd+vpcd");
+    g.sample_size(20);
+    g.bench_function("PACE-CAN", |b| b.iter(open_pace));
+    g.bench_function("BAC", |b| b.iter(open_bac));
+    g.finish();
     let mut g = c.benchmark_group("full read, 40 KB face, pcscd+vpcd");
     g.sample_size(10).measurement_time(Duration::from_secs(20));
     g.bench_function("cccd-kiosk", |b| b.iter(ours));

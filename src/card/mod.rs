@@ -8,9 +8,11 @@
 pub mod access_key;
 pub mod apdu;
 pub mod bac;
+pub mod chip_auth;
 pub mod emulator;
 pub mod lds;
 pub mod monitor;
+pub mod pace;
 pub mod passive_auth;
 pub mod pcsc;
 pub mod read;

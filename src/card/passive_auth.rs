@@ -28,8 +28,11 @@
 //!   (MGF1 must use the message hash: that is all the `rsa` crate offers), ECDSA (X9.62
 //!   DER and BSI TR-03111 "plain" r‖s) on P-256 and P-384. EC keys may name their curve
 //!   or spell it out as explicit `ECParameters` (9303-11 §9.2 / BSI TR-03110 ask cards to
-//!   do so); explicit parameters are matched against the SEC 2 constants of P-256/P-384.
-//!   Other curves (P-521, brainpool) are reported as "unsupported curve", never a panic.
+//!   do so); explicit parameters are matched against the SEC 2 constants of P-256/P-384
+//!   and the RFC 5639 constants of brainpoolP256r1 (the CCCD's chip authentication
+//!   curve; [`EcCurve`] is shared with PACE and chip authentication, which compute on
+//!   it). Document signatures on brainpool and other curves (P-521, brainpool 384 …)
+//!   are reported as "unsupported curve", never a panic.
 //! - Verdict: `failed` if a hash, signature or chain check failed, else `clone` if chip
 //!   or active authentication failed, else `untrusted` if the signer is not chained to
 //!   the trust store, else `genuine` (see [`Verification::finish`]).
@@ -477,6 +480,7 @@ const OID_EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.84
 const OID_PRIME_FIELD: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.1.1");
 const OID_SECP256R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
 const OID_SECP384R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
+const OID_BRAINPOOLP256R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.36.3.3.2.8.1.1.7");
 
 /// RSA PKCS#1 v1.5 signature OIDs (RFC 8017 App. C, RFC 4055 §5).
 const RSA_PKCS1: [(&str, HashAlg); 5] = [
@@ -503,11 +507,10 @@ const ECDSA_PLAIN: [(&str, HashAlg); 5] = [
     ("0.4.0.127.0.7.1.1.4.1.5", HashAlg::Sha512),
 ];
 /// Curves we can name but not compute on (no RustCrypto crate at our `ecdsa` version).
-const UNSUPPORTED_CURVES: [(&str, &str); 7] = [
+const UNSUPPORTED_CURVES: [(&str, &str); 6] = [
     ("1.3.132.0.33", "P-224"),
     ("1.3.132.0.35", "P-521"),
     ("1.3.36.3.3.2.8.1.1.5", "brainpoolP224r1"),
-    ("1.3.36.3.3.2.8.1.1.7", "brainpoolP256r1"),
     ("1.3.36.3.3.2.8.1.1.9", "brainpoolP320r1"),
     ("1.3.36.3.3.2.8.1.1.11", "brainpoolP384r1"),
     ("1.3.36.3.3.2.8.1.1.13", "brainpoolP512r1"),
@@ -607,11 +610,14 @@ fn pss_scheme(params: Option<&Any>) -> Result<Scheme, SigError> {
     Ok(Scheme::RsaPss { hash, salt_len })
 }
 
-/// Curves we verify on.
+/// Curves we recognise in keys: signatures verify on the NIST curves; ECDH
+/// (PACE, chip authentication) computes on all three (`card::pace`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EcCurve {
     P256,
     P384,
+    /// brainpoolP256r1 (RFC 5639 §3.4), PACE standardized parameters id 13.
+    BrainpoolP256r1,
 }
 
 enum PublicKey {
@@ -641,6 +647,9 @@ impl PublicKey {
                 EcCurve::P384 => p384::ecdsa::VerifyingKey::from_sec1_bytes(bits)
                     .map(PublicKey::P384)
                     .map_err(|_| SigError::BadKey("not a point on P-384".into())),
+                EcCurve::BrainpoolP256r1 => {
+                    Err(SigError::UnsupportedCurve("brainpoolP256r1".into()))
+                }
             };
         }
         Err(SigError::UnsupportedKey(oid))
@@ -654,7 +663,9 @@ impl PublicKey {
     }
 }
 
-fn curve_of(params: Option<&Any>) -> Result<EcCurve, SigError> {
+/// The curve of an `id-ecPublicKey` AlgorithmIdentifier's parameters: a named-curve
+/// OID or explicit `ECParameters` matched against the known curves.
+pub fn curve_of(params: Option<&Any>) -> Result<EcCurve, SigError> {
     let params =
         params.ok_or_else(|| SigError::BadKey("EC key without curve parameters".into()))?;
     if params.tag() == Tag::ObjectIdentifier {
@@ -666,6 +677,9 @@ fn curve_of(params: Option<&Any>) -> Result<EcCurve, SigError> {
         }
         if oid == OID_SECP384R1 {
             return Ok(EcCurve::P384);
+        }
+        if oid == OID_BRAINPOOLP256R1 {
+            return Ok(EcCurve::BrainpoolP256r1);
         }
         let name = lookup(&UNSUPPORTED_CURVES, &oid).map(str::to_string);
         return Err(SigError::UnsupportedCurve(
@@ -819,11 +833,25 @@ const P384_CONSTANTS: CurveConstants = CurveConstants {
     n: "ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973",
 };
 
+/// RFC 5639 §3.4 brainpoolP256r1 domain parameters, big-endian hex.
+const BRAINPOOLP256R1_CONSTANTS: CurveConstants = CurveConstants {
+    p: "a9fb57dba1eea9bc3e660a909d838d726e3bf623d52620282013481d1f6e5377",
+    a: "7d5a0975fc2c3057eef67530417affe7fb8055c126dc5c6ce94a4b44f330b5d9",
+    b: "26dc5c6ce94a4b44f330b5d9bbd77cbf958416295cf7e1ce6bccdc18ff8c07b6",
+    gx: "8bd2aeb9cb7e57cb2c4b482ffc81b7afb9de27e1e3bd23c23a4453bd9ace3262",
+    gy: "547ef835c3dac4fd97f8461a14611dc9c27745132ded8e545c1d54c72f046997",
+    n: "a9fb57dba1eea9bc3e660a909d838d718c397aa3b561a6f7901e0e82974856a7",
+};
+
 impl EcCurve {
+    /// Every curve we recognise, in the order explicit parameters are matched.
+    pub const ALL: [EcCurve; 3] = [EcCurve::P256, EcCurve::P384, EcCurve::BrainpoolP256r1];
+
     fn constants(self) -> &'static CurveConstants {
         match self {
             EcCurve::P256 => &P256_CONSTANTS,
             EcCurve::P384 => &P384_CONSTANTS,
+            EcCurve::BrainpoolP256r1 => &BRAINPOOLP256R1_CONSTANTS,
         }
     }
 
@@ -832,7 +860,30 @@ impl EcCurve {
         match self {
             EcCurve::P256 => OID_SECP256R1,
             EcCurve::P384 => OID_SECP384R1,
+            EcCurve::BrainpoolP256r1 => OID_BRAINPOOLP256R1,
         }
+    }
+
+    /// Human name for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            EcCurve::P256 => "P-256",
+            EcCurve::P384 => "P-384",
+            EcCurve::BrainpoolP256r1 => "brainpoolP256r1",
+        }
+    }
+
+    /// Bytes of a field element (and of a scalar): 32 or 48.
+    pub fn field_len(self) -> usize {
+        match self {
+            EcCurve::P256 | EcCurve::BrainpoolP256r1 => 32,
+            EcCurve::P384 => 48,
+        }
+    }
+
+    /// The group order n, big-endian, `field_len` bytes.
+    pub fn order(self) -> Vec<u8> {
+        hex::decode(self.constants().n).unwrap_or_default()
     }
 
     /// The curve's explicit `ECParameters` (uncompressed base point, cofactor 1), as a
@@ -875,14 +926,14 @@ impl EcParameters {
                 self.field_id.field_type
             )));
         }
-        for curve in [EcCurve::P256, EcCurve::P384] {
+        for curve in EcCurve::ALL {
             if self.matches(curve.constants()) {
                 return Ok(curve);
             }
         }
         let bits = strip_zeros(self.field_id.prime.as_bytes()).len() * 8;
         Err(SigError::UnsupportedCurve(format!(
-            "explicit parameters ({bits}-bit prime) match neither P-256 nor P-384"
+            "explicit parameters ({bits}-bit prime) match none of P-256, P-384, brainpoolP256r1"
         )))
     }
 
@@ -1690,10 +1741,18 @@ mod tests {
 
     #[test]
     fn named_curves_without_a_crate_are_reported() {
+        // brainpoolP256r1 is recognised (PACE and chip authentication compute on it)…
         let any = Any::from(ObjectIdentifier::new_unwrap("1.3.36.3.3.2.8.1.1.7"));
+        assert_eq!(curve_of(Some(&any)), Ok(EcCurve::BrainpoolP256r1));
+        // …and its explicit parameters (as a DG14 key carries them) match it.
+        let p = EcCurve::BrainpoolP256r1
+            .explicit_parameters()
+            .expect("params");
+        assert_eq!(p.named_curve(), Ok(EcCurve::BrainpoolP256r1));
+        let any = Any::from(ObjectIdentifier::new_unwrap("1.3.36.3.3.2.8.1.1.11"));
         assert_eq!(
             curve_of(Some(&any)),
-            Err(SigError::UnsupportedCurve("brainpoolP256r1".into()))
+            Err(SigError::UnsupportedCurve("brainpoolP384r1".into()))
         );
         let any = Any::from(ObjectIdentifier::new_unwrap("1.3.132.0.35"));
         assert_eq!(

@@ -3,15 +3,22 @@
 //! `cccd-kiosk read`, the kiosk's reading screen and `simulate`.
 //!
 //! Files are read in the order a person waits for them: EF.COM (which DGs exist),
-//! DG1, DG13, then the large DG2 and EF.SOD. DG3 and DG4 (fingerprints, iris)
+//! DG14 with chip authentication and DG15 with active authentication first (clone
+//! detection; the rest is then read under chip authentication's keys), DG1, DG13,
+//! then the large DG2 and EF.SOD. How the chip is opened (PACE or BAC) is decided
+//! in [`read_card`]'s key strategy. DG3 and DG4 (fingerprints, iris)
 //! are never asked for: they need terminal authentication (6982 on CCCD), and
 //! passive authentication marks them `not_read` without failing.
 
 use super::access_key::{KeyPlan, KeySource};
 use super::apdu::{Command, StatusWord};
 use super::bac::{self, BacError};
+use super::chip_auth::{self, AaOutcome, CaOutcome, CaParams};
+use super::lds::dg14::{self, Dg14, SecurityInfo};
+use super::lds::dg15::Dg15;
 use super::lds::{com::Com, dg1::Dg1, dg13::Dg13, dg2::Dg2};
-use super::passive_auth::{self, DgState, TrustStore, Verification};
+use super::pace::{self, PaceError, PaceProtocol, Password};
+use super::passive_auth::{self, AuthResult, DgState, TrustStore, Verification};
 use super::reader::{self, FileReader, Limits, Progress, ReadCaps, ReadError};
 use super::sm::SecureMessaging;
 use super::transport::{exchange, CardTransport, Counting, TransportError};
@@ -69,7 +76,39 @@ pub struct CardRead {
     pub caps: ReadCaps,
 }
 
+/// How the chip was opened, kept so it can be opened again the same way (after a
+/// failed chip authentication ends the session).
+#[derive(Debug, Clone)]
+enum Opening {
+    Pace(PaceProtocol, Password),
+    Bac([u8; 16]),
+}
+
+/// What EF.CardAccess said.
+enum CardAccess {
+    /// Parsed SecurityInfos.
+    Read(Vec<SecurityInfo>),
+    /// 6A82: the chip has none.
+    NotFound,
+    /// Another refusal or a malformed file: PACE may still be there (CCCD defaults).
+    Unreadable(String),
+    /// Not asked for: the key plan has no PACE password.
+    NotRead,
+}
+
 /// Read and verify the card behind `card`.
+///
+/// Key strategy (DESIGN.md "Keys"): with a CAN, PACE first when the chip offers it
+/// (EF.CardAccess, read plain by SELECT 011C with P1=02, never SELECT MF), and PACE
+/// with the MRZ key too when the plan holds exactly one BAC key; BAC candidates only
+/// when the chip offers no PACE, or PACE failed and the plan has BAC keys. An
+/// unreadable EF.CardAccess (not a 6A82) means the CCCD defaults are tried; a 6A82
+/// means no PACE, unless the plan has nothing but a CAN (then the defaults are tried,
+/// nothing is lost). `AccessInfo::attempts` counts every PACE and BAC attempt.
+///
+/// Then, under secure messaging: SELECT the applet (after PACE it is selected under
+/// SM), EF.COM, DG14 and chip authentication (so everything after is read under CA's
+/// keys), DG15 and active authentication, then DG1, DG13, the rest, DG2 and EF.SOD.
 pub fn read_card<T: CardTransport>(
     card: T,
     plan: &KeyPlan,
@@ -81,76 +120,117 @@ pub fn read_card<T: CardTransport>(
     let started = Instant::now();
     let mut card = Counting::new(card);
     let mut caps = caps;
+    let mut warnings = Vec::new();
 
-    let sel = exchange(&mut card, &Command::select_aid(&MRTD_AID))?;
-    if sel.sw != StatusWord::Success {
-        return Err(ReadFailure::NotAnIdCard(sel.sw));
-    }
+    let passwords = pace_passwords(plan);
+    let card_access = if passwords.is_empty() {
+        CardAccess::NotRead
+    } else {
+        read_card_access(&mut card, &mut caps, progress)?
+    };
     if caps.extended.is_none() {
         caps.extended = Some(reader::probe_extended(&mut card)?);
     }
+    let (mut sm, opening, access) = open(card, plan, &passwords, &card_access, &mut warnings)?;
 
-    let (keys, attempts) = open_with_bac(&mut card, plan)?;
-    let mut sm = SecureMessaging::new(card, keys);
-    let limits = Limits {
-        short: sm.max_plain_le(false),
-        extended: sm.max_plain_le(true),
-    };
     let mut files: BTreeMap<u16, Vec<u8>> = BTreeMap::new();
-    let mut warnings = Vec::new();
     let mut states: BTreeMap<u8, DgState> = BTreeMap::new();
-    {
-        let mut fr = FileReader::new(&mut sm, caps, limits, progress);
-        let com_bytes = fr.read(0x011E)?;
-        let com = Com::parse(&com_bytes)
-            .map_err(|e| warnings.push(e.to_string()))
-            .ok();
-        files.insert(0x011E, com_bytes);
-        let listed: Vec<u8> = com.map(|c| c.data_groups).unwrap_or_else(|| vec![1, 2, 13]);
-        let mut order: Vec<u8> = listed
-            .iter()
-            .copied()
-            .filter(|&g| g != 3 && g != 4)
-            .collect();
-        order.sort_by_key(|&g| match g {
-            1 => 0,
-            13 => 1,
-            2 => 3,
-            _ => 2,
+    let com_bytes = file_reader(&mut sm, caps, progress, |fr| fr.read(0x011E), &mut caps)?;
+    let com = Com::parse(&com_bytes)
+        .map_err(|e| warnings.push(e.to_string()))
+        .ok();
+    files.insert(0x011E, com_bytes);
+    let listed: Vec<u8> = com.map(|c| c.data_groups).unwrap_or_else(|| vec![1, 2, 13]);
+
+    // DG14, then chip authentication before anything else is read.
+    let mut chip_auth = AuthResult::NotSupported;
+    let mut dg14 = None;
+    if listed.contains(&14) {
+        read_dg(
+            &mut sm,
+            14,
+            &mut caps,
+            progress,
+            &mut states,
+            &mut files,
+            &mut warnings,
+        )?;
+        dg14 = files.get(&0x010E).and_then(|b| {
+            Dg14::parse(b)
+                .map_err(|e| warnings.push(e.to_string()))
+                .ok()
         });
-        for g in order {
-            let fid = 0x0100 + g as u16;
-            match fr.read(fid) {
-                Ok(b) => {
-                    states.insert(g, DgState::Read(b.clone()));
-                    files.insert(fid, b);
+        if let Some(d) = &dg14 {
+            match CaParams::from_dg14(d) {
+                Ok(None) => {}
+                Ok(Some(params)) => {
+                    let (next, result) = run_chip_auth(sm, &params, &opening, &mut warnings)?;
+                    sm = next;
+                    chip_auth = result;
                 }
-                Err(ReadError::NotFound(_)) => {
-                    states.insert(g, DgState::NotFound);
-                }
-                Err(ReadError::Refused(_)) => {
-                    states.insert(g, DgState::Refused);
-                }
-                Err(e @ (ReadError::Transport(_) | ReadError::Status { .. })) if g == 1 => {
-                    return Err(e.into())
-                }
-                Err(ReadError::Transport(e)) => return Err(e.into()),
-                Err(e @ (ReadError::Truncated { .. } | ReadError::Header { .. })) => {
-                    // The chip gave a file that does not match its own header: what the SOD
-                    // signed was not delivered, which fails passive authentication.
-                    warnings.push(e.to_string());
-                    states.insert(g, DgState::NotFound);
-                }
-                Err(e) => {
-                    warnings.push(e.to_string());
-                    states.insert(g, DgState::NotRead);
-                }
+                Err(e) => warnings.push(format!("chip authentication not run: {e}")),
             }
         }
-        let sod = fr.read(0x011D)?;
-        files.insert(0x011D, sod);
-        caps = fr.caps;
     }
+    let mut active_auth = AuthResult::NotSupported;
+    if listed.contains(&15) {
+        read_dg(
+            &mut sm,
+            15,
+            &mut caps,
+            progress,
+            &mut states,
+            &mut files,
+            &mut warnings,
+        )?;
+        if let Some(b) = files.get(&0x010F) {
+            match Dg15::parse(b) {
+                Ok(dg15) => {
+                    match chip_auth::active_authenticate(
+                        &mut sm,
+                        &dg15,
+                        dg14.as_ref(),
+                        &mut rand::rngs::OsRng,
+                    )? {
+                        AaOutcome::Passed => active_auth = AuthResult::Passed,
+                        AaOutcome::Failed(why) => {
+                            warnings.push(why);
+                            active_auth = AuthResult::Failed;
+                        }
+                        AaOutcome::NotSupported(why) => {
+                            warnings.push(format!("active authentication not run: {why}"))
+                        }
+                    }
+                }
+                Err(e) => warnings.push(e.to_string()),
+            }
+        }
+    }
+
+    let mut order: Vec<u8> = listed
+        .iter()
+        .copied()
+        .filter(|&g| g != 3 && g != 4 && g != 14 && g != 15)
+        .collect();
+    order.sort_by_key(|&g| match g {
+        1 => 0,
+        13 => 1,
+        2 => 3,
+        _ => 2,
+    });
+    for g in order {
+        read_dg(
+            &mut sm,
+            g,
+            &mut caps,
+            progress,
+            &mut states,
+            &mut files,
+            &mut warnings,
+        )?;
+    }
+    let sod = file_reader(&mut sm, caps, progress, |fr| fr.read(0x011D), &mut caps)?;
+    files.insert(0x011D, sod);
     let card = sm.into_inner();
 
     let mrz = files
@@ -167,13 +247,12 @@ pub fn read_card<T: CardTransport>(
     let sod = files.get(&0x011D).cloned().unwrap_or_default();
     let mut verification = passive_auth::verify(&sod, &states, trust, now);
     verification.errors.extend(warnings.iter().cloned());
-    verification.finish();
+    verification.set_chip_results(chip_auth, active_auth);
     let bytes_read = files.values().map(Vec::len).sum();
     Ok(CardRead {
         access: AccessInfo {
-            protocol: "BAC",
             key_source: plan.source,
-            attempts,
+            ..access
         },
         files,
         mrz,
@@ -188,40 +267,280 @@ pub fn read_card<T: CardTransport>(
     })
 }
 
-/// Try each BAC candidate in order of likelihood; returns the session keys and attempts made.
-fn open_with_bac<T: CardTransport>(
-    card: &mut T,
+/// Run `f` with a file reader over `sm` sized for its cipher, keeping what it learns in `caps_out`.
+fn file_reader<S: CardTransport, R>(
+    sm: &mut SecureMessaging<S>,
+    caps: ReadCaps,
+    progress: &mut dyn FnMut(Progress),
+    f: impl FnOnce(&mut FileReader<'_, SecureMessaging<S>>) -> Result<R, ReadError>,
+    caps_out: &mut ReadCaps,
+) -> Result<R, ReadFailure> {
+    let limits = Limits {
+        short: sm.max_plain_le(false),
+        extended: sm.max_plain_le(true),
+    };
+    let mut fr = FileReader::new(sm, caps, limits, progress);
+    let r = f(&mut fr);
+    *caps_out = fr.caps;
+    Ok(r?)
+}
+
+/// Read one data group into `files`/`states`, turning the chip's answers into what
+/// passive authentication needs; only DG1 and link failures end the read.
+fn read_dg<S: CardTransport>(
+    sm: &mut SecureMessaging<S>,
+    g: u8,
+    caps: &mut ReadCaps,
+    progress: &mut dyn FnMut(Progress),
+    states: &mut BTreeMap<u8, DgState>,
+    files: &mut BTreeMap<u16, Vec<u8>>,
+    warnings: &mut Vec<String>,
+) -> Result<(), ReadFailure> {
+    let fid = 0x0100 + g as u16;
+    let current = *caps;
+    let result = file_reader(sm, current, progress, |fr| Ok(fr.read(fid)), caps)?;
+    match result {
+        Ok(b) => {
+            states.insert(g, DgState::Read(b.clone()));
+            files.insert(fid, b);
+        }
+        Err(ReadError::NotFound(_)) => {
+            states.insert(g, DgState::NotFound);
+        }
+        Err(ReadError::Refused(_)) => {
+            states.insert(g, DgState::Refused);
+        }
+        Err(e @ (ReadError::Transport(_) | ReadError::Status { .. })) if g == 1 => {
+            return Err(e.into())
+        }
+        Err(ReadError::Transport(e)) => return Err(e.into()),
+        Err(e @ (ReadError::Truncated { .. } | ReadError::Header { .. })) => {
+            // The chip gave a file that does not match its own header: what the SOD
+            // signed was not delivered, which fails passive authentication.
+            warnings.push(e.to_string());
+            states.insert(g, DgState::NotFound);
+        }
+        Err(e) => {
+            warnings.push(e.to_string());
+            states.insert(g, DgState::NotRead);
+        }
+    }
+    Ok(())
+}
+
+/// Chip authentication; on a failure that ended the session, open the chip again
+/// the way it was opened and read on without CA (the verdict is `clone` anyway, and
+/// the officer still sees what the chip holds).
+fn run_chip_auth<S: CardTransport>(
+    sm: SecureMessaging<S>,
+    params: &CaParams,
+    opening: &Opening,
+    warnings: &mut Vec<String>,
+) -> Result<(SecureMessaging<S>, AuthResult), ReadFailure> {
+    match chip_auth::chip_authenticate(sm, params, &mut rand::rngs::OsRng)? {
+        CaOutcome::Passed(sm) => Ok((sm, AuthResult::Passed)),
+        CaOutcome::NotSupported(sm, why) => {
+            warnings.push(format!("chip authentication not run: {why}"));
+            Ok((sm, AuthResult::NotSupported))
+        }
+        CaOutcome::Failed(card, why) => {
+            warnings.push(why);
+            let sm = reopen(card, opening)?;
+            Ok((sm, AuthResult::Failed))
+        }
+    }
+}
+
+/// Open the chip again with the key that worked, and select the applet.
+fn reopen<S: CardTransport>(
+    mut card: S,
+    opening: &Opening,
+) -> Result<SecureMessaging<S>, ReadFailure> {
+    let denied = |message: String| ReadFailure::Transport(TransportError::Io(message));
+    match opening {
+        Opening::Pace(protocol, password) => {
+            let session = pace::authenticate(&mut card, protocol, password, &mut rand::rngs::OsRng)
+                .map_err(|e| match e {
+                    PaceError::Transport(t) => ReadFailure::Transport(t),
+                    e => denied(format!("re-opening the chip with PACE failed: {e}")),
+                })?;
+            let mut sm = session.into_sm(card);
+            select_applet(&mut sm)?;
+            Ok(sm)
+        }
+        Opening::Bac(seed) => {
+            select_applet(&mut card)?;
+            let keys =
+                bac::authenticate(&mut card, seed, &mut rand::rngs::OsRng).map_err(
+                    |e| match e {
+                        BacError::Transport(t) => ReadFailure::Transport(t),
+                        e => denied(format!("re-opening the chip with BAC failed: {e}")),
+                    },
+                )?;
+            Ok(SecureMessaging::new(card, keys))
+        }
+    }
+}
+
+fn select_applet<S: CardTransport + ?Sized>(card: &mut S) -> Result<(), ReadFailure> {
+    let sel = exchange(card, &Command::select_aid(&MRTD_AID))?;
+    if sel.sw != StatusWord::Success {
+        return Err(ReadFailure::NotAnIdCard(sel.sw));
+    }
+    Ok(())
+}
+
+/// PACE passwords the plan gives, with words naming them for messages: the CAN, and
+/// the MRZ key when the plan holds exactly one BAC key (the MRZ, or typed fields).
+fn pace_passwords(plan: &KeyPlan) -> Vec<(Password, String)> {
+    let mut v = Vec::new();
+    if let Some(can) = &plan.can {
+        let words = match plan.source {
+            KeySource::Can => "CAN".to_string(),
+            KeySource::Qr => "CAN from the QR code's ID number".to_string(),
+            _ => "CAN from the ID number".to_string(),
+        };
+        v.push((Password::can(can), words));
+    }
+    if let [key] = plan.bac.as_slice() {
+        v.push((
+            Password::mrz(&key.mrz_information()),
+            format!("MRZ key from the {}", source_words(plan.source)),
+        ));
+    }
+    v
+}
+
+/// SELECT EF.CardAccess directly (P1=02: CCCD chips answer SELECT MF with 6D00)
+/// and read it in plain.
+fn read_card_access<S: CardTransport>(
+    card: &mut S,
+    caps: &mut ReadCaps,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<CardAccess, ReadFailure> {
+    // What this plain read learns about Le is not kept: SM reads differ.
+    let r = FileReader::new(card, *caps, Limits::PLAIN, progress).read(0x011C);
+    Ok(match r {
+        Ok(bytes) => match dg14::parse_card_access(&bytes) {
+            Ok(infos) => CardAccess::Read(infos),
+            Err(e) => CardAccess::Unreadable(e.to_string()),
+        },
+        Err(ReadError::NotFound(_)) => CardAccess::NotFound,
+        Err(ReadError::Transport(e @ (TransportError::CardRemoved | TransportError::NoCard))) => {
+            return Err(e.into())
+        }
+        Err(e) => CardAccess::Unreadable(e.to_string()),
+    })
+}
+
+/// Open the chip by the key strategy of [`read_card`]; returns the session (applet
+/// selected), how it was opened and the access info.
+fn open<S: CardTransport>(
+    mut card: S,
     plan: &KeyPlan,
-) -> Result<(bac::SessionKeys, usize), ReadFailure> {
+    passwords: &[(Password, String)],
+    card_access: &CardAccess,
+    warnings: &mut Vec<String>,
+) -> Result<(SecureMessaging<S>, Opening, AccessInfo), ReadFailure> {
+    let mut attempts = 0usize;
+    let mut failures: Vec<String> = Vec::new();
+    let protocol = match card_access {
+        CardAccess::NotRead => None,
+        CardAccess::Read(infos) => match PaceProtocol::choose(infos) {
+            Ok(p) => p,
+            Err(e) => {
+                warnings.push(format!("EF.CardAccess: {e}"));
+                failures.push(e.to_string());
+                None
+            }
+        },
+        CardAccess::NotFound if plan.bac.is_empty() => Some(PaceProtocol::cccd_default()),
+        CardAccess::NotFound => None,
+        CardAccess::Unreadable(why) => {
+            warnings.push(format!(
+                "EF.CardAccess unreadable ({why}); trying the PACE CCCD chips use"
+            ));
+            Some(PaceProtocol::cccd_default())
+        }
+    };
+    if let Some(protocol) = protocol {
+        for (password, words) in passwords {
+            attempts += 1;
+            match pace::authenticate(&mut card, &protocol, password, &mut rand::rngs::OsRng) {
+                Ok(session) => {
+                    let mut sm = session.into_sm(card);
+                    select_applet(&mut sm)?;
+                    let access = AccessInfo {
+                        protocol: "PACE",
+                        key_source: plan.source,
+                        attempts,
+                    };
+                    return Ok((sm, Opening::Pace(protocol, password.clone()), access));
+                }
+                Err(PaceError::AccessDenied(sw)) => {
+                    failures.push(format!("PACE with the {words} was refused ({sw})"));
+                }
+                Err(PaceError::Transport(e)) => return Err(e.into()),
+                Err(PaceError::NotOffered(sw)) => {
+                    failures.push(format!(
+                        "the chip does not offer PACE (MSE:Set AT answered {sw})"
+                    ));
+                    break;
+                }
+                Err(e) => {
+                    failures.push(format!("PACE with the {words} failed: {e}"));
+                    break;
+                }
+            }
+        }
+    }
     if plan.bac.is_empty() {
-        let message = match plan.source {
-            KeySource::Can => "this version opens the chip with BAC only; a CAN needs PACE: give the ID number with --dob (and --expiry), or the MRZ".into(),
-            _ => "no BAC key could be made from the input: add the date of birth (--dob) for BAC".into(),
+        let hint = match plan.source {
+            KeySource::Can => "give the ID number with --dob (and --expiry), or the MRZ, for BAC",
+            _ => "add the date of birth (--dob) for BAC",
+        };
+        let message = if failures.is_empty() {
+            format!("no PACE password and no BAC key could be made from the input: {hint}")
+        } else {
+            format!(
+                "{}; no BAC key to fall back to: {hint}",
+                failures.join("; ")
+            )
         };
         return Err(ReadFailure::AccessDenied {
             key_source: plan.source,
-            attempts: 0,
+            attempts,
             message,
         });
     }
-    let mut rng = rand::rngs::OsRng;
-    for (i, key) in plan.bac.iter().enumerate() {
-        match bac::authenticate(card, &key.seed(), &mut rng) {
-            Ok(keys) => return Ok((keys, i + 1)),
+    select_applet(&mut card)?;
+    for key in &plan.bac {
+        attempts += 1;
+        let seed = key.seed();
+        match bac::authenticate(&mut card, &seed, &mut rand::rngs::OsRng) {
+            Ok(keys) => {
+                let access = AccessInfo {
+                    protocol: "BAC",
+                    key_source: plan.source,
+                    attempts,
+                };
+                return Ok((SecureMessaging::new(card, keys), Opening::Bac(seed), access));
+            }
             Err(BacError::AccessDenied) => continue,
             Err(BacError::Transport(e)) => return Err(e.into()),
             Err(e) => return Err(ReadFailure::Transport(TransportError::Io(e.to_string()))),
         }
     }
     let n = plan.bac.len();
+    failures.push(format!(
+        "BAC: the chip refused the key from the {} ({n} {} tried)",
+        source_words(plan.source),
+        if n == 1 { "key" } else { "candidate keys" }
+    ));
     Err(ReadFailure::AccessDenied {
         key_source: plan.source,
-        attempts: n,
-        message: format!(
-            "the chip refused the key from the {} ({n} {} tried)",
-            source_words(plan.source),
-            if n == 1 { "key" } else { "candidate keys" }
-        ),
+        attempts,
+        message: failures.join("; "),
     })
 }
 
@@ -269,8 +588,9 @@ mod tests {
     //! The whole pipeline against the in-process emulator: every chip behaviour the
     //! reader adapts to, with the APDU counts a person waiting at the kiosk feels.
     use super::*;
-    use crate::card::emulator::profile::{CitizenProfile, FaceImage};
+    use crate::card::emulator::profile::{CaCurve, CitizenProfile, FaceImage};
     use crate::card::emulator::{personalise, pki, InProcessCard};
+    use crate::card::passive_auth::AuthResult;
     use crate::card::passive_auth::Verdict;
 
     fn trust() -> TrustStore {
@@ -297,10 +617,11 @@ mod tests {
         )
     }
 
-    /// SELECT applet, extended probe, GET CHALLENGE, MUTUAL AUTHENTICATE, then per file
-    /// a SELECT and ceil(size / chunk) READ BINARYs.
+    /// SELECT EF.CardAccess (6A82: no PACE), extended probe, SELECT applet, GET
+    /// CHALLENGE, MUTUAL AUTHENTICATE, then per file a SELECT and ceil(size / chunk)
+    /// READ BINARYs.
     fn minimum(r: &CardRead, chunk: usize) -> usize {
-        4 + r
+        5 + r
             .files
             .values()
             .map(|f| 1 + f.len().div_ceil(chunk))
@@ -337,7 +658,7 @@ mod tests {
         assert_eq!(r.caps.extended, Some(true));
         assert_eq!(
             r.apdus,
-            4 + 2 * r.files.len(),
+            5 + 2 * r.files.len(),
             "one SELECT and one READ BINARY per file"
         );
         assert!(r.files[&0x0102].len() > 32_768);
@@ -450,5 +771,213 @@ mod tests {
         .unwrap();
         assert!(last.contains_key(&0x0102));
         assert!(last.values().all(|(d, t)| d == t));
+    }
+
+    // ---- PACE, chip authentication, active authentication (issue 8) ----
+
+    fn qr_of(p: &CitizenProfile) -> String {
+        let dmy = |s: &str| s.replace('/', "");
+        format!(
+            "{}|{}|{}|{}|{}|{}|{}",
+            p.id_number,
+            p.old_id_number.clone().unwrap_or_default(),
+            p.full_name,
+            dmy(&p.date_of_birth),
+            p.sex,
+            p.place_of_residence,
+            dmy(&p.date_of_issue)
+        )
+    }
+
+    fn read_with(p: &CitizenProfile, plan: &KeyPlan) -> Result<CardRead, ReadFailure> {
+        let card = InProcessCard {
+            chip: personalise::chip(p, Some(11)).unwrap(),
+        };
+        read_card(
+            card,
+            plan,
+            ReadCaps::default(),
+            &trust(),
+            Utc::now(),
+            &mut |_| {},
+        )
+    }
+
+    fn today() -> NaiveDate {
+        Utc::now().date_naive()
+    }
+
+    fn pace_card() -> CitizenProfile {
+        let mut p = CitizenProfile::demo();
+        p.chip.pace = true;
+        p
+    }
+
+    #[test]
+    fn pace_with_the_can_from_the_qr_opens_in_one_attempt() {
+        let p = pace_card();
+        let plan = KeyPlan::from_qr(&qr_of(&p), today()).unwrap();
+        let r = read_with(&p, &plan).unwrap();
+        assert_eq!(r.access.protocol, "PACE");
+        assert_eq!(r.access.attempts, 1);
+        assert_eq!(r.access.key_source, KeySource::Qr);
+        assert_eq!(
+            r.verification.verdict,
+            Verdict::Genuine,
+            "{:?}",
+            r.verification.errors
+        );
+        assert_eq!(
+            r.dg13.as_ref().unwrap().full_name.as_deref(),
+            Some("Nguyễn Thị Thu Hương")
+        );
+        // SELECT + READ EF.CardAccess, probe, MSE + 4 GA, SELECT applet, then files in
+        // chunks of 223 bytes (AES SM under short APDUs).
+        let files: usize = r.files.values().map(|f| 1 + f.len().div_ceil(223)).sum();
+        assert_eq!(r.apdus, 2 + 1 + 5 + 1 + files);
+    }
+
+    #[test]
+    fn the_id_alone_opens_a_pace_chip() {
+        let p = pace_card();
+        let plan = KeyPlan::from_id(&p.id_number, None, None, today()).unwrap();
+        assert!(plan.bac.is_empty());
+        let r = read_with(&p, &plan).unwrap();
+        assert_eq!((r.access.protocol, r.access.attempts), ("PACE", 1));
+    }
+
+    #[test]
+    fn pace_with_the_mrz_key() {
+        let p = pace_card();
+        let r = read_with(&p, &plan(&p)).unwrap();
+        assert_eq!((r.access.protocol, r.access.attempts), ("PACE", 1));
+        assert_eq!(r.access.key_source, KeySource::Mrz);
+    }
+
+    #[test]
+    fn wrong_can_alone_is_access_denied_naming_the_can() {
+        let p = pace_card();
+        let plan = KeyPlan::from_can("999999").unwrap();
+        match read_with(&p, &plan) {
+            Err(ReadFailure::AccessDenied {
+                attempts, message, ..
+            }) => {
+                assert_eq!(attempts, 1);
+                assert!(
+                    message.contains("PACE with the CAN was refused"),
+                    "{message}"
+                );
+                assert!(message.contains("no BAC key"), "{message}");
+            }
+            other => panic!("expected access denied, got {:?}", other.err()),
+        }
+    }
+
+    #[test]
+    fn wrong_can_with_bac_data_falls_back_to_bac() {
+        let p = pace_card();
+        let mut plan = KeyPlan::from_id(&p.id_number, Some("950314"), None, today()).unwrap();
+        plan.can = Some("999999".into());
+        // Two BAC candidates (a wrong expiry first): BAC after the refused CAN.
+        let mut wrong = plan.bac[0].clone();
+        wrong.date_of_expiry = "400314".into();
+        plan.bac.insert(0, wrong);
+        let r = read_with(&p, &plan).unwrap();
+        assert_eq!(r.access.protocol, "BAC");
+        assert_eq!(r.access.attempts, 3, "PACE-CAN, then two BAC candidates");
+        assert_eq!(r.verification.verdict, Verdict::Genuine);
+        // One BAC key: the chip offers PACE, so that key goes through PACE (MRZ) first.
+        plan.bac.remove(0);
+        let r = read_with(&p, &plan).unwrap();
+        assert_eq!((r.access.protocol, r.access.attempts), ("PACE", 2));
+    }
+
+    #[test]
+    fn chip_without_pace_is_read_with_bac_and_a_can_alone_says_why_not() {
+        let p = CitizenProfile::demo();
+        let plan = KeyPlan::from_qr(&qr_of(&p), today()).unwrap();
+        let r = read_with(&p, &plan).unwrap();
+        assert_eq!(r.access.protocol, "BAC");
+        match read_with(&p, &KeyPlan::from_can("000123").unwrap()) {
+            Err(ReadFailure::AccessDenied { message, .. }) => {
+                assert!(message.contains("does not offer PACE"), "{message}")
+            }
+            other => panic!("expected access denied, got {:?}", other.err()),
+        }
+    }
+
+    #[test]
+    fn chip_authentication_passes_and_the_rest_is_read_under_its_keys() {
+        for (pace, curve, explicit) in [
+            (true, CaCurve::BrainpoolP256r1, false),
+            (true, CaCurve::BrainpoolP256r1, true),
+            (false, CaCurve::P256, true),
+        ] {
+            let mut p = CitizenProfile::demo();
+            p.chip.pace = pace;
+            p.chip.chip_auth = true;
+            p.chip.chip_auth_curve = curve;
+            p.chip.explicit_key_params = explicit;
+            let r = read_with(&p, &plan(&p)).unwrap();
+            let v = &r.verification;
+            assert_eq!(v.chip_auth, AuthResult::Passed, "{curve:?} {:?}", v.errors);
+            assert_eq!(v.active_auth, AuthResult::NotSupported);
+            assert_eq!(v.verdict, Verdict::Genuine, "{:?}", v.errors);
+            assert_eq!(v.data_groups.get(&14), Some(&passive_auth::DgStatus::Ok));
+            assert!(r.dg13.is_some());
+        }
+    }
+
+    #[test]
+    fn active_authentication_passes_with_named_and_explicit_p256_keys() {
+        for explicit in [false, true] {
+            let mut p = pace_card();
+            p.chip.active_auth = true;
+            p.chip.explicit_key_params = explicit;
+            let r = read_with(&p, &plan(&p)).unwrap();
+            let v = &r.verification;
+            assert_eq!(v.active_auth, AuthResult::Passed, "{:?}", v.errors);
+            assert_eq!(v.chip_auth, AuthResult::NotSupported);
+            assert_eq!(v.data_groups.get(&15), Some(&passive_auth::DgStatus::Ok));
+            assert_eq!(v.verdict, Verdict::Genuine);
+        }
+    }
+
+    #[test]
+    fn clone_with_valid_signed_data_is_detected_and_still_read() {
+        let mut p = pace_card();
+        p.chip.chip_auth = true;
+        p.chip.active_auth = true;
+        p.chip.clone = true;
+        let r = read_with(&p, &KeyPlan::from_qr(&qr_of(&p), today()).unwrap()).unwrap();
+        let v = &r.verification;
+        assert_eq!(
+            v.passive_auth,
+            passive_auth::PaStatus::Valid,
+            "the signed data are intact"
+        );
+        assert_eq!(v.chip_auth, AuthResult::Failed);
+        assert_eq!(v.active_auth, AuthResult::Failed);
+        assert_eq!(v.verdict, Verdict::Clone);
+        assert!(
+            v.errors
+                .iter()
+                .any(|e| e.contains("does not hold the DG14 key")),
+            "{:?}",
+            v.errors
+        );
+        assert!(
+            v.errors
+                .iter()
+                .any(|e| e.starts_with("active authentication")),
+            "{:?}",
+            v.errors
+        );
+        // The chip was opened again after CA ended the session: the data are all there.
+        assert_eq!(
+            r.dg13.as_ref().unwrap().id_number.as_deref(),
+            Some("001195000123")
+        );
+        assert!(r.dg2.is_some());
     }
 }

@@ -12,7 +12,8 @@
 //! [`SmCipher`]: block size (= SSC length = padding unit), encryption with the
 //! suite's IV rule, and the MAC. The APDU layout below is the same for both, so an
 //! AES suite is one more `impl SmCipher` and [`SecureMessaging::with_cipher`];
-//! no caller changes. Only [`Tdes`] exists today.
+//! no caller changes. [`Tdes`] serves BAC; [`Aes`] (AES-128/192/256 with CMAC,
+//! 9303-11 §9.8.6.2 / §9.8.7) serves PACE and chip authentication.
 //!
 //! **Command protection** (9303-11 §9.8, App. D.4): CLA gets bits `0x0C`; command data is
 //! padded (ISO/IEC 9797-1 method 2), encrypted and carried in DO'87' (padding-content
@@ -59,6 +60,7 @@ use super::transport::{exchange_once, CardTransport, TransportError};
 use cipher::block_padding::{Iso7816, NoPadding};
 use cipher::generic_array::GenericArray;
 use cipher::{BlockDecrypt, BlockDecryptMut, BlockEncrypt, BlockEncryptMut, InnerIvInit, KeyInit};
+use cmac::{Cmac, Mac};
 use des::{Des, TdesEde2};
 use thiserror::Error;
 use zeroize::Zeroizing;
@@ -124,6 +126,9 @@ pub enum SmError {
     /// DO'99' of a length other than 2.
     #[error("DO'99' (status) of {0} bytes")]
     BadStatusObject(usize),
+    /// An AES key of a length other than 16, 24 or 32 bytes (or K_enc and K_mac differ).
+    #[error("AES key of {0} bytes")]
+    KeyLength(usize),
     /// A 9000 with no DO'8E': nobody authenticated it.
     #[error("unprotected 9000 during a secure-messaging session")]
     UnprotectedSuccess,
@@ -242,6 +247,155 @@ impl SmCipher for Tdes {
         let mut out = [0u8; 8];
         out.copy_from_slice(&block);
         out
+    }
+}
+
+/// The AES suite of PACE and chip authentication (9303-11 §9.8): AES-CBC whose IV is
+/// `E(K_enc, SSC)` with a 16-byte SSC, and AES-CMAC (NIST SP 800-38B) over the
+/// method-2-padded input, truncated to 8 bytes.
+///
+/// Holds key schedules only (the `aes` crate wipes them on drop with its `zeroize`
+/// feature); the key length picks AES-128, -192 or -256.
+#[derive(Clone)]
+pub struct Aes {
+    key: AesKey,
+}
+
+// One suite per session, itself boxed as `Box<dyn SmCipher>`: the size spread of
+// the key schedules costs nothing worth an extra indirection.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone)]
+enum AesKey {
+    A128(aes::Aes128, Cmac<aes::Aes128>),
+    A192(aes::Aes192, Cmac<aes::Aes192>),
+    A256(aes::Aes256, Cmac<aes::Aes256>),
+}
+
+/// Run `$body` with `$enc` bound to the block cipher and `$mac` to the CMAC state,
+/// whatever the key length.
+macro_rules! with_aes {
+    ($key:expr, $enc:ident, $mac:ident => $body:expr) => {
+        match $key {
+            AesKey::A128($enc, $mac) => $body,
+            AesKey::A192($enc, $mac) => $body,
+            AesKey::A256($enc, $mac) => $body,
+        }
+    };
+}
+
+/// AES block size, which is also the SSC length under AES secure messaging.
+const AES_BLOCK: usize = 16;
+
+impl Aes {
+    /// Build the suite from K_enc and K_mac of 16, 24 or 32 bytes each (both the same
+    /// length, as the 9303-11 §9.7.1 KDF makes them).
+    pub fn new(k_enc: &[u8], k_mac: &[u8]) -> Result<Self, SmError> {
+        let bad = || SmError::KeyLength(k_enc.len());
+        if k_enc.len() != k_mac.len() {
+            return Err(bad());
+        }
+        let key = match k_enc.len() {
+            16 => AesKey::A128(
+                aes::Aes128::new_from_slice(k_enc).map_err(|_| bad())?,
+                <Cmac<aes::Aes128> as Mac>::new_from_slice(k_mac).map_err(|_| bad())?,
+            ),
+            24 => AesKey::A192(
+                aes::Aes192::new_from_slice(k_enc).map_err(|_| bad())?,
+                <Cmac<aes::Aes192> as Mac>::new_from_slice(k_mac).map_err(|_| bad())?,
+            ),
+            32 => AesKey::A256(
+                aes::Aes256::new_from_slice(k_enc).map_err(|_| bad())?,
+                <Cmac<aes::Aes256> as Mac>::new_from_slice(k_mac).map_err(|_| bad())?,
+            ),
+            _ => return Err(bad()),
+        };
+        Ok(Self { key })
+    }
+
+    /// `E(K_enc, SSC)`: the IV of one message (9303-11 §9.8.6.2).
+    fn iv(&self, ssc: &[u8]) -> GenericArray<u8, cipher::consts::U16> {
+        let mut block = GenericArray::<u8, cipher::consts::U16>::default();
+        for (b, s) in block.iter_mut().rev().zip(ssc.iter().rev()) {
+            *b = *s;
+        }
+        with_aes!(&self.key, enc, _m => enc.encrypt_block(&mut block));
+        block
+    }
+
+    /// CMAC over `data` exactly as given, truncated to 8 bytes: the PACE
+    /// authentication token and chip authentication use it over unpadded data
+    /// (9303-11 §4.4.3.4, §9.7.4).
+    pub fn cmac8(&self, data: &[u8]) -> [u8; 8] {
+        let full = with_aes!(&self.key, _e, mac => {
+            let mut m = mac.clone();
+            m.update(data);
+            m.finalize().into_bytes()
+        });
+        let mut out = [0u8; 8];
+        out.copy_from_slice(&full[..8]);
+        out
+    }
+
+    /// AES-CBC with IV zero and no padding: PACE's encrypted nonce
+    /// (9303-11 §4.4.3.3, `z = E(K_π, s)`).
+    pub(crate) fn encrypt_blocks(&self, data: &[u8]) -> Result<Vec<u8>, SmError> {
+        check_aligned(data.len(), AES_BLOCK)?;
+        let iv = GenericArray::from([0u8; AES_BLOCK]);
+        Ok(
+            with_aes!(&self.key, enc, _m => cbc::Encryptor::inner_iv_init(enc.clone(), &iv)
+            .encrypt_padded_vec_mut::<NoPadding>(data)),
+        )
+    }
+
+    /// Inverse of [`Aes::encrypt_blocks`].
+    pub(crate) fn decrypt_blocks(&self, data: &[u8]) -> Result<Vec<u8>, SmError> {
+        check_aligned(data.len(), AES_BLOCK)?;
+        let iv = GenericArray::from([0u8; AES_BLOCK]);
+        with_aes!(&self.key, enc, _m => cbc::Decryptor::inner_iv_init(enc.clone(), &iv)
+            .decrypt_padded_vec_mut::<NoPadding>(data))
+        .map_err(|_| SmError::NotBlockAligned {
+            len: data.len(),
+            block: AES_BLOCK,
+        })
+    }
+}
+
+impl SmCipher for Aes {
+    fn name(&self) -> &'static str {
+        match self.key {
+            AesKey::A128(..) => "AES-128",
+            AesKey::A192(..) => "AES-192",
+            AesKey::A256(..) => "AES-256",
+        }
+    }
+
+    fn block_size(&self) -> usize {
+        AES_BLOCK
+    }
+
+    fn encrypt(&self, ssc: &[u8], data: &[u8]) -> Vec<u8> {
+        let iv = self.iv(ssc);
+        with_aes!(&self.key, enc, _m => cbc::Encryptor::inner_iv_init(enc.clone(), &iv)
+            .encrypt_padded_vec_mut::<Iso7816>(data))
+    }
+
+    fn decrypt(&self, ssc: &[u8], data: &[u8]) -> Result<Vec<u8>, SmError> {
+        check_aligned(data.len(), AES_BLOCK)?;
+        let iv = self.iv(ssc);
+        with_aes!(&self.key, enc, _m => cbc::Decryptor::inner_iv_init(enc.clone(), &iv)
+            .decrypt_padded_vec_mut::<Iso7816>(data))
+        .map_err(|_| SmError::BadPadding)
+    }
+
+    /// Method-2 padding to 16 bytes, then CMAC truncated to 8 bytes (9303-11 §9.8.6.2).
+    fn mac(&self, data: &[u8]) -> [u8; 8] {
+        let mut padded = Zeroizing::new(Vec::with_capacity(data.len() + AES_BLOCK));
+        padded.extend_from_slice(data);
+        padded.push(0x80);
+        while padded.len() % AES_BLOCK != 0 {
+            padded.push(0);
+        }
+        self.cmac8(&padded)
     }
 }
 

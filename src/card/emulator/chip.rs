@@ -5,10 +5,19 @@
 //! Replies to secure-messaging commands are always protected, error status words
 //! included; only a MAC failure answers plain 6988 and ends the session, as
 //! 9303-11 §9.8.4 requires.
+//!
+//! Options add PACE (MSE:Set AT `C1 A4` and four GENERAL AUTHENTICATEs in the MF,
+//! before the applet is selected; EF.CardAccess readable in plain), chip
+//! authentication under secure messaging (MSE:Set AT `41 A4` + GENERAL AUTHENTICATE,
+//! or MSE:Set KAT `41 A6`; the reply still goes out under the old keys, then the
+//! session switches to the new ones) and active authentication (INTERNAL
+//! AUTHENTICATE signed with ECDSA P-256, plain r||s over SHA-256 of the challenge).
 
 use super::profile::ChipOptions;
 use crate::card::apdu::{Command, Response, StatusWord};
 use crate::card::bac::BacChip;
+use crate::card::chip_auth::CaChip;
+use crate::card::pace::PaceChip;
 use crate::card::sm::SmChip;
 use rand::rngs::StdRng;
 use std::collections::{BTreeMap, BTreeSet};
@@ -21,8 +30,24 @@ enum Access {
     Secure(Box<SmChip>),
 }
 
+/// The keys a chip holds beyond BAC's: PACE passwords, the chip authentication
+/// private key, the active authentication signing key. A clone's differ from what
+/// DG14/DG15 publish.
+#[derive(Default)]
+pub struct ChipSecrets {
+    /// PACE passwords (CAN, MRZ) and the protocol offered; `None`: no PACE.
+    pub pace: Option<PaceChip>,
+    /// Chip authentication private key; `None`: the chip refuses CA.
+    pub chip_auth: Option<CaChip>,
+    /// Active authentication signing key; `None`: no INTERNAL AUTHENTICATE.
+    pub active_auth: Option<p256::ecdsa::SigningKey>,
+}
+
 /// A personalised software chip.
 pub struct Chip {
+    secrets: ChipSecrets,
+    /// The session chip authentication starts once its reply is out.
+    pending_session: Option<SmChip>,
     files: BTreeMap<u16, Vec<u8>>,
     locked: BTreeSet<u16>,
     bac_seed: [u8; 16],
@@ -44,6 +69,8 @@ impl Chip {
         rng: StdRng,
     ) -> Self {
         Self {
+            secrets: ChipSecrets::default(),
+            pending_session: None,
             files,
             locked,
             bac_seed,
@@ -54,6 +81,12 @@ impl Chip {
             rng,
             apdus: 0,
         }
+    }
+
+    /// Give the chip PACE, chip and active authentication keys.
+    pub fn with_secrets(mut self, secrets: ChipSecrets) -> Self {
+        self.secrets = secrets;
+        self
     }
 
     /// The ATR a contactless ISO 14443-4 card shows through a PC/SC reader
@@ -105,6 +138,10 @@ impl Chip {
             if !self.opts.extended_length && wrapped.len() > 258 {
                 return sm.wrap_response(&Response::status(StatusWord::WrongLength));
             }
+            if let Some(next) = self.pending_session.take() {
+                // Chip authentication: this reply was the last under the old keys.
+                self.access = Access::Secure(Box::new(next));
+            }
             return wrapped;
         }
         if matches!(self.access, Access::Secure(_)) {
@@ -122,8 +159,13 @@ impl Chip {
             0xA4 => self.select(cmd),
             0x84 if !secure => self.get_challenge(cmd),
             0x82 if !secure => self.mutual_authenticate(cmd),
-            0xB0 | 0xB1 if secure => self.read_binary(cmd),
+            // EF.CardAccess is readable before access control (9303-11 §4.2).
+            0xB0 | 0xB1 if secure || self.selected == Some(0x011C) => self.read_binary(cmd),
             0xB0 | 0xB1 => Response::status(StatusWord::SecurityStatusNotSatisfied),
+            0x22 => self.manage_security_environment(cmd, secure),
+            0x86 if !secure => self.pace_general_authenticate(cmd),
+            0x86 => self.chip_authentication(cmd),
+            0x88 if secure => self.internal_authenticate(cmd),
             _ => Response::status(StatusWord::InsNotSupported),
         }
     }
@@ -160,6 +202,84 @@ impl Chip {
                 }
             }
             _ => Response::status(StatusWord::IncorrectP1P2),
+        }
+    }
+
+    /// MSE:Set AT for PACE (`C1 A4`, plain) or chip authentication (`41 A4`), or
+    /// MSE:Set KAT (`41 A6`, 3DES chip authentication), 9303-11 §4.4.4.1, §6.2.
+    fn manage_security_environment(&mut self, cmd: &Command, secure: bool) -> Response {
+        match (cmd.p1, cmd.p2, secure) {
+            (0xC1, 0xA4, false) => match self.secrets.pace.as_mut() {
+                Some(pace) => {
+                    self.access = Access::Plain;
+                    match pace.set_at(&cmd.data) {
+                        Ok(()) => Response::status(StatusWord::Success),
+                        Err(e) => Response::status(e.chip_status()),
+                    }
+                }
+                None => Response::status(StatusWord::InsNotSupported),
+            },
+            (0x41, 0xA4, true) if self.secrets.chip_auth.is_some() => {
+                Response::status(StatusWord::Success)
+            }
+            (0x41, 0xA6, true) => self.chip_authentication(cmd),
+            _ => Response::status(StatusWord::InsNotSupported),
+        }
+    }
+
+    /// One PACE GENERAL AUTHENTICATE; the last one opens an AES session.
+    fn pace_general_authenticate(&mut self, cmd: &Command) -> Response {
+        let Some(pace) = self.secrets.pace.as_mut() else {
+            return Response::status(StatusWord::InsNotSupported);
+        };
+        match pace.general_authenticate(&cmd.data, &mut self.rng) {
+            Ok(reply) => {
+                if let Some(cipher) = reply.session {
+                    self.access = Access::Secure(Box::new(SmChip::with_cipher(
+                        Box::new(cipher),
+                        vec![0; 16],
+                    )));
+                }
+                Response::new(reply.data, StatusWord::Success)
+            }
+            Err(e) => Response::status(e.chip_status()),
+        }
+    }
+
+    /// Chip authentication: agree on keys with the terminal's ephemeral key; the
+    /// new session starts after this reply (see `process`).
+    fn chip_authentication(&mut self, cmd: &Command) -> Response {
+        let Some(ca) = self.secrets.chip_auth.as_ref() else {
+            return Response::status(StatusWord::InsNotSupported);
+        };
+        let session = CaChip::terminal_key(&cmd.data).and_then(|k| ca.agree(&k));
+        match session {
+            Ok(next) => {
+                self.pending_session = Some(next);
+                if cmd.ins == 0x86 {
+                    Response::new(vec![0x7C, 0x00], StatusWord::Success)
+                } else {
+                    Response::status(StatusWord::Success)
+                }
+            }
+            Err(_) => Response::status(StatusWord::Other(0x6A80)),
+        }
+    }
+
+    /// Active authentication: ECDSA P-256 over SHA-256 of the challenge, plain r||s.
+    fn internal_authenticate(&mut self, cmd: &Command) -> Response {
+        use p256::ecdsa::signature::hazmat::PrehashSigner;
+        use sha2::Digest;
+        let Some(key) = self.secrets.active_auth.as_ref() else {
+            return Response::status(StatusWord::InsNotSupported);
+        };
+        if cmd.data.len() != 8 {
+            return Response::status(StatusWord::WrongLength);
+        }
+        let digest = sha2::Sha256::digest(&cmd.data);
+        match PrehashSigner::<p256::ecdsa::Signature>::sign_prehash(key, &digest) {
+            Ok(sig) => Response::new(sig.to_bytes().to_vec(), StatusWord::Success),
+            Err(_) => Response::status(StatusWord::Other(0x6F00)),
         }
     }
 

@@ -2,11 +2,24 @@
 //! MRZ in DG1, face in DG2, locked fingerprints in DG3, DG13, EF.COM, and an
 //! EF.SOD signed by the test document signer. A tampered profile changes a data
 //! group after signing, the way a forged card would look.
+//!
+//! With PACE, EF.CardAccess (the CCCD's SecurityInfos) goes in the MF. With chip or
+//! active authentication, DG14 (CA key, CA info, AA info, PACE info, TA info) and
+//! DG15 (a P-256 AA key) are written, listed in EF.COM and hashed in EF.SOD. Their
+//! key pairs are drawn from an RNG seeded by the ID number, so a profile always
+//! gives the same card and nothing secret is committed; a clone's chip holds key
+//! pairs drawn from another seed.
 
-use super::chip::Chip;
+use super::chip::{Chip, ChipSecrets};
 use super::pki;
+use super::profile::CaCurve;
 use super::profile::{CitizenProfile, FaceImage};
+use crate::card::chip_auth::{self, CaChip, CaCipher};
+use crate::card::lds::dg14::{self, Dg14, SecurityInfo, SecurityInfoKind};
+use crate::card::lds::dg15::Dg15;
 use crate::card::lds::{com, dg1, dg13::Dg13, dg2, sod::HashAlg};
+use crate::card::pace::{PaceChip, PaceProtocol};
+use crate::card::passive_auth::EcCurve;
 use rand::SeedableRng;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
@@ -62,6 +75,68 @@ pub struct Personalised {
     pub locked: BTreeSet<u16>,
     pub mrz: String,
     pub bac_seed: [u8; 16],
+    /// PACE, CA and AA keys the chip holds (a clone's differ from DG14/DG15).
+    pub secrets: ChipSecrets,
+}
+
+/// An EC SubjectPublicKeyInfo (id-ecPublicKey; named curve or explicit parameters).
+pub fn ec_spki(curve: EcCurve, point: &[u8], explicit: bool) -> Result<Vec<u8>, ProfileError> {
+    use der::{Any, Encode};
+    let e = |w: &'static str| move |x: der::Error| field("chip", format!("{w}: {x}"));
+    let parameters = if explicit {
+        Any::encode_from(&curve.explicit_parameters().map_err(e("ECParameters"))?)
+    } else {
+        Any::encode_from(&curve.oid())
+    }
+    .map_err(e("ECParameters"))?;
+    spki::SubjectPublicKeyInfoOwned {
+        algorithm: spki::AlgorithmIdentifierOwned {
+            oid: const_oid::ObjectIdentifier::new_unwrap("1.2.840.10045.2.1"),
+            parameters: Some(parameters),
+        },
+        subject_public_key: der::asn1::BitString::from_bytes(point).map_err(e("public key"))?,
+    }
+    .to_der()
+    .map_err(e("SubjectPublicKeyInfo"))
+}
+
+/// A key pair drawn from an RNG seeded by `label` and the ID number (reproducible).
+fn key_pair(curve: EcCurve, label: &str, id: &str) -> Result<(Vec<u8>, Vec<u8>), ProfileError> {
+    let seed: [u8; 32] = Sha256::new()
+        .chain_update(label.as_bytes())
+        .chain_update(id.as_bytes())
+        .finalize()
+        .into();
+    let sk = curve.random_scalar(&mut rand::rngs::StdRng::from_seed(seed));
+    let pk = curve
+        .mul_base(&sk)
+        .map_err(|e| field("chip", e.to_string()))?;
+    Ok((sk.to_vec(), pk))
+}
+
+/// SecurityInfo helpers for DG14 / EF.CardAccess.
+fn info(oid: &str, kind: SecurityInfoKind) -> SecurityInfo {
+    SecurityInfo {
+        oid: oid.into(),
+        kind,
+    }
+}
+
+fn pace_info() -> SecurityInfo {
+    info(
+        &dg14::ID_PACE_ECDH_GM_AES_CBC_CMAC_128.to_string(),
+        SecurityInfoKind::PaceInfo {
+            version: 2,
+            parameter_id: Some(crate::card::pace::CCCD_PARAMETER_ID),
+        },
+    )
+}
+
+fn ta_info() -> SecurityInfo {
+    info(
+        &dg14::ID_TA.to_string(),
+        SecurityInfoKind::TerminalAuthenticationInfo { version: 1 },
+    )
 }
 
 /// The MRZ text the profile's card carries (3 × 30 characters, no separators).
@@ -130,6 +205,98 @@ pub fn personalise(p: &CitizenProfile) -> Result<Personalised, ProfileError> {
         files.insert(0x010D, dg13_of(p).encode());
         groups.push(13);
     }
+    let mut secrets = ChipSecrets::default();
+    let id = p.id_number.as_str();
+    let explicit = p.chip.explicit_key_params;
+    // A clone's chip holds key pairs of its own: another seed label.
+    let chip_label = |label: &str| {
+        if p.chip.clone {
+            format!("{label} clone")
+        } else {
+            label.to_string()
+        }
+    };
+    if p.chip.pace {
+        // EF.CardAccess as CCCD chips carry it (cccd-chip.md §1): TA, CA, PACE.
+        let infos = vec![
+            ta_info(),
+            info(
+                &dg14::ID_CA_ECDH_AES_CBC_CMAC_128.to_string(),
+                SecurityInfoKind::ChipAuthenticationInfo {
+                    version: 1,
+                    key_id: None,
+                },
+            ),
+            pace_info(),
+        ];
+        files.insert(
+            0x011C,
+            dg14::encode_card_access(&infos).map_err(|e| field("chip.pace", e.to_string()))?,
+        );
+        secrets.pace = Some(PaceChip::new(
+            id.get(6..).unwrap_or_default(),
+            &crate::card::access_key::BacKey {
+                document_number: td1.document_number_printed(),
+                date_of_birth: td1.date_of_birth().to_string(),
+                date_of_expiry: td1.date_of_expiry().to_string(),
+            }
+            .mrz_information(),
+            vec![PaceProtocol::cccd_default()],
+        ));
+    }
+    if p.chip.chip_auth || p.chip.active_auth {
+        let mut infos = vec![ta_info()];
+        if p.chip.pace {
+            infos.push(pace_info());
+        }
+        if p.chip.chip_auth {
+            let curve = match p.chip.chip_auth_curve {
+                CaCurve::BrainpoolP256r1 => EcCurve::BrainpoolP256r1,
+                CaCurve::P256 => EcCurve::P256,
+            };
+            let (_, pk) = key_pair(curve, "chip authentication", id)?;
+            let (sk, _) = key_pair(curve, &chip_label("chip authentication"), id)?;
+            infos.push(chip_auth::ca_key_info(ec_spki(curve, &pk, explicit)?));
+            infos.push(info(
+                &dg14::ID_CA_ECDH_AES_CBC_CMAC_128.to_string(),
+                SecurityInfoKind::ChipAuthenticationInfo {
+                    version: 1,
+                    key_id: None,
+                },
+            ));
+            secrets.chip_auth = Some(CaChip::new(curve, &sk, CaCipher::Aes(16)));
+        }
+        if p.chip.active_auth {
+            let (_, pk) = key_pair(EcCurve::P256, "active authentication", id)?;
+            let (sk, _) = key_pair(EcCurve::P256, &chip_label("active authentication"), id)?;
+            infos.push(info(
+                &dg14::ID_AA.to_string(),
+                SecurityInfoKind::ActiveAuthenticationInfo {
+                    version: 1,
+                    signature_algorithm: "1.2.840.10045.4.3.2".into(), // ecdsa-with-SHA256
+                },
+            ));
+            let dg15 = Dg15::from_spki(&ec_spki(EcCurve::P256, &pk, explicit)?)
+                .map_err(|e| field("chip.active_auth", e.to_string()))?;
+            files.insert(0x010F, dg15.encode());
+            secrets.active_auth = Some(
+                p256::ecdsa::SigningKey::from_slice(&sk)
+                    .map_err(|e| field("chip.active_auth", e.to_string()))?,
+            );
+        }
+        let dg14 = Dg14 {
+            security_infos: infos,
+        };
+        files.insert(
+            0x010E,
+            dg14.encode()
+                .map_err(|e| field("chip.chip_auth", e.to_string()))?,
+        );
+        groups.push(14);
+        if p.chip.active_auth {
+            groups.push(15);
+        }
+    }
     let hashes: BTreeMap<u8, Vec<u8>> = groups
         .iter()
         .map(|&g| (g, Sha256::digest(&files[&(0x0100 + g as u16)]).to_vec()))
@@ -183,6 +350,7 @@ pub fn personalise(p: &CitizenProfile) -> Result<Personalised, ProfileError> {
         locked: BTreeSet::from([0x0103]),
         mrz,
         bac_seed: key.seed(),
+        secrets,
     })
 }
 
@@ -216,11 +384,8 @@ pub fn chip(p: &CitizenProfile, seed: Option<u64>) -> Result<Chip, ProfileError>
         Some(s) => rand::rngs::StdRng::seed_from_u64(s),
         None => rand::rngs::StdRng::from_entropy(),
     };
-    Ok(Chip::new(
-        card.files,
-        card.locked,
-        card.bac_seed,
-        p.chip.clone(),
-        rng,
-    ))
+    Ok(
+        Chip::new(card.files, card.locked, card.bac_seed, p.chip.clone(), rng)
+            .with_secrets(card.secrets),
+    )
 }

@@ -5,6 +5,7 @@
 //! ID number, name and birth date has a default, so a test can write only what it
 //! varies. The defaults are a real CCCD's (DESIGN.md "Emulator defaults"): BAC,
 //! short APDUs only, SELECT MF refused with 6D00, DG3 listed and locked (6982).
+//! PACE, chip authentication, active authentication and a clone are options.
 
 use serde::{Deserialize, Serialize};
 
@@ -75,6 +76,33 @@ pub struct ChipOptions {
     /// For odd READ BINARY (B1), count Le as data bytes only, not the DO'53' header
     /// around them (ISO 7816-4 and JMRTD count the header; dmrtd assumes chips do not).
     pub odd_le_counts_data: bool,
+    /// Offer PACE: EF.CardAccess in the MF naming ECDH generic mapping on
+    /// brainpoolP256r1 with AES-128 (what CCCD chips name), CAN = last 6 ID digits.
+    pub pace: bool,
+    /// DG14 with an EC chip authentication key; the chip runs chip authentication
+    /// (id-CA-ECDH-AES-CBC-CMAC-128).
+    pub chip_auth: bool,
+    /// Curve of the chip authentication key.
+    pub chip_auth_curve: CaCurve,
+    /// DG15 with a P-256 active authentication key (ECDSA-SHA256, named in DG14);
+    /// the chip signs INTERNAL AUTHENTICATE challenges.
+    pub active_auth: bool,
+    /// Write the DG14/DG15 keys with explicit EC domain parameters instead of a
+    /// named-curve OID (common on ICAO chips).
+    pub explicit_key_params: bool,
+    /// A clone: the signed data are intact, but the chip's chip/active
+    /// authentication private keys are not the ones DG14/DG15 publish.
+    pub clone: bool,
+}
+
+/// Curve of the emulated chip authentication key.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum CaCurve {
+    /// brainpoolP256r1, as the CCCD's PACE.
+    BrainpoolP256r1,
+    /// NIST P-256.
+    P256,
 }
 
 impl Default for ChipOptions {
@@ -92,6 +120,12 @@ impl Default for ChipOptions {
             max_read: 0,
             dg13: true,
             odd_le_counts_data: false,
+            pace: false,
+            chip_auth: false,
+            chip_auth_curve: CaCurve::BrainpoolP256r1,
+            active_auth: false,
+            explicit_key_params: false,
+            clone: false,
         }
     }
 }
