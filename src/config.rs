@@ -280,23 +280,65 @@ pub fn hash_pin(pin: &str) -> Result<String, PinError> {
 /// True when `pin` matches the PHC string `hash` (false for a malformed hash).
 pub fn verify_pin(pin: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|h| Argon2::default().verify_password(pin.trim().as_bytes(), &h).is_ok())
+        .map(|h| {
+            Argon2::default()
+                .verify_password(pin.trim().as_bytes(), &h)
+                .is_ok()
+        })
         .unwrap_or(false)
+}
+
+/// `cccd-kiosk config hash-pin`: read a PIN from stdin (so it stays out of the shell
+/// history and `ps`), print its PHC string. Returns the exit status.
+pub fn cmd_hash_pin() -> i32 {
+    let mut line = String::new();
+    if let Err(e) = std::io::stdin().read_line(&mut line) {
+        eprintln!("error: stdin: {e}");
+        return 2;
+    }
+    let line = zeroize::Zeroizing::new(line);
+    match hash_pin(&line) {
+        Ok(h) => {
+            println!("{h}");
+            0
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            2
+        }
+    }
+}
+
+/// `cccd-kiosk config check`: the configuration as resolved (where it came from, the
+/// data directory after `--data-dir`), as JSON; officers' PIN hashes left out.
+pub fn cmd_check(loaded: &Loaded, data_dir_flag: Option<&Path>) -> i32 {
+    let (trust_dir, _) = loaded.config.trust_dir();
+    let out = serde_json::json!({
+        "file": loaded.path,
+        "config": loaded.config,
+        "resolved": {
+            "data_dir": loaded.config.data_dir(data_dir_flag),
+            "trust_dir": trust_dir,
+        },
+    });
+    println!("{out:#}");
+    0
 }
 
 // ---------------------------------------------------------------------------------------
 // Error description: line/column from the span, the key from the text at the span.
 
 fn describe(e: toml::de::Error, text: &str, file: &str) -> ConfigError {
-    let file = Path::new(file)
-        .file_name()
-        .map(|f| f.to_string_lossy().into_owned())
-        .unwrap_or_else(|| file.to_string());
+    let file = file.to_string();
     let start = e.span().map(|s| s.start).unwrap_or(0).min(text.len());
     let before = text.get(..start).unwrap_or("");
     let line = before.matches('\n').count() + 1;
     let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
-    let column = text.get(line_start..start).map(|s| s.chars().count()).unwrap_or(0) + 1;
+    let column = text
+        .get(line_start..start)
+        .map(|s| s.chars().count())
+        .unwrap_or(0)
+        + 1;
     let message = e.message().trim().to_string();
     // The header in force includes one on the error's own line (a missing key is
     // reported at its table's header).
@@ -377,10 +419,7 @@ fn de_idle_timeout<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     let v = toml::Value::deserialize(d)?;
     match v {
         toml::Value::Integer(i) if (10..=3600).contains(&i) => Ok(i.unsigned_abs()),
-        _ => Err(bad(
-            "a whole number of seconds between 10 and 3600",
-            &v,
-        )),
+        _ => Err(bad("a whole number of seconds between 10 and 3600", &v)),
     }
 }
 
@@ -464,12 +503,11 @@ const BECH32: &str = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
 pub fn looks_like_age_recipient(s: &str) -> bool {
     s.len() == 62
         && s.starts_with("age1")
-        && s.get(4..).is_some_and(|t| t.chars().all(|c| BECH32.contains(c)))
+        && s.get(4..)
+            .is_some_and(|t| t.chars().all(|c| BECH32.contains(c)))
 }
 
-fn de_opt_recipient<'de, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Option<ExportRecipient>, D::Error> {
+fn de_opt_recipient<'de, D: Deserializer<'de>>(d: D) -> Result<Option<ExportRecipient>, D::Error> {
     let v = toml::Value::deserialize(d)?;
     match v.as_str() {
         Some(s) if looks_like_age_recipient(s.trim()) => {
@@ -513,7 +551,7 @@ mod tests {
                 column,
                 file,
             }) => {
-                assert_eq!(file, "kiosk.toml");
+                assert_eq!(file, "/etc/cccd-kiosk/kiosk.toml");
                 (key, message, line, column)
             }
             other => panic!("expected an error, got {other:?}"),
@@ -600,7 +638,7 @@ pin_hash = "{hash}"
             .to_string();
         assert_eq!(
             e,
-            "kiosk.toml:1:21: idle_timeout_secs: expected a whole number of seconds between 10 and 3600, found \"abc\""
+            "/etc/cccd-kiosk/kiosk.toml:1:21: idle_timeout_secs: expected a whole number of seconds between 10 and 3600, found \"abc\""
         );
     }
 
@@ -618,14 +656,34 @@ pin_hash = "{hash}"
     #[test]
     fn each_value_form_is_checked() {
         for (text, key, expected) in [
-            ("language = \"fr\"", "language", "expected \"vi\" or \"en\", found \"fr\""),
+            (
+                "language = \"fr\"",
+                "language",
+                "expected \"vi\" or \"en\", found \"fr\"",
+            ),
             ("log_level = \"verbose\"", "log_level", "expected one of"),
-            ("kiosk_id = \"kiosk 1\"", "kiosk_id", "expected 1 to 32 letters"),
-            ("data_dir = \"var/lib\"", "data_dir", "expected an absolute path"),
+            (
+                "kiosk_id = \"kiosk 1\"",
+                "kiosk_id",
+                "expected 1 to 32 letters",
+            ),
+            (
+                "data_dir = \"var/lib\"",
+                "data_dir",
+                "expected an absolute path",
+            ),
             ("trust_dir = 3", "trust_dir", "found 3"),
             ("camera = \"webcam\"", "camera", "expected a camera device"),
-            ("export_recipient = \"age1xyz\"", "export_recipient", "expected an age public key"),
-            ("allow_virtual_readers = \"yes\"", "allow_virtual_readers", "bool"),
+            (
+                "export_recipient = \"age1xyz\"",
+                "export_recipient",
+                "expected an age public key",
+            ),
+            (
+                "allow_virtual_readers = \"yes\"",
+                "allow_virtual_readers",
+                "bool",
+            ),
             ("reader = \"\"", "reader", "a non-empty text"),
         ] {
             let (k, msg, ..) = err(text);

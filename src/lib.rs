@@ -9,3 +9,5 @@
 pub mod card;
 pub mod cli;
 pub mod config;
+pub mod doctor;
+pub mod logging;
