@@ -64,8 +64,10 @@ impl ConfigError {
 /// Why a PIN could not be hashed or checked.
 #[derive(Debug, Error)]
 pub enum PinError {
+    /// Not 4 to 12 digits.
     #[error("PIN: expected 4 to 12 digits")]
     Form,
+    /// The Argon2 library refused (should not happen with the default parameters).
     #[error("PIN hash: {0}")]
     Hash(argon2::password_hash::Error),
 }
@@ -85,12 +87,16 @@ pub enum Language {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogLevel {
+    /// Only failures.
     Error,
+    /// Failures and things an operator should look at.
     Warn,
     /// One line per card read and per state change: what journald keeps by default.
     #[default]
     Info,
+    /// Protocol steps, for a technician chasing a reader problem.
     Debug,
+    /// Everything except personal data (the `sensitive` target stays off unless named).
     Trace,
 }
 
@@ -208,6 +214,7 @@ impl Default for Config {
 /// A configuration and where it came from (doctor shows it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Loaded {
+    /// The configuration, defaults filled in.
     pub config: Config,
     /// The file read; None when the default file is absent and defaults are used.
     pub path: Option<PathBuf>,

@@ -41,8 +41,11 @@ pub const FAIL_FREE_BYTES: u64 = 100 << 20;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
+    /// Nothing to do.
     Ok,
+    /// The kiosk works, but something needs attention soon (low disk, no trust store).
     Warn,
+    /// The kiosk cannot serve citizens until this is fixed.
     Fail,
 }
 
@@ -59,7 +62,9 @@ impl Status {
 /// What to do about a warning or failure, in both languages of the kiosk.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Action {
+    /// For the commune staff.
     pub vi: String,
+    /// For the vendor's technician.
     pub en: String,
 }
 
@@ -149,8 +154,11 @@ pub fn build_time() -> Option<DateTime<Utc>> {
 /// Every check's result.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
+    /// The kiosk checked (from the config), so a report sent to support says whose it is.
     pub kiosk_id: Option<String>,
+    /// The config file read (None: defaults).
     pub config: Option<PathBuf>,
+    /// In the order a technician fixes things: services, devices, storage, data.
     pub checks: Vec<Check>,
 }
 
@@ -266,13 +274,17 @@ pub fn run(loaded: &Loaded, env: &Environment) -> Report {
 
 /// The trust store as the kiosk would load it, with where it came from.
 pub struct TrustState {
+    /// The directory read.
     pub dir: PathBuf,
-    /// None: the directory is absent (allowed for the default one).
+    /// The store, None when the directory is absent (allowed for the default one), or why
+    /// it did not load.
     pub store: Result<Option<TrustStore>, String>,
+    /// True when the config named the directory (then it must exist).
     pub named: bool,
 }
 
-fn load_trust(loaded: &Loaded) -> TrustState {
+/// Load the trust store the config points to, as `read` would.
+pub fn load_trust(loaded: &Loaded) -> TrustState {
     let (dir, named) = loaded.config.trust_dir();
     let store = if !named && !dir.exists() {
         Ok(None)
