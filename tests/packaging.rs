@@ -543,7 +543,14 @@ fn built_deb_contents() {
             .any(|p| p.ends_with("systemd/system/cccd-kiosk.service")),
         "{listing}"
     );
-    assert!(listing.contains("-rwxr-xr-x root/root"), "{listing}");
+    let bin = listing
+        .lines()
+        .find(|l| l.ends_with("./usr/bin/cccd-kiosk"))
+        .unwrap();
+    assert!(
+        bin.starts_with("-rwxr-xr-x") && bin.contains(" 0/0 ") || bin.contains("root/root"),
+        "{bin}"
+    );
     assert!(
         !paths
             .iter()
@@ -558,6 +565,18 @@ fn built_deb_contents() {
     );
     let postinst = std::fs::read_to_string(ctl.path().join("postinst")).unwrap();
     assert!(postinst.contains("adduser --system") && !postinst.contains("#DEBHELPER#"));
+    assert!(
+        postinst.contains("deb-systemd-helper"),
+        "cargo-deb's systemd snippet is in"
+    );
+    for script in ["postinst", "postrm", "prerm"] {
+        let st = Command::new("sh")
+            .arg("-n")
+            .arg(ctl.path().join(script))
+            .status()
+            .unwrap();
+        assert!(st.success(), "{script} of the .deb: sh -n");
+    }
     let control = std::fs::read_to_string(ctl.path().join("control")).unwrap();
     assert!(
         control.contains("pcscd") && control.contains("cage"),
