@@ -548,7 +548,7 @@ fn built_deb_contents() {
         .find(|l| l.ends_with("./usr/bin/cccd-kiosk"))
         .unwrap();
     assert!(
-        bin.starts_with("-rwxr-xr-x") && bin.contains(" 0/0 ") || bin.contains("root/root"),
+        bin.starts_with("-rwxr-xr-x") && (bin.contains(" 0/0 ") || bin.contains("root/root")),
         "{bin}"
     );
     assert!(
