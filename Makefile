@@ -4,9 +4,9 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := test
 CARGO ?= cargo
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
-APT_PACKAGES := pcscd libpcsclite-dev vsmartcard-vpcd pkg-config python3 util-linux
+APT_PACKAGES := pcscd libccid libpcsclite-dev vsmartcard-vpcd pkg-config python3 util-linux
 
-.PHONY: deps test demo bench check
+.PHONY: deps test demo bench check deb
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -28,6 +28,14 @@ demo: deps
 # Criterion benchmarks through a real pcscd + vpcd (cccd-kiosk against dmrtd on the same card).
 bench: deps
 	scripts/with-pcscd $(CARGO) bench --locked --bench read
+
+# The Debian package (cargo-deb; a release build, so minutes: kept out of `make test`,
+# which checks the packaging metadata and maintainer scripts in tests/packaging.rs).
+# Then the same test lists the .deb (dpkg-deb -c) and checks its contents.
+deb: deps
+	@command -v cargo-deb >/dev/null 2>&1 || $(CARGO) install cargo-deb --locked
+	$(CARGO) deb --locked
+	CCCD_DEB="$$(ls -t $(TARGET_DIR)/debian/cccd-kiosk_*.deb | head -n1)" $(CARGO) test --locked --test packaging
 
 check:
 	$(CARGO) clippy --all-targets -- -D warnings

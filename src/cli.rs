@@ -12,6 +12,7 @@ use crate::card::pcsc::{self, PcscTransport, ReaderFilter};
 use crate::card::read::{self, ReadFailure};
 use crate::card::reader::{ReadCaps, ReadError};
 use crate::card::transport::TransportError;
+use crate::config::{Config, LogLevel};
 use clap::{Args, Parser, Subcommand};
 use serde_json::json;
 use std::path::PathBuf;
@@ -59,6 +60,25 @@ enum Cmd {
     },
     /// Serve a software CCCD chip to pcscd through vsmartcard's vpcd.
     VirtualCard(VirtualCardArgs),
+    /// Check this kiosk: pcscd, readers, camera, disk, trust store, clock; says what to do.
+    Doctor {
+        /// Also read the built-in software card in-process (tests the whole card pipeline).
+        #[arg(long)]
+        with_emulator: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Configuration helpers.
+    #[command(subcommand)]
+    Config(ConfigCmd),
+}
+
+#[derive(Subcommand, Debug)]
+enum ConfigCmd {
+    /// Read an officer PIN (4-12 digits) from stdin, print its Argon2 hash for `pin_hash`.
+    HashPin,
+    /// Check the configuration file and print it as resolved (PIN hashes left out).
+    Check,
 }
 
 #[derive(Args, Debug)]
@@ -125,7 +145,6 @@ struct VirtualCardArgs {
 
 /// Entry point; returns the process exit status.
 pub fn main() -> i32 {
-    init_logging();
     let args: Vec<String> = std::env::args().collect();
     let json_wanted = args.iter().any(|a| a == "--json");
     let cli = match Cli::try_parse_from(&args) {
@@ -160,10 +179,42 @@ pub fn main() -> i32 {
             return EXIT_BAD_INPUT;
         }
     };
+    // A PIN can be hashed and a virtual card served even when the config is broken.
+    if let Some(Cmd::Config(ConfigCmd::HashPin)) = cli.command {
+        crate::logging::init(LogLevel::default());
+        return crate::config::cmd_hash_pin();
+    }
+    if let Some(Cmd::VirtualCard(a)) = cli.command {
+        crate::logging::init(LogLevel::default());
+        return cmd_virtual_card(a);
+    }
+    let loaded = match Config::load(cli.config.as_deref()) {
+        Ok(l) => l,
+        Err(e) => {
+            crate::logging::init(LogLevel::default());
+            return fail(
+                json_wanted,
+                EXIT_BAD_INPUT,
+                "bad_input",
+                Some(e.key().unwrap_or("config")),
+                &e.to_string(),
+            );
+        }
+    };
+    crate::logging::init(loaded.config.log_level);
+    let cfg = &loaded.config;
     match cli.command {
-        Some(Cmd::Read(a)) => cmd_read(a),
-        Some(Cmd::Readers { all, json }) => cmd_readers(all, json),
-        Some(Cmd::VirtualCard(a)) => cmd_virtual_card(a),
+        Some(Cmd::Read(a)) => cmd_read(a, cfg),
+        Some(Cmd::Readers { all, json }) => cmd_readers(all || cfg.allow_virtual_readers, json),
+        Some(Cmd::Doctor {
+            with_emulator,
+            json,
+        }) => {
+            let allow = allow_virtual() || cfg.allow_virtual_readers;
+            crate::doctor::cmd_doctor(&loaded, cli.data_dir.as_deref(), with_emulator, json, allow)
+        }
+        Some(Cmd::Config(_)) => crate::config::cmd_check(&loaded, cli.data_dir.as_deref()),
+        Some(Cmd::VirtualCard(_)) => EXIT_OK,
         None => {
             eprintln!(
                 "the kiosk screen is not part of this build yet; try `cccd-kiosk read --help`"
@@ -171,16 +222,6 @@ pub fn main() -> i32 {
             EXIT_BAD_INPUT
         }
     }
-}
-
-fn init_logging() {
-    // Personal data is logged only under the "sensitive" target, off unless RUST_LOG names it.
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,sensitive=off"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
 }
 
 fn print_error(kind: &str, field: Option<&str>, message: &str) {
@@ -235,7 +276,7 @@ fn key_plan(a: &ReadArgs) -> Result<KeyPlan, crate::card::access_key::KeyError> 
     })
 }
 
-fn cmd_read(a: ReadArgs) -> i32 {
+fn cmd_read(a: ReadArgs, cfg: &Config) -> i32 {
     let j = a.json;
     if (a.dob.is_some() || a.expiry.is_some()) && a.id.is_none() && a.doc.is_none() {
         return fail(
@@ -261,7 +302,14 @@ fn cmd_read(a: ReadArgs) -> i32 {
     for w in &plan.warnings {
         eprintln!("warning: {w}");
     }
-    let trust = match &a.trust {
+    // --trust wins; else the config's trust_dir (which must exist when named); else the
+    // default directory when present.
+    let (cfg_trust, named) = cfg.trust_dir();
+    let trust_dir = a
+        .trust
+        .clone()
+        .or_else(|| (named || cfg_trust.is_dir()).then_some(cfg_trust));
+    let trust = match &trust_dir {
         Some(dir) => match TrustStore::load_dir(dir) {
             Ok(t) => t,
             Err(e) => {
@@ -277,8 +325,8 @@ fn cmd_read(a: ReadArgs) -> i32 {
         None => TrustStore::empty(),
     };
     let filter = ReaderFilter {
-        name_contains: a.reader.clone(),
-        allow_virtual: allow_virtual(),
+        name_contains: a.reader.clone().or_else(|| cfg.reader.clone()),
+        allow_virtual: allow_virtual() || cfg.allow_virtual_readers,
     };
     let card = match PcscTransport::connect(&filter) {
         Ok(c) => c,
@@ -286,6 +334,7 @@ fn cmd_read(a: ReadArgs) -> i32 {
     };
     let reader = card.reader().to_string();
     let atr = card.atr().to_vec();
+    tracing::info!(reader = %reader, atr = %hex::encode_upper(&atr), key_source = plan.source.as_str(), "reading card");
     let caps = ReadCaps::remembered(&reader, &atr);
     let mut last_pct = usize::MAX;
     let mut progress = |p: crate::card::reader::Progress| {
@@ -318,6 +367,12 @@ fn cmd_read(a: ReadArgs) -> i32 {
         Err(e) => return fail(j, EXIT_CARD, "io", None, &e.to_string()),
     };
     read.caps.remember(&reader, &atr);
+    tracing::info!(
+        verdict = ?read.verification.verdict,
+        apdus = read.apdus,
+        millis = read.millis as u64,
+        "card read"
+    );
     if let (Some(path), Some(dg2)) = (&a.photo_out, &read.dg2) {
         if let Err(e) = std::fs::write(path, &dg2.image) {
             eprintln!(

@@ -8,3 +8,6 @@
 
 pub mod card;
 pub mod cli;
+pub mod config;
+pub mod doctor;
+pub mod logging;
