@@ -57,8 +57,10 @@ fn bench(c: &mut Criterion) {
         }
         let ms = t.elapsed().as_secs_f64() * 1000.0 / 50.0;
         println!("| {} | {ms:.2} ms |", curve.name());
+        // The budget is for an optimised build; `cargo test --all-targets` runs this
+        // bench once unoptimised only to prove it works.
         assert!(
-            ms < 150.0,
+            cfg!(debug_assertions) || ms < 150.0,
             "PACE ECDH on {} takes {ms:.1} ms: over the 150 ms budget",
             curve.name()
         );
