@@ -59,6 +59,11 @@ enum Cmd {
     },
     /// Serve a software CCCD chip to pcscd through vsmartcard's vpcd.
     VirtualCard(VirtualCardArgs),
+    /// The durable queue of activation records: export, verify, import results, list, stats.
+    Queue {
+        #[command(subcommand)]
+        cmd: crate::queue::cli::QueueCmd,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -164,6 +169,9 @@ pub fn main() -> i32 {
         Some(Cmd::Read(a)) => cmd_read(a),
         Some(Cmd::Readers { all, json }) => cmd_readers(all, json),
         Some(Cmd::VirtualCard(a)) => cmd_virtual_card(a),
+        Some(Cmd::Queue { cmd }) => {
+            crate::queue::cli::run(cmd, &crate::queue::cli::data_dir(cli.data_dir.as_deref()))
+        }
         None => {
             eprintln!(
                 "the kiosk screen is not part of this build yet; try `cccd-kiosk read --help`"

@@ -8,3 +8,4 @@
 
 pub mod card;
 pub mod cli;
+pub mod queue;
