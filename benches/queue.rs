@@ -19,7 +19,8 @@ fn rate(sync: Synchronous, n: u32) -> f64 {
     let p = photo();
     let t = Instant::now();
     for i in 0..n {
-        s.append(&NewActivation::synthetic(i, p.clone())).unwrap_or_else(|e| panic!("{e}"));
+        s.append(&NewActivation::synthetic(i, p.clone()))
+            .unwrap_or_else(|e| panic!("{e}"));
     }
     f64::from(n) / t.elapsed().as_secs_f64()
 }
@@ -27,7 +28,10 @@ fn rate(sync: Synchronous, n: u32) -> f64 {
 fn append(c: &mut Criterion) {
     println!("photo {} bytes", photo().len());
     for sync in [Synchronous::Full, Synchronous::Normal] {
-        println!("append, synchronous={sync:?}: {:.0} records/s (500 records)", rate(sync, 500));
+        println!(
+            "append, synchronous={sync:?}: {:.0} records/s (500 records)",
+            rate(sync, 500)
+        );
     }
     let mut g = c.benchmark_group("queue_append_20k_photo");
     g.sample_size(20).measurement_time(Duration::from_secs(5));
@@ -39,7 +43,8 @@ fn append(c: &mut Criterion) {
         g.bench_function(name, |b| {
             b.iter(|| {
                 i += 1;
-                s.append(&NewActivation::synthetic(i, p.clone())).unwrap_or_else(|e| panic!("{e}"))
+                s.append(&NewActivation::synthetic(i, p.clone()))
+                    .unwrap_or_else(|e| panic!("{e}"))
             })
         });
     }
@@ -47,12 +52,16 @@ fn append(c: &mut Criterion) {
 }
 
 fn export_verify(_c: &mut Criterion) {
-    let n = std::env::var("CCCD_BENCH_EXPORT_N").ok().and_then(|v| v.parse().ok()).unwrap_or(2000u32);
+    let n = std::env::var("CCCD_BENCH_EXPORT_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2000u32);
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     let mut s = Store::open(&dir.path().join("data")).unwrap_or_else(|e| panic!("{e}"));
     let p = photo();
     for i in 0..n {
-        s.append(&NewActivation::synthetic(i, p.clone())).unwrap_or_else(|e| panic!("{e}"));
+        s.append(&NewActivation::synthetic(i, p.clone()))
+            .unwrap_or_else(|e| panic!("{e}"));
     }
     let id = age::x25519::Identity::generate();
     let out = dir.path().join("usb");
@@ -61,7 +70,11 @@ fn export_verify(_c: &mut Criterion) {
     let te = t.elapsed();
     let t = Instant::now();
     export::verify(&out, Some(&id)).unwrap_or_else(|e| panic!("{e}"));
-    println!("export of {n} records: {:.2} s; verify with identity: {:.2} s", te.as_secs_f64(), t.elapsed().as_secs_f64());
+    println!(
+        "export of {n} records: {:.2} s; verify with identity: {:.2} s",
+        te.as_secs_f64(),
+        t.elapsed().as_secs_f64()
+    );
 }
 
 criterion_group!(benches, append, export_verify);

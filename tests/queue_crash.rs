@@ -24,7 +24,10 @@ const CHILD_START: &str = "CCCD_QUEUE_CRASH_START";
 #[test]
 fn crash_child() {
     let Ok(dir) = std::env::var(CHILD_DIR) else { return };
-    let start: u32 = std::env::var(CHILD_START).ok().and_then(|s| s.parse().ok()).unwrap_or(0);
+    let start: u32 = std::env::var(CHILD_START)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     let mut store = Store::open(Path::new(&dir)).unwrap();
     let photo = synthetic_jpeg(u64::from(start), 128);
     let mut out = std::io::stdout().lock();
@@ -61,11 +64,15 @@ fn sigkill_at_random_moments_never_leaves_half_a_record() {
         });
         std::thread::sleep(Duration::from_millis(rng.gen_range(20..400)));
         child.kill().unwrap(); // SIGKILL on Unix
-        // (libtest prints "test crash_child ... " without a newline: the first id shares its line.)
+                               // (libtest prints "test crash_child ... " without a newline: the first id shares its line.)
         child.wait().unwrap();
         committed.extend(reader.join().unwrap());
     }
-    assert!(committed.len() >= rounds as usize, "the children committed only {} records", committed.len());
+    assert!(
+        committed.len() >= rounds as usize,
+        "the children committed only {} records",
+        committed.len()
+    );
 
     let mut store = Store::open(dir.path()).unwrap();
     store.integrity_check().unwrap();
@@ -73,20 +80,37 @@ fn sigkill_at_random_moments_never_leaves_half_a_record() {
     // Every record reported committed is there; every record there is whole (its
     // sealed data opens and its photo matches its hash).
     for id in &committed {
-        assert!(all.iter().any(|r| r.id.to_string() == *id), "committed record {id} lost");
+        assert!(
+            all.iter().any(|r| r.id.to_string() == *id),
+            "committed record {id} lost"
+        );
     }
     for r in &all {
         let full = store.get(r.id).unwrap();
-        assert!(full.personal.live_photo.jpeg.starts_with(&[0xFF, 0xD8]), "record {} has no photo", r.id);
+        assert!(
+            full.personal.live_photo.jpeg.starts_with(&[0xFF, 0xD8]),
+            "record {} has no photo",
+            r.id
+        );
     }
-    assert!(all.len() <= committed.len() + rounds as usize, "{} records but {} commits reported", all.len(), committed.len());
+    assert!(
+        all.len() <= committed.len() + rounds as usize,
+        "{} records but {} commits reported",
+        all.len(),
+        committed.len()
+    );
 
     // And the chain over everything that survived verifies.
     let identity = age::x25519::Identity::generate();
     let out = dir.path().join("usb");
     let m = cccd_kiosk::queue::export::export(&mut store, &out, None, &identity.to_public(), &mut |_, _| {}).unwrap();
     assert_eq!(m.count as usize, all.len());
-    assert_eq!(cccd_kiosk::queue::export::verify(&out, Some(&identity)).unwrap().records_checked as usize, all.len());
+    assert_eq!(
+        cccd_kiosk::queue::export::verify(&out, Some(&identity))
+            .unwrap()
+            .records_checked as usize,
+        all.len()
+    );
 }
 
 fn kiosk(data: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
@@ -98,7 +122,11 @@ fn kiosk(data: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, Stri
         .envs(env.iter().copied())
         .output()
         .unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
@@ -107,38 +135,81 @@ fn end_of_day_through_the_cli_export_verify_import_and_tampering() {
     let data = dir.path().join("data");
     let d = |p: &str| dir.path().join(p).to_string_lossy().into_owned();
     let mut store = Store::open(&data).unwrap();
-    let ids: Vec<RecordId> = (0..4).map(|n| store.append(&NewActivation::synthetic(n, synthetic_jpeg(n.into(), 64))).unwrap()).collect();
+    let ids: Vec<RecordId> = (0..4)
+        .map(|n| {
+            store
+                .append(&NewActivation::synthetic(n, synthetic_jpeg(n.into(), 64)))
+                .unwrap()
+        })
+        .collect();
     drop(store);
     let identity = age::x25519::Identity::generate();
     let recipient = identity.to_public().to_string();
-    std::fs::write(d("province.key"), format!("# province\n{}\n", age::secrecy::ExposeSecret::expose_secret(&identity.to_string()))).unwrap();
+    std::fs::write(
+        d("province.key"),
+        format!(
+            "# province\n{}\n",
+            age::secrecy::ExposeSecret::expose_secret(&identity.to_string())
+        ),
+    )
+    .unwrap();
     std::fs::write(d("pass"), "tổ công tác số 3\n").unwrap();
     let pass = [("CCCD_SUPERVISOR_PASSPHRASE", "tổ công tác số 3")];
 
     // Export is refused before a passphrase is set, and with a wrong one.
-    let (code, _, err) = kiosk(&data, &["queue", "export", "--out", &d("usb1"), "--recipient", &recipient], &pass);
+    let (code, _, err) = kiosk(
+        &data,
+        &["queue", "export", "--out", &d("usb1"), "--recipient", &recipient],
+        &pass,
+    );
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("passphrase"), "{err}");
     let (code, _, err) = kiosk(&data, &["queue", "set-passphrase", "--new-file", &d("pass")], &[]);
     assert_eq!(code, 0, "{err}");
-    let (code, _, err) = kiosk(&data, &["queue", "export", "--out", &d("usb1"), "--recipient", &recipient], &[("CCCD_SUPERVISOR_PASSPHRASE", "wrong guess!")]);
+    let (code, _, err) = kiosk(
+        &data,
+        &["queue", "export", "--out", &d("usb1"), "--recipient", &recipient],
+        &[("CCCD_SUPERVISOR_PASSPHRASE", "wrong guess!")],
+    );
     assert_eq!(code, 2, "{err}");
-    let (code, _, err) = kiosk(&data, &["queue", "export", "--out", &d("usb1"), "--recipient", "age1notakey"], &pass);
+    let (code, _, err) = kiosk(
+        &data,
+        &["queue", "export", "--out", &d("usb1"), "--recipient", "age1notakey"],
+        &pass,
+    );
     assert_eq!(code, 2);
     assert!(err.contains("recipient"), "{err}");
 
-    let (code, out, err) = kiosk(&data, &["queue", "export", "--out", &d("usb1"), "--recipient", &recipient], &pass);
+    let (code, out, err) = kiosk(
+        &data,
+        &["queue", "export", "--out", &d("usb1"), "--recipient", &recipient],
+        &pass,
+    );
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("\"count\":4"), "{out}");
-    let (code, out, _) = kiosk(&data, &["queue", "verify", &d("usb1"), "--identity", &d("province.key")], &[]);
+    let (code, out, _) = kiosk(
+        &data,
+        &["queue", "verify", &d("usb1"), "--identity", &d("province.key")],
+        &[],
+    );
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("4 records checked"), "{out}");
     let (_, out, _) = kiosk(&data, &["queue", "list", "--status", "exported", "--json"], &[]);
     assert_eq!(out.lines().count(), 4);
-    assert!(!out.contains("001199") && !out.contains("Nguy"), "list shows personal data: {out}");
+    assert!(
+        !out.contains("001199") && !out.contains("Nguy"),
+        "list shows personal data: {out}"
+    );
 
     // Results come back.
-    std::fs::write(d("results.csv"), format!("record_id,status,reason\n{},accepted,\n{},rejected,Ảnh mờ\n", ids[0], ids[1])).unwrap();
+    std::fs::write(
+        d("results.csv"),
+        format!(
+            "record_id,status,reason\n{},accepted,\n{},rejected,Ảnh mờ\n",
+            ids[0], ids[1]
+        ),
+    )
+    .unwrap();
     let (code, out, err) = kiosk(&data, &["queue", "import-results", &d("results.csv")], &[]);
     assert_eq!(code, 0, "{out}{err}");
     let (_, out, _) = kiosk(&data, &["queue", "stats", "--json"], &[]);
@@ -162,9 +233,15 @@ fn end_of_day_through_the_cli_export_verify_import_and_tampering() {
     // Two more batches; verifying the first and the third shows the missing second.
     for (n, usb) in [(10u32, "usb2"), (11, "usb3")] {
         let mut store = Store::open(&data).unwrap();
-        store.append(&NewActivation::synthetic(n, synthetic_jpeg(n.into(), 64))).unwrap();
+        store
+            .append(&NewActivation::synthetic(n, synthetic_jpeg(n.into(), 64)))
+            .unwrap();
         drop(store);
-        let (code, _, err) = kiosk(&data, &["queue", "export", "--out", &d(usb), "--recipient", &recipient], &pass);
+        let (code, _, err) = kiosk(
+            &data,
+            &["queue", "export", "--out", &d(usb), "--recipient", &recipient],
+            &pass,
+        );
         assert_eq!(code, 0, "{err}");
     }
     let (code, out, _) = kiosk(&data, &["queue", "verify", &d("usb1"), &d("usb2"), &d("usb3")], &[]);

@@ -130,7 +130,12 @@ pub fn run(cmd: QueueCmd, data_dir: &Path) -> i32 {
 
 fn run_inner(cmd: QueueCmd, data_dir: &Path) -> Result<i32, i32> {
     match cmd {
-        QueueCmd::Export { out, batch, recipient, passphrase_file } => {
+        QueueCmd::Export {
+            out,
+            batch,
+            recipient,
+            passphrase_file,
+        } => {
             let recipient = export::parse_recipient(&recipient).map_err(|e| bad("recipient", e))?;
             let pass = read_secret(passphrase_file.as_deref(), "passphrase")?;
             let mut store = open(data_dir)?;
@@ -149,7 +154,10 @@ fn run_inner(cmd: QueueCmd, data_dir: &Path) -> Result<i32, i32> {
             };
             match export::export(&mut store, &out, batch.as_deref(), &recipient, &mut progress) {
                 Ok(m) => {
-                    println!("{}", serde_json::json!({"batch_id": m.batch_id, "count": m.count, "out": out, "chain_head": m.chain_head}));
+                    println!(
+                        "{}",
+                        serde_json::json!({"batch_id": m.batch_id, "count": m.count, "out": out, "chain_head": m.chain_head})
+                    );
                     Ok(EXIT_OK)
                 }
                 Err(e @ (ExportError::UnknownBatch(_) | ExportError::Recipient(_))) => Err(bad("batch", e)),
@@ -159,14 +167,26 @@ fn run_inner(cmd: QueueCmd, data_dir: &Path) -> Result<i32, i32> {
             }
         }
         QueueCmd::Verify { dirs, identity } => {
-            let identity = identity.map(|p| export::read_identity(&p)).transpose().map_err(|e| bad("identity", e))?;
+            let identity = identity
+                .map(|p| export::read_identity(&p))
+                .transpose()
+                .map_err(|e| bad("identity", e))?;
             let mut manifests = Vec::new();
             let mut code = EXIT_OK;
             for dir in &dirs {
                 match export::verify(dir, identity.as_ref()) {
                     Ok(v) => {
-                        println!("{}: batch {} ok ({} records checked{})", dir.display(), v.batch_id, v.records_checked,
-                            if v.decrypted { ", chain verified" } else { "; payload hash only, give --identity to check records" });
+                        println!(
+                            "{}: batch {} ok ({} records checked{})",
+                            dir.display(),
+                            v.batch_id,
+                            v.records_checked,
+                            if v.decrypted {
+                                ", chain verified"
+                            } else {
+                                "; payload hash only, give --identity to check records"
+                            }
+                        );
                     }
                     Err(e) => {
                         println!("{}: FAILED: {e}", dir.display());
@@ -177,7 +197,9 @@ fn run_inner(cmd: QueueCmd, data_dir: &Path) -> Result<i32, i32> {
                     manifests.push(m);
                 }
             }
-            if let Err(e @ (VerifyError::MissingBatch { .. } | VerifyError::Batch { .. })) = export::verify_sequence(&manifests) {
+            if let Err(e @ (VerifyError::MissingBatch { .. } | VerifyError::Batch { .. })) =
+                export::verify_sequence(&manifests)
+            {
                 println!("FAILED: {e}");
                 code = EXIT_FAILED;
             }
@@ -190,26 +212,50 @@ fn run_inner(cmd: QueueCmd, data_dir: &Path) -> Result<i32, i32> {
                 export::ImportError::Line { .. } => bad("file", e),
                 export::ImportError::Store(e) => store_error(e),
             })?;
-            println!("{}", serde_json::json!({"updated": report.updated.len(), "unchanged": report.unchanged.len(),
-                "unknown": report.unknown, "not_exported": report.not_exported}));
+            println!(
+                "{}",
+                serde_json::json!({"updated": report.updated.len(), "unchanged": report.unchanged.len(),
+                "unknown": report.unknown, "not_exported": report.not_exported})
+            );
             for id in &report.unknown {
                 eprintln!("warning: {id}: not a record of this kiosk; nothing changed for it");
             }
             for id in &report.not_exported {
                 eprintln!("warning: {id}: never exported; nothing changed for it");
             }
-            Ok(if report.unknown.is_empty() && report.not_exported.is_empty() { EXIT_OK } else { EXIT_FAILED })
+            Ok(if report.unknown.is_empty() && report.not_exported.is_empty() {
+                EXIT_OK
+            } else {
+                EXIT_FAILED
+            })
         }
         QueueCmd::List { status, batch, json } => {
-            let status = status.map(|s| s.parse::<Status>()).transpose().map_err(|e| bad("status", e))?;
+            let status = status
+                .map(|s| s.parse::<Status>())
+                .transpose()
+                .map_err(|e| bad("status", e))?;
             let store = open(data_dir)?;
-            let rows = store.list(&ListFilter { status, batch_id: batch }).map_err(store_error)?;
+            let rows = store
+                .list(&ListFilter {
+                    status,
+                    batch_id: batch,
+                })
+                .map_err(store_error)?;
             for r in rows {
                 if json {
                     println!("{}", serde_json::to_string(&r).unwrap_or_default());
                 } else {
-                    println!("{}  {}  {}  {:<8} {:<8} {:<16} {:<8} {}", r.id, r.receipt, r.created_at.format("%Y-%m-%d %H:%M"), r.officer_id,
-                        r.unit_code, r.service, r.status, r.batch_id.as_deref().unwrap_or("-"));
+                    println!(
+                        "{}  {}  {}  {:<8} {:<8} {:<16} {:<8} {}",
+                        r.id,
+                        r.receipt,
+                        r.created_at.format("%Y-%m-%d %H:%M"),
+                        r.officer_id,
+                        r.unit_code,
+                        r.service,
+                        r.status,
+                        r.batch_id.as_deref().unwrap_or("-")
+                    );
                 }
             }
             Ok(EXIT_OK)
@@ -233,7 +279,10 @@ fn run_inner(cmd: QueueCmd, data_dir: &Path) -> Result<i32, i32> {
             }
             Ok(EXIT_OK)
         }
-        QueueCmd::SetPassphrase { new_file, passphrase_file } => {
+        QueueCmd::SetPassphrase {
+            new_file,
+            passphrase_file,
+        } => {
             let new = read_secret(Some(&new_file), "new-file")?;
             let mut store = open(data_dir)?;
             let current = if store.supervisor_passphrase_set().map_err(store_error)? {
@@ -241,7 +290,9 @@ fn run_inner(cmd: QueueCmd, data_dir: &Path) -> Result<i32, i32> {
             } else {
                 None
             };
-            store.set_supervisor_passphrase(current.as_ref().map(|s| s.as_str()), &new).map_err(store_error)?;
+            store
+                .set_supervisor_passphrase(current.as_ref().map(|s| s.as_str()), &new)
+                .map_err(store_error)?;
             eprintln!("supervisor passphrase set");
             Ok(EXIT_OK)
         }

@@ -113,7 +113,14 @@ pub struct Manifest {
 
 impl Manifest {
     fn without_payload(&self) -> Manifest {
-        Manifest { payload: FileEntry { name: PAYLOAD.into(), bytes: 0, sha256: String::new() }, ..self.clone() }
+        Manifest {
+            payload: FileEntry {
+                name: PAYLOAD.into(),
+                bytes: 0,
+                sha256: String::new(),
+            },
+            ..self.clone()
+        }
     }
 }
 
@@ -159,7 +166,11 @@ impl<W: Write> Write for HashWriter<W> {
 }
 
 fn entry(name: &str, data: &[u8]) -> FileEntry {
-    FileEntry { name: name.into(), bytes: data.len() as u64, sha256: hex::encode(Sha256::digest(data)) }
+    FileEntry {
+        name: name.into(),
+        bytes: data.len() as u64,
+        sha256: hex::encode(Sha256::digest(data)),
+    }
 }
 
 fn photo_name(id: &RecordId) -> String {
@@ -179,13 +190,23 @@ fn batch_rows(store: &Store, batch: Option<&str>) -> Result<Vec<Row>, StoreError
     let mut st = store.conn().prepare(sql)?;
     let rows = st.query_map([batch], |r| {
         let summary = super::store::summary_from_row(r)?;
-        Ok(Row { id: summary.id, summary, created_utc: r.get(13)?, sealed: r.get(14)? })
+        Ok(Row {
+            id: summary.id,
+            summary,
+            created_utc: r.get(13)?,
+            sealed: r.get(14)?,
+        })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
 fn photo_of(store: &Store, id: &RecordId) -> Result<Option<Vec<u8>>, StoreError> {
-    Ok(store.conn().query_row("SELECT jpeg FROM photos WHERE record_id = ?1", [id.to_string()], |r| r.get(0)).optional()?)
+    Ok(store
+        .conn()
+        .query_row("SELECT jpeg FROM photos WHERE record_id = ?1", [id.to_string()], |r| {
+            r.get(0)
+        })
+        .optional()?)
 }
 
 /// The record as it appears in `records.jsonl` (what the chain hashes).
@@ -205,10 +226,17 @@ fn sync_dir(dir: &Path) -> io::Result<()> {
     fs::File::open(dir)?.sync_all()
 }
 
-fn write_synced(dir: &Path, name: &str, write: impl FnOnce(&mut fs::File) -> io::Result<()>) -> Result<(), ExportError> {
+fn write_synced(
+    dir: &Path,
+    name: &str,
+    write: impl FnOnce(&mut fs::File) -> io::Result<()>,
+) -> Result<(), ExportError> {
     let tmp = dir.join(format!("{name}.tmp"));
     let dest = dir.join(name);
-    let io_err = |path: &Path| { let path = path.to_path_buf(); move |source| ExportError::Io { path, source } };
+    let io_err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| ExportError::Io { path, source }
+    };
     let mut f = fs::File::create(&tmp).map_err(io_err(&tmp))?;
     write(&mut f).and_then(|_| f.sync_all()).map_err(io_err(&tmp))?;
     fs::rename(&tmp, &dest).map_err(io_err(&dest))?;
@@ -230,23 +258,46 @@ pub fn export(
         Some(b) => {
             let row: Option<Stored> = store
                 .conn()
-                .query_row("SELECT seq, exported_at, prev_head, manifest FROM batches WHERE id = ?1", [b], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                .query_row(
+                    "SELECT seq, exported_at, prev_head, manifest FROM batches WHERE id = ?1",
+                    [b],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )
                 .optional()
                 .map_err(StoreError::from)?;
             let (seq, at, prev, manifest) = row.ok_or_else(|| ExportError::UnknownBatch(b.to_string()))?;
-            let at = DateTime::parse_from_rfc3339(&at).map(|t| t.with_timezone(&Utc)).map_err(|e| StoreError::Damaged { id: b.into(), what: e.to_string() })?;
-            let prev = <[u8; 32]>::try_from(prev.as_slice()).map_err(|_| StoreError::Damaged { id: b.into(), what: "previous head".into() })?;
+            let at = DateTime::parse_from_rfc3339(&at)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|e| StoreError::Damaged {
+                    id: b.into(),
+                    what: e.to_string(),
+                })?;
+            let prev = <[u8; 32]>::try_from(prev.as_slice()).map_err(|_| StoreError::Damaged {
+                id: b.into(),
+                what: "previous head".into(),
+            })?;
             (seq, at, prev, serde_json::from_str(&manifest).ok())
         }
         None => {
             let last: Option<(i64, Vec<u8>)> = store
                 .conn()
-                .query_row("SELECT seq, head FROM batches ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+                .query_row("SELECT seq, head FROM batches ORDER BY seq DESC LIMIT 1", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
                 .optional()
                 .map_err(StoreError::from)?;
-            let (seq, prev) = last.map(|(s, h)| (s + 1, <[u8; 32]>::try_from(h.as_slice()).unwrap_or([0; 32]))).unwrap_or((1, [0; 32]));
+            let (seq, prev) = last
+                .map(|(s, h)| (s + 1, <[u8; 32]>::try_from(h.as_slice()).unwrap_or([0; 32])))
+                .unwrap_or((1, [0; 32]));
             let now = Utc::now();
-            (seq, DateTime::parse_from_rfc3339(&now.to_rfc3339_opts(SecondsFormat::Secs, true)).map(|t| t.with_timezone(&Utc)).unwrap_or(now), prev, None)
+            (
+                seq,
+                DateTime::parse_from_rfc3339(&now.to_rfc3339_opts(SecondsFormat::Secs, true))
+                    .map(|t| t.with_timezone(&Utc))
+                    .unwrap_or(now),
+                prev,
+                None,
+            )
         }
     };
     let batch_id = match batch {
@@ -257,11 +308,17 @@ pub fn export(
     if rows.is_empty() {
         return Err(ExportError::Nothing);
     }
-    fs::create_dir_all(out).map_err(|source| ExportError::Io { path: out.to_path_buf(), source })?;
+    fs::create_dir_all(out).map_err(|source| ExportError::Io {
+        path: out.to_path_buf(),
+        source,
+    })?;
     if let Ok(text) = fs::read_to_string(out.join(MANIFEST)) {
         if let Ok(m) = serde_json::from_str::<Manifest>(&text) {
             if m.batch_id != batch_id {
-                return Err(ExportError::Occupied { path: out.to_path_buf(), batch: m.batch_id });
+                return Err(ExportError::Occupied {
+                    path: out.to_path_buf(),
+                    batch: m.batch_id,
+                });
             }
         }
     }
@@ -285,11 +342,19 @@ pub fn export(
 
     // payload.age: tar of records.jsonl and the photos, encrypted, hashed as written.
     let mut files = vec![entry(RECORDS, &jsonl)];
-    let mut payload = FileEntry { name: PAYLOAD.into(), bytes: 0, sha256: String::new() };
+    let mut payload = FileEntry {
+        name: PAYLOAD.into(),
+        bytes: 0,
+        sha256: String::new(),
+    };
     write_synced(out, PAYLOAD, |f| {
         let enc = age::Encryptor::with_recipients(std::iter::once(recipient as &dyn age::Recipient))
             .map_err(|e| io::Error::other(e.to_string()))?;
-        let hw = HashWriter { inner: io::BufWriter::new(&mut *f), hash: Sha256::new(), bytes: 0 };
+        let hw = HashWriter {
+            inner: io::BufWriter::new(&mut *f),
+            hash: Sha256::new(),
+            bytes: 0,
+        };
         let stream = enc.wrap_output(hw)?;
         let mut tar = tar::Builder::new(stream);
         let add = |tar: &mut tar::Builder<_>, name: &str, data: &[u8]| {
@@ -302,10 +367,20 @@ pub fn export(
         };
         add(&mut tar, RECORDS, &jsonl)?;
         for (i, row) in rows.iter().enumerate() {
-            let sealed = photo_of(store, &row.id).map_err(|e| io::Error::other(e.to_string()))?.unwrap_or_default();
-            let jpeg = store.open_photo(&row.id, &sealed).map_err(|e| io::Error::other(e.to_string()))?;
-            if photo_hashes.get(i).is_none_or(|h| <[u8; 32]>::from(Sha256::digest(jpeg.as_slice())) != *h) {
-                return Err(io::Error::other(format!("record {}: photo does not match its hash", row.id)));
+            let sealed = photo_of(store, &row.id)
+                .map_err(|e| io::Error::other(e.to_string()))?
+                .unwrap_or_default();
+            let jpeg = store
+                .open_photo(&row.id, &sealed)
+                .map_err(|e| io::Error::other(e.to_string()))?;
+            if photo_hashes
+                .get(i)
+                .is_none_or(|h| <[u8; 32]>::from(Sha256::digest(jpeg.as_slice())) != *h)
+            {
+                return Err(io::Error::other(format!(
+                    "record {}: photo does not match its hash",
+                    row.id
+                )));
             }
             let name = photo_name(&row.id);
             files.push(entry(&name, &jpeg));
@@ -340,8 +415,13 @@ pub fn export(
         }
     }
     let text = serde_json::to_string_pretty(&manifest).unwrap_or_default();
-    write_synced(out, MANIFEST, |f| f.write_all(text.as_bytes()).and_then(|_| f.write_all(b"\n")))?;
-    sync_dir(out).map_err(|source| ExportError::Io { path: out.to_path_buf(), source })?;
+    write_synced(out, MANIFEST, |f| {
+        f.write_all(text.as_bytes()).and_then(|_| f.write_all(b"\n"))
+    })?;
+    sync_dir(out).map_err(|source| ExportError::Io {
+        path: out.to_path_buf(),
+        source,
+    })?;
 
     if batch.is_none() {
         let tx = store.conn_mut().transaction().map_err(StoreError::from)?;
@@ -358,7 +438,11 @@ pub fn export(
                 )
                 .map_err(StoreError::from)?;
             if n != 1 {
-                return Err(StoreError::Damaged { id: row.id.to_string(), what: "changed during the export".into() }.into());
+                return Err(StoreError::Damaged {
+                    id: row.id.to_string(),
+                    what: "changed during the export".into(),
+                }
+                .into());
             }
         }
         tx.commit().map_err(StoreError::from)?;
@@ -392,7 +476,11 @@ pub enum VerifyError {
     Batch { batch: String, problem: String },
     /// Consecutive bundles do not link: a batch is missing between them.
     #[error("batch {before} does not follow batch {after}: {problem}")]
-    MissingBatch { after: String, before: String, problem: String },
+    MissingBatch {
+        after: String,
+        before: String,
+        problem: String,
+    },
 }
 
 /// What a successful verification found.
@@ -412,7 +500,10 @@ pub fn read_manifest(dir: &Path) -> Result<Manifest, VerifyError> {
     let text = fs::read_to_string(&path).map_err(|source| VerifyError::Io { path, source })?;
     let m: Manifest = serde_json::from_str(&text).map_err(|e| VerifyError::Manifest(e.to_string()))?;
     if m.format != FORMAT {
-        return Err(VerifyError::Manifest(format!("format {:?}, expected {FORMAT:?}", m.format)));
+        return Err(VerifyError::Manifest(format!(
+            "format {:?}, expected {FORMAT:?}",
+            m.format
+        )));
     }
     Ok(m)
 }
@@ -428,29 +519,54 @@ fn hex32(s: &str, what: &str) -> Result<[u8; 32], VerifyError> {
 pub fn verify(dir: &Path, identity: Option<&age::x25519::Identity>) -> Result<Verified, VerifyError> {
     let m = read_manifest(dir)?;
     let path = dir.join(PAYLOAD);
-    let file = fs::File::open(&path).map_err(|source| VerifyError::Io { path: path.clone(), source })?;
+    let file = fs::File::open(&path).map_err(|source| VerifyError::Io {
+        path: path.clone(),
+        source,
+    })?;
     let mut hasher = Sha256::new();
-    io::copy(&mut BufReader::new(file), &mut hasher).map_err(|source| VerifyError::Io { path: path.clone(), source })?;
+    io::copy(&mut BufReader::new(file), &mut hasher).map_err(|source| VerifyError::Io {
+        path: path.clone(),
+        source,
+    })?;
     let found = hex::encode(hasher.finalize());
     let payload_ok = found == m.payload.sha256;
     let Some(identity) = identity else {
         return if payload_ok {
-            Ok(Verified { batch_id: m.batch_id, records_checked: 0, decrypted: false })
+            Ok(Verified {
+                batch_id: m.batch_id,
+                records_checked: 0,
+                decrypted: false,
+            })
         } else {
-            Err(VerifyError::Payload { expected: m.payload.sha256, found })
+            Err(VerifyError::Payload {
+                expected: m.payload.sha256,
+                found,
+            })
         };
     };
     let checked = verify_contents(&m, &path, identity)?;
     if !payload_ok {
-        return Err(VerifyError::Payload { expected: m.payload.sha256, found });
+        return Err(VerifyError::Payload {
+            expected: m.payload.sha256,
+            found,
+        });
     }
-    Ok(Verified { batch_id: m.batch_id, records_checked: checked, decrypted: true })
+    Ok(Verified {
+        batch_id: m.batch_id,
+        records_checked: checked,
+        decrypted: true,
+    })
 }
 
 fn verify_contents(m: &Manifest, path: &Path, identity: &age::x25519::Identity) -> Result<u64, VerifyError> {
-    let file = fs::File::open(path).map_err(|source| VerifyError::Io { path: path.to_path_buf(), source })?;
+    let file = fs::File::open(path).map_err(|source| VerifyError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let dec = age::Decryptor::new(BufReader::new(file)).map_err(|e| VerifyError::Decrypt(e.to_string()))?;
-    let reader = dec.decrypt(std::iter::once(identity as &dyn age::Identity)).map_err(|e| VerifyError::Decrypt(e.to_string()))?;
+    let reader = dec
+        .decrypt(std::iter::once(identity as &dyn age::Identity))
+        .map_err(|e| VerifyError::Decrypt(e.to_string()))?;
     let mut tar = tar::Archive::new(reader);
     let entries = tar.entries().map_err(|e| VerifyError::Decrypt(e.to_string()))?;
     let mut expected_photos: Vec<(usize, String, String)> = Vec::new();
@@ -460,16 +576,26 @@ fn verify_contents(m: &Manifest, path: &Path, identity: &age::x25519::Identity) 
     let mut head = hex32(&m.prev_chain_head, "prev_chain_head")?;
     for e in entries {
         let mut e = e.map_err(|e| VerifyError::Decrypt(e.to_string()))?;
-        let name = e.path().map(|p| p.to_string_lossy().into_owned()).map_err(|e| VerifyError::Decrypt(e.to_string()))?;
+        let name = e
+            .path()
+            .map(|p| p.to_string_lossy().into_owned())
+            .map_err(|e| VerifyError::Decrypt(e.to_string()))?;
         let mut data = Vec::new();
-        e.read_to_end(&mut data).map_err(|e| VerifyError::Decrypt(e.to_string()))?;
+        e.read_to_end(&mut data)
+            .map_err(|e| VerifyError::Decrypt(e.to_string()))?;
         let got = entry(&name, &data);
         match m.files.iter().find(|f| f.name == name) {
             None => {
-                file_problem.get_or_insert(VerifyError::File { name: name.clone(), problem: "in the payload but not in the manifest".into() });
+                file_problem.get_or_insert(VerifyError::File {
+                    name: name.clone(),
+                    problem: "in the payload but not in the manifest".into(),
+                });
             }
             Some(f) if *f != got => {
-                file_problem.get_or_insert(VerifyError::File { name: name.clone(), problem: "SHA-256 or size differs from the manifest (altered)".into() });
+                file_problem.get_or_insert(VerifyError::File {
+                    name: name.clone(),
+                    problem: "SHA-256 or size differs from the manifest (altered)".into(),
+                });
             }
             Some(_) => {}
         }
@@ -477,43 +603,78 @@ fn verify_contents(m: &Manifest, path: &Path, identity: &age::x25519::Identity) 
         if name == RECORDS {
             for (index, line) in data.split(|&b| b == b'\n').filter(|l| !l.is_empty()).enumerate() {
                 let index = index + 1;
-                let v: Value = serde_json::from_slice(line).map_err(|e| VerifyError::Record { index, id: "?".into(), problem: format!("not JSON: {e}") })?;
+                let v: Value = serde_json::from_slice(line).map_err(|e| VerifyError::Record {
+                    index,
+                    id: "?".into(),
+                    problem: format!("not JSON: {e}"),
+                })?;
                 let rec = v.get("record").cloned().unwrap_or(Value::Null);
                 let id = rec.get("id").and_then(Value::as_str).unwrap_or("?").to_string();
-                let bad = |problem: &str| VerifyError::Record { index, id: id.clone(), problem: problem.into() };
+                let bad = |problem: &str| VerifyError::Record {
+                    index,
+                    id: id.clone(),
+                    problem: problem.into(),
+                };
                 head = chain_step(&head, &rec);
                 if v.get("chain").and_then(Value::as_str) != Some(hex::encode(head).as_str()) {
-                    return Err(bad("hash chain broken: this record was altered or moved, or a record before it is missing"));
+                    return Err(bad(
+                        "hash chain broken: this record was altered or moved, or a record before it is missing",
+                    ));
                 }
-                let photo = rec.pointer("/live_photo/file").and_then(Value::as_str).unwrap_or_default().to_string();
-                let sha = rec.pointer("/live_photo/sha256").and_then(Value::as_str).unwrap_or_default().to_string();
+                let photo = rec
+                    .pointer("/live_photo/file")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+                let sha = rec
+                    .pointer("/live_photo/sha256")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
                 expected_photos.push((index, photo, sha));
                 count += 1;
             }
         } else if let Some((index, _, sha)) = expected_photos.iter().find(|(_, p, _)| *p == name) {
             if got.sha256 != *sha {
                 let id = name.trim_start_matches("photos/").trim_end_matches(".jpg").to_string();
-                return Err(VerifyError::Record { index: *index, id, problem: "photo does not match the record's SHA-256 (altered)".into() });
+                return Err(VerifyError::Record {
+                    index: *index,
+                    id,
+                    problem: "photo does not match the record's SHA-256 (altered)".into(),
+                });
             }
         }
     }
     for (index, photo, _) in &expected_photos {
         if !seen.contains(photo) {
             let id = photo.trim_start_matches("photos/").trim_end_matches(".jpg").to_string();
-            return Err(VerifyError::Record { index: *index, id, problem: "photo missing from the payload".into() });
+            return Err(VerifyError::Record {
+                index: *index,
+                id,
+                problem: "photo missing from the payload".into(),
+            });
         }
     }
     if count != m.count {
-        return Err(VerifyError::Batch { batch: m.batch_id.clone(), problem: format!("{count} records, the manifest says {}", m.count) });
+        return Err(VerifyError::Batch {
+            batch: m.batch_id.clone(),
+            problem: format!("{count} records, the manifest says {}", m.count),
+        });
     }
     if hex::encode(head) != m.chain_head {
-        return Err(VerifyError::Batch { batch: m.batch_id.clone(), problem: "chain head differs from the manifest: records missing at the end".into() });
+        return Err(VerifyError::Batch {
+            batch: m.batch_id.clone(),
+            problem: "chain head differs from the manifest: records missing at the end".into(),
+        });
     }
     if let Some(p) = file_problem {
         return Err(p);
     }
     if let Some(f) = m.files.iter().find(|f| !seen.contains(&f.name)) {
-        return Err(VerifyError::File { name: f.name.clone(), problem: "listed in the manifest but not in the payload".into() });
+        return Err(VerifyError::File {
+            name: f.name.clone(),
+            problem: "listed in the manifest but not in the payload".into(),
+        });
     }
     Ok(count)
 }
@@ -525,7 +686,10 @@ pub fn verify_sequence(manifests: &[Manifest]) -> Result<(), VerifyError> {
     sorted.sort_by_key(|m| m.batch_seq);
     if let Some(first) = sorted.first() {
         if first.batch_seq == 1 && first.prev_chain_head != hex::encode([0u8; 32]) {
-            return Err(VerifyError::Batch { batch: first.batch_id.clone(), problem: "first batch does not start the chain".into() });
+            return Err(VerifyError::Batch {
+                batch: first.batch_id.clone(),
+                problem: "first batch does not start the chain".into(),
+            });
         }
     }
     for w in sorted.windows(2) {
@@ -534,7 +698,10 @@ pub fn verify_sequence(manifests: &[Manifest]) -> Result<(), VerifyError> {
                 return Err(VerifyError::MissingBatch {
                     after: a.batch_id.clone(),
                     before: b.batch_id.clone(),
-                    problem: format!("sequence {} then {}; a batch between them is missing or was altered", a.batch_seq, b.batch_seq),
+                    problem: format!(
+                        "sequence {} then {}; a batch between them is missing or was altered",
+                        a.batch_seq, b.batch_seq
+                    ),
                 });
             }
         }
@@ -547,7 +714,11 @@ pub fn verify_sequence(manifests: &[Manifest]) -> Result<(), VerifyError> {
 pub enum ImportError {
     /// A line is malformed.
     #[error("line {line}: {field}: {message} — nothing was changed")]
-    Line { line: usize, field: &'static str, message: String },
+    Line {
+        line: usize,
+        field: &'static str,
+        message: String,
+    },
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -580,11 +751,17 @@ fn csv_fields(line: &str) -> Vec<String> {
         match c {
             '"' if quoted && chars.peek() == Some(&'"') => {
                 chars.next();
-                if let Some(f) = out.last_mut() { f.push('"') }
+                if let Some(f) = out.last_mut() {
+                    f.push('"')
+                }
             }
             '"' => quoted = !quoted,
             ',' if !quoted => out.push(String::new()),
-            c => { if let Some(f) = out.last_mut() { f.push(c) } }
+            c => {
+                if let Some(f) = out.last_mut() {
+                    f.push(c)
+                }
+            }
         }
     }
     out
@@ -600,9 +777,17 @@ fn parse_results(text: &str) -> Result<Vec<ResultLine>, ImportError> {
             continue;
         }
         let (id, status, reason) = if raw.trim_start().starts_with('{') {
-            let v: Value = serde_json::from_str(raw).map_err(|e| ImportError::Line { line, field: "json", message: e.to_string() })?;
+            let v: Value = serde_json::from_str(raw).map_err(|e| ImportError::Line {
+                line,
+                field: "json",
+                message: e.to_string(),
+            })?;
             let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
-            (s("record_id").unwrap_or_default(), s("status").unwrap_or_default(), s("reason"))
+            (
+                s("record_id").unwrap_or_default(),
+                s("status").unwrap_or_default(),
+                s("reason"),
+            )
         } else {
             let f = csv_fields(raw);
             let get = |i: usize| f.get(i).map(|s| s.trim().to_string()).unwrap_or_default();
@@ -611,13 +796,27 @@ fn parse_results(text: &str) -> Result<Vec<ResultLine>, ImportError> {
             }
             (get(0), get(1), Some(get(2)))
         };
-        let id = id.parse::<RecordId>().map_err(|e| ImportError::Line { line, field: "record_id", message: e.to_string() })?;
+        let id = id.parse::<RecordId>().map_err(|e| ImportError::Line {
+            line,
+            field: "record_id",
+            message: e.to_string(),
+        })?;
         let status = match status.as_str() {
             "accepted" => Status::Accepted,
             "rejected" => Status::Rejected,
-            other => return Err(ImportError::Line { line, field: "status", message: format!("{other:?}: expected accepted or rejected") }),
+            other => {
+                return Err(ImportError::Line {
+                    line,
+                    field: "status",
+                    message: format!("{other:?}: expected accepted or rejected"),
+                })
+            }
         };
-        out.push(ResultLine { id, status, reason: reason.filter(|r| !r.is_empty()) });
+        out.push(ResultLine {
+            id,
+            status,
+            reason: reason.filter(|r| !r.is_empty()),
+        });
     }
     Ok(out)
 }
@@ -632,7 +831,9 @@ pub fn import_results(store: &mut Store, text: &str) -> Result<ImportReport, Imp
     for l in lines {
         let id = l.id.to_string();
         let current: Option<(String, Option<String>)> = tx
-            .query_row("SELECT status, status_reason FROM records WHERE id = ?1", [&id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row("SELECT status, status_reason FROM records WHERE id = ?1", [&id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
             .optional()
             .map_err(StoreError::from)?;
         match current {
@@ -655,9 +856,18 @@ pub fn import_results(store: &mut Store, text: &str) -> Result<ImportReport, Imp
 
 /// Read an age recipient: `age1…` itself, or a file holding one (comments allowed).
 pub fn parse_recipient(arg: &str) -> Result<age::x25519::Recipient, String> {
-    let text = if arg.starts_with("age1") { arg.to_string() } else { fs::read_to_string(arg).map_err(|e| format!("{arg}: {e}"))? };
-    let line = text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#')).unwrap_or_default();
-    line.parse().map_err(|e: &str| format!("{arg}: not an age X25519 recipient ({e})"))
+    let text = if arg.starts_with("age1") {
+        arg.to_string()
+    } else {
+        fs::read_to_string(arg).map_err(|e| format!("{arg}: {e}"))?
+    };
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))
+        .unwrap_or_default();
+    line.parse()
+        .map_err(|e: &str| format!("{arg}: not an age X25519 recipient ({e})"))
 }
 
 /// Read an age identity file (`AGE-SECRET-KEY-1…`, comments allowed).
@@ -692,10 +902,18 @@ mod tests {
         let data = dir.path().join("data");
         let mut store = Store::open(&data).unwrap();
         for i in 0..n {
-            store.append(&NewActivation::synthetic(i, synthetic_jpeg(u64::from(i), 48))).unwrap();
+            store
+                .append(&NewActivation::synthetic(i, synthetic_jpeg(u64::from(i), 48)))
+                .unwrap();
         }
         let out = dir.path().join("usb");
-        Fixture { _dir: dir, data, out, store, identity: age::x25519::Identity::generate() }
+        Fixture {
+            _dir: dir,
+            data,
+            out,
+            store,
+            identity: age::x25519::Identity::generate(),
+        }
     }
 
     fn export_to(f: &mut Fixture, out: &Path, batch: Option<&str>) -> Result<Manifest, ExportError> {
@@ -706,15 +924,21 @@ mod tests {
     /// Decrypt a bundle's payload into (name, bytes) entries.
     fn unpack(dir: &Path, id: &age::x25519::Identity) -> Vec<(String, Vec<u8>)> {
         let f = fs::File::open(dir.join(PAYLOAD)).unwrap();
-        let r = age::Decryptor::new(BufReader::new(f)).unwrap().decrypt(std::iter::once(id as &dyn age::Identity)).unwrap();
+        let r = age::Decryptor::new(BufReader::new(f))
+            .unwrap()
+            .decrypt(std::iter::once(id as &dyn age::Identity))
+            .unwrap();
         let mut t = tar::Archive::new(r);
-        t.entries().unwrap().map(|e| {
-            let mut e = e.unwrap();
-            let name = e.path().unwrap().to_string_lossy().into_owned();
-            let mut d = Vec::new();
-            e.read_to_end(&mut d).unwrap();
-            (name, d)
-        }).collect()
+        t.entries()
+            .unwrap()
+            .map(|e| {
+                let mut e = e.unwrap();
+                let name = e.path().unwrap().to_string_lossy().into_owned();
+                let mut d = Vec::new();
+                e.read_to_end(&mut d).unwrap();
+                (name, d)
+            })
+            .collect()
     }
 
     /// Re-encrypt changed entries to the same recipient and fix the payload hash in
@@ -722,7 +946,10 @@ mod tests {
     fn repack(dir: &Path, id: &age::x25519::Identity, entries: &[(String, Vec<u8>)]) {
         let r = id.to_public();
         let f = fs::File::create(dir.join(PAYLOAD)).unwrap();
-        let w = age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient)).unwrap().wrap_output(f).unwrap();
+        let w = age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient))
+            .unwrap()
+            .wrap_output(f)
+            .unwrap();
         let mut t = tar::Builder::new(w);
         for (name, d) in entries {
             let mut h = tar::Header::new_ustar();
@@ -737,7 +964,12 @@ mod tests {
     }
 
     fn records_lines(entries: &[(String, Vec<u8>)]) -> Vec<Vec<u8>> {
-        entries[0].1.split(|&b| b == b'\n').filter(|l| !l.is_empty()).map(<[u8]>::to_vec).collect()
+        entries[0]
+            .1
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(<[u8]>::to_vec)
+            .collect()
     }
 
     fn with_lines(entries: &mut [(String, Vec<u8>)], lines: &[Vec<u8>]) {
@@ -750,7 +982,11 @@ mod tests {
         let out = f.out.clone();
         let mut calls = 0;
         let r = f.identity.to_public();
-        let m = export(&mut f.store, &out, None, &r, &mut |d, t| { calls += 1; assert!(d <= t && t == 5) }).unwrap();
+        let m = export(&mut f.store, &out, None, &r, &mut |d, t| {
+            calls += 1;
+            assert!(d <= t && t == 5)
+        })
+        .unwrap();
         assert_eq!(calls, 5);
         assert_eq!((m.count, m.batch_seq, m.files.len()), (5, 1, 6));
         assert_eq!(m.prev_chain_head, hex::encode([0u8; 32]));
@@ -758,19 +994,30 @@ mod tests {
         let v = verify(&out, Some(&f.identity)).unwrap();
         assert_eq!((v.records_checked, v.decrypted), (5, true));
         assert_eq!(verify(&out, None).unwrap().records_checked, 0);
-        assert!(f.store.list(&ListFilter::default()).unwrap().iter().all(|r| r.status == Status::Exported && r.batch_id.as_deref() == Some(m.batch_id.as_str())));
+        assert!(f
+            .store
+            .list(&ListFilter::default())
+            .unwrap()
+            .iter()
+            .all(|r| r.status == Status::Exported && r.batch_id.as_deref() == Some(m.batch_id.as_str())));
         // No personal data in the manifest or the encrypted payload.
         let a = NewActivation::synthetic(2, vec![]);
         let id = a.card.id_number().unwrap().to_string();
         for file in [MANIFEST, PAYLOAD] {
             let bytes = fs::read(out.join(file)).unwrap();
             for needle in [id.as_str(), "Nguy", "+849", "Lê Lợi"] {
-                assert!(!bytes.windows(needle.len()).any(|w| w == needle.as_bytes()), "{needle} in {file}");
+                assert!(
+                    !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                    "{needle} in {file}"
+                );
             }
         }
         // Photos are named by record UUID.
         let entries = unpack(&out, &f.identity);
-        assert!(entries.iter().skip(1).all(|(n, _)| n.starts_with("photos/") && !n.contains(&id)));
+        assert!(entries
+            .iter()
+            .skip(1)
+            .all(|(n, _)| n.starts_with("photos/") && !n.contains(&id)));
         // Nothing left to export.
         assert!(matches!(export_to(&mut f, &out, None), Err(ExportError::Nothing)));
     }
@@ -786,7 +1033,10 @@ mod tests {
         assert_eq!(m1.without_payload(), m2.without_payload());
         assert_eq!(first, unpack(&again, &f.identity));
         verify(&again, Some(&f.identity)).unwrap();
-        assert!(matches!(export_to(&mut f, &again, Some("19990101-0009")), Err(ExportError::UnknownBatch(_))));
+        assert!(matches!(
+            export_to(&mut f, &again, Some("19990101-0009")),
+            Err(ExportError::UnknownBatch(_))
+        ));
     }
 
     #[test]
@@ -797,7 +1047,16 @@ mod tests {
         let err = export_to(&mut f, &file.join("sub"), None).unwrap_err();
         assert!(matches!(err, ExportError::Io { .. }), "{err}");
         assert!(err.to_string().contains("still queued"));
-        assert_eq!(f.store.list(&ListFilter { status: Some(Status::Queued), ..Default::default() }).unwrap().len(), 2);
+        assert_eq!(
+            f.store
+                .list(&ListFilter {
+                    status: Some(Status::Queued),
+                    ..Default::default()
+                })
+                .unwrap()
+                .len(),
+            2
+        );
         // Then a good stick: the same records go out as batch 1.
         let out = f.out.with_extension("ok");
         assert_eq!(export_to(&mut f, &out, None).unwrap().batch_seq, 1);
@@ -820,7 +1079,13 @@ mod tests {
         let mut f = fixture(4);
         let out = f.out.clone();
         export_to(&mut f, &out, None).unwrap();
-        let ids: Vec<String> = f.store.list(&ListFilter::default()).unwrap().iter().map(|r| r.id.to_string()).collect();
+        let ids: Vec<String> = f
+            .store
+            .list(&ListFilter::default())
+            .unwrap()
+            .iter()
+            .map(|r| r.id.to_string())
+            .collect();
         let mut entries = unpack(&out, &f.identity);
         change(&mut entries);
         repack(&out, &f.identity, &entries);
@@ -835,7 +1100,10 @@ mod tests {
             lines[1] = s.into_bytes();
             with_lines(entries, &lines);
         });
-        assert!(matches!(&e, VerifyError::Record { index: 2, id, .. } if *id == ids[1]), "{e}");
+        assert!(
+            matches!(&e, VerifyError::Record { index: 2, id, .. } if *id == ids[1]),
+            "{e}"
+        );
     }
 
     #[test]
@@ -845,7 +1113,10 @@ mod tests {
             lines.remove(1);
             with_lines(entries, &lines);
         });
-        assert!(matches!(&e, VerifyError::Record { index: 2, id, .. } if *id == ids[2]), "{e}");
+        assert!(
+            matches!(&e, VerifyError::Record { index: 2, id, .. } if *id == ids[2]),
+            "{e}"
+        );
         let (e, _) = tampered(|entries| {
             let mut lines = records_lines(entries);
             lines.pop();
@@ -861,7 +1132,10 @@ mod tests {
             lines.swap(0, 1);
             with_lines(entries, &lines);
         });
-        assert!(matches!(&e, VerifyError::Record { index: 1, id, .. } if *id == ids[1]), "{e}");
+        assert!(
+            matches!(&e, VerifyError::Record { index: 1, id, .. } if *id == ids[1]),
+            "{e}"
+        );
     }
 
     #[test]
@@ -871,7 +1145,10 @@ mod tests {
             let mid = entries[last].1.len() / 2;
             entries[last].1[mid] ^= 0x40;
         });
-        assert!(matches!(&e, VerifyError::Record { index: 4, id, .. } if *id == ids[3]), "{e}");
+        assert!(
+            matches!(&e, VerifyError::Record { index: 4, id, .. } if *id == ids[3]),
+            "{e}"
+        );
     }
 
     #[test]
@@ -880,7 +1157,9 @@ mod tests {
         let dirs: Vec<PathBuf> = (1..=3).map(|i| f.out.with_extension(i.to_string())).collect();
         for (i, d) in dirs.iter().enumerate() {
             if i > 0 {
-                f.store.append(&NewActivation::synthetic(10 + i as u32, synthetic_jpeg(1, 32))).unwrap();
+                f.store
+                    .append(&NewActivation::synthetic(10 + i as u32, synthetic_jpeg(1, 32)))
+                    .unwrap();
             }
             export_to(&mut f, d, None).unwrap();
         }
@@ -888,7 +1167,10 @@ mod tests {
         verify_sequence(&m).unwrap();
         assert_eq!(m[1].prev_chain_head, m[0].chain_head);
         let e = verify_sequence(&[m[0].clone(), m[2].clone()]).unwrap_err();
-        assert!(matches!(&e, VerifyError::MissingBatch { after, before, .. } if *after == m[0].batch_id && *before == m[2].batch_id), "{e}");
+        assert!(
+            matches!(&e, VerifyError::MissingBatch { after, before, .. } if *after == m[0].batch_id && *before == m[2].batch_id),
+            "{e}"
+        );
     }
 
     #[test]
@@ -896,8 +1178,17 @@ mod tests {
         let mut f = fixture(3);
         let out = f.out.clone();
         export_to(&mut f, &out, None).unwrap();
-        let queued = f.store.append(&NewActivation::synthetic(9, synthetic_jpeg(9, 32))).unwrap();
-        let ids: Vec<String> = f.store.list(&ListFilter::default()).unwrap().iter().map(|r| r.id.to_string()).collect();
+        let queued = f
+            .store
+            .append(&NewActivation::synthetic(9, synthetic_jpeg(9, 32)))
+            .unwrap();
+        let ids: Vec<String> = f
+            .store
+            .list(&ListFilter::default())
+            .unwrap()
+            .iter()
+            .map(|r| r.id.to_string())
+            .collect();
         let stranger = RecordId::new_v7().to_string();
         let csv = format!("\u{feff}record_id,status,reason\r\n{},accepted,\r\n{},rejected,\"Ảnh mờ, chụp lại\"\r\n{stranger},accepted,\r\n{queued},accepted,\r\n", ids[0], ids[1]);
         let rep = import_results(&mut f.store, &csv).unwrap();
@@ -905,16 +1196,35 @@ mod tests {
         assert_eq!(rep.unknown, vec![stranger]);
         assert_eq!(rep.not_exported, vec![queued.to_string()]);
         let r1 = f.store.get(ids[1].parse().unwrap()).unwrap().summary;
-        assert_eq!((r1.status, r1.status_reason.as_deref()), (Status::Rejected, Some("Ảnh mờ, chụp lại")));
+        assert_eq!(
+            (r1.status, r1.status_reason.as_deref()),
+            (Status::Rejected, Some("Ảnh mờ, chụp lại"))
+        );
         assert_eq!(f.store.get(queued).unwrap().summary.status, Status::Queued);
         // JSON lines; the same result twice changes nothing.
         let jsonl = format!("{{\"record_id\":\"{}\",\"status\":\"accepted\"}}\n", ids[0]);
-        assert_eq!(import_results(&mut f.store, &jsonl).unwrap().unchanged, vec![ids[0].clone()]);
+        assert_eq!(
+            import_results(&mut f.store, &jsonl).unwrap().unchanged,
+            vec![ids[0].clone()]
+        );
         // A bad line changes nothing at all and names line and field.
         let bad = format!("{},accepted,\n{},maybe,\n", ids[2], ids[2]);
         let e = import_results(&mut f.store, &bad).unwrap_err();
-        assert!(matches!(e, ImportError::Line { line: 2, field: "status", .. }), "{e}");
-        assert_eq!(f.store.get(ids[2].parse().unwrap()).unwrap().summary.status, Status::Exported);
+        assert!(
+            matches!(
+                e,
+                ImportError::Line {
+                    line: 2,
+                    field: "status",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        assert_eq!(
+            f.store.get(ids[2].parse().unwrap()).unwrap().summary.status,
+            Status::Exported
+        );
         let _ = &f.data;
     }
 }

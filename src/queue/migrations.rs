@@ -102,11 +102,16 @@ mod tests {
         let mut fresh = Connection::open_in_memory().unwrap();
         migrations().to_latest(&mut fresh).unwrap();
         assert_eq!(schema(&old), schema(&fresh));
-        let n: i64 = old.query_row("SELECT count(*) FROM records WHERE receipt='22222222'", [], |r| r.get(0)).unwrap();
+        let n: i64 = old
+            .query_row("SELECT count(*) FROM records WHERE receipt='22222222'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
         assert_eq!(n, 1);
         // The upgraded database enforces append-only too.
         assert!(old.execute("DELETE FROM records", []).is_err());
         assert!(old.execute("UPDATE records SET officer_id='X'", []).is_err());
-        old.execute("UPDATE records SET status='exported', batch_id='b'", []).unwrap();
+        old.execute("UPDATE records SET status='exported', batch_id='b'", [])
+            .unwrap();
     }
 }

@@ -16,5 +16,8 @@ pub mod record;
 pub mod seal;
 pub mod store;
 
-pub use record::{ActivationRecord, CardData, Consent, Contact, Guardian, LivePhoto, Mode, NewActivation, RecordId, RecordSummary, Service, Status};
+pub use record::{
+    ActivationRecord, CardData, Consent, Contact, Guardian, LivePhoto, Mode, NewActivation, RecordId, RecordSummary,
+    Service, Status,
+};
 pub use store::{Store, StoreError};

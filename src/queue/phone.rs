@@ -43,7 +43,12 @@ impl Phone {
                 '0'..='9' => digits.push(c),
                 ' ' | '.' => {}
                 '+' if i == 0 => plus = true,
-                other => return Err(PhoneError::BadCharacter { field: f(), found: other }),
+                other => {
+                    return Err(PhoneError::BadCharacter {
+                        field: f(),
+                        found: other,
+                    })
+                }
             }
         }
         if digits.is_empty() {
@@ -59,11 +64,17 @@ impl Phone {
             digits
         };
         if national.len() != 10 || !national.starts_with('0') {
-            return Err(PhoneError::WrongLength { field: f(), digits: national.len() });
+            return Err(PhoneError::WrongLength {
+                field: f(),
+                digits: national.len(),
+            });
         }
         let prefix = national.get(..2).unwrap_or_default();
         if !matches!(prefix, "03" | "05" | "07" | "08" | "09") {
-            return Err(PhoneError::NotMobile { field: f(), prefix: prefix.to_string() });
+            return Err(PhoneError::NotMobile {
+                field: f(),
+                prefix: prefix.to_string(),
+            });
         }
         Ok(Phone(format!("+84{}", national.get(1..).unwrap_or_default())))
     }
@@ -99,8 +110,21 @@ mod tests {
 
     #[test]
     fn every_spelling_an_officer_types_becomes_one_number() {
-        for typed in ["0912345678", "0912 345 678", "0912.345.678", "+84912345678", "+84 912 345 678", "84912345678", " 84.912.345.678 ", "+84 0912 345 678"] {
-            assert_eq!(Phone::parse(typed, "phone").unwrap().as_str(), "+84912345678", "{typed}");
+        for typed in [
+            "0912345678",
+            "0912 345 678",
+            "0912.345.678",
+            "+84912345678",
+            "+84 912 345 678",
+            "84912345678",
+            " 84.912.345.678 ",
+            "+84 0912 345 678",
+        ] {
+            assert_eq!(
+                Phone::parse(typed, "phone").unwrap().as_str(),
+                "+84912345678",
+                "{typed}"
+            );
         }
         for p in ["0312345678", "0512345678", "0712345678", "0812345678"] {
             assert!(Phone::parse(p, "phone").is_ok(), "{p}");
@@ -110,13 +134,43 @@ mod tests {
     #[test]
     fn landlines_short_numbers_and_letters_are_refused_naming_the_field() {
         let e = Phone::parse("0241234567", "relative_phone").unwrap_err();
-        assert_eq!(e, PhoneError::NotMobile { field: "relative_phone".into(), prefix: "02".into() });
+        assert_eq!(
+            e,
+            PhoneError::NotMobile {
+                field: "relative_phone".into(),
+                prefix: "02".into()
+            }
+        );
         assert!(e.to_string().starts_with("relative_phone: "));
-        assert_eq!(Phone::parse("091234567", "phone").unwrap_err(), PhoneError::WrongLength { field: "phone".into(), digits: 9 });
-        assert_eq!(Phone::parse("+8409123456789", "phone").unwrap_err(), PhoneError::WrongLength { field: "phone".into(), digits: 11 });
-        assert_eq!(Phone::parse("0912-345-678", "phone").unwrap_err(), PhoneError::BadCharacter { field: "phone".into(), found: '-' });
-        assert_eq!(Phone::parse(" . ", "phone").unwrap_err(), PhoneError::Empty { field: "phone".into() });
-        assert!(matches!(Phone::parse("+1 912345678", "phone"), Err(PhoneError::BadCharacter { .. })));
+        assert_eq!(
+            Phone::parse("091234567", "phone").unwrap_err(),
+            PhoneError::WrongLength {
+                field: "phone".into(),
+                digits: 9
+            }
+        );
+        assert_eq!(
+            Phone::parse("+8409123456789", "phone").unwrap_err(),
+            PhoneError::WrongLength {
+                field: "phone".into(),
+                digits: 11
+            }
+        );
+        assert_eq!(
+            Phone::parse("0912-345-678", "phone").unwrap_err(),
+            PhoneError::BadCharacter {
+                field: "phone".into(),
+                found: '-'
+            }
+        );
+        assert_eq!(
+            Phone::parse(" . ", "phone").unwrap_err(),
+            PhoneError::Empty { field: "phone".into() }
+        );
+        assert!(matches!(
+            Phone::parse("+1 912345678", "phone"),
+            Err(PhoneError::BadCharacter { .. })
+        ));
         // 84 + 9 digits only when 11 digits long: a 10-digit number starting 08 stays national.
         assert_eq!(Phone::parse("0845678901", "phone").unwrap().as_str(), "+84845678901");
     }

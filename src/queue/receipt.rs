@@ -50,7 +50,10 @@ impl Receipt {
     }
 
     fn from_values(values: &[usize]) -> Receipt {
-        let mut s: String = values.iter().filter_map(|&v| ALPHABET.get(v).map(|&b| b as char)).collect();
+        let mut s: String = values
+            .iter()
+            .filter_map(|&v| ALPHABET.get(v).map(|&b| b as char))
+            .collect();
         if let Some(&c) = ALPHABET.get(check(values)) {
             s.push(c as char);
         }
@@ -114,12 +117,18 @@ mod tests {
                 for &c in ALPHABET.iter().filter(|&&c| Some(&c) != b.get(i)) {
                     let mut t = b.clone();
                     t[i] = c;
-                    assert_eq!(Receipt::parse(std::str::from_utf8(&t).unwrap()), Err(ReceiptError::Check));
+                    assert_eq!(
+                        Receipt::parse(std::str::from_utf8(&t).unwrap()),
+                        Err(ReceiptError::Check)
+                    );
                 }
                 if i < 7 && b[i] != b[i + 1] {
                     let mut t = b.clone();
                     t.swap(i, i + 1);
-                    assert_eq!(Receipt::parse(std::str::from_utf8(&t).unwrap()), Err(ReceiptError::Check));
+                    assert_eq!(
+                        Receipt::parse(std::str::from_utf8(&t).unwrap()),
+                        Err(ReceiptError::Check)
+                    );
                 }
             }
         }

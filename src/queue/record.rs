@@ -38,7 +38,10 @@ pub enum RecordError {
 }
 
 fn invalid(field: &str, message: impl Into<String>) -> RecordError {
-    RecordError::Invalid { field: field.to_string(), message: message.into() }
+    RecordError::Invalid {
+        field: field.to_string(),
+        message: message.into(),
+    }
 }
 
 /// A record's identity: a UUID v7, so ids sort by creation time and can be made
@@ -63,7 +66,9 @@ impl fmt::Display for RecordId {
 impl FromStr for RecordId {
     type Err = RecordError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Uuid::parse_str(s.trim()).map(RecordId).map_err(|e| invalid("record_id", format!("{s:?} is not a UUID: {e}")))
+        Uuid::parse_str(s.trim())
+            .map(RecordId)
+            .map_err(|e| invalid("record_id", format!("{s:?} is not a UUID: {e}")))
     }
 }
 
@@ -179,7 +184,10 @@ impl CardData {
     pub fn from_read(read: &CardRead, service: Service, today: NaiveDate) -> Result<CardData, RecordError> {
         let json = read.to_json("", &[], today);
         let file = |fid: u16, name: &str| {
-            read.files.get(&fid).cloned().ok_or_else(|| invalid(name, "not read from the chip"))
+            read.files
+                .get(&fid)
+                .cloned()
+                .ok_or_else(|| invalid(name, "not read from the chip"))
         };
         let dg2 = file(FID_DG2, "dg2")?;
         let photo = read.dg2.as_ref().ok_or_else(|| invalid("dg2", "no face image"))?;
@@ -208,19 +216,35 @@ impl CardData {
         chip_photo_sha256: [u8; 32],
         service: Service,
     ) -> Result<CardData, RecordError> {
-        let obj = citizen.as_object_mut().ok_or_else(|| invalid("citizen", "missing (the chip had no DG13)"))?;
+        let obj = citizen
+            .as_object_mut()
+            .ok_or_else(|| invalid("citizen", "missing (the chip had no DG13)"))?;
         if !service.needs_religion_and_ethnicity() {
             obj.remove("religion");
             obj.remove("ethnicity");
         }
-        let data = CardData { citizen, mrz, verification, access, ef_sod, dg1, dg13, dg2_sha256, chip_photo_sha256 };
+        let data = CardData {
+            citizen,
+            mrz,
+            verification,
+            access,
+            ef_sod,
+            dg1,
+            dg13,
+            dg2_sha256,
+            chip_photo_sha256,
+        };
         data.id_number()?;
         Ok(data)
     }
 
     /// The 12-digit personal ID number (`citizen.id_number`).
     pub fn id_number(&self) -> Result<&str, RecordError> {
-        let id = self.citizen.get("id_number").and_then(Value::as_str).unwrap_or_default();
+        let id = self
+            .citizen
+            .get("id_number")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         if id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()) {
             return Err(invalid("citizen.id_number", "not 12 digits"));
         }
@@ -229,12 +253,18 @@ impl CardData {
 
     /// The date of birth, when the chip has a full one.
     pub fn date_of_birth(&self) -> Option<NaiveDate> {
-        self.citizen.get("date_of_birth").and_then(Value::as_str).and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+        self.citizen
+            .get("date_of_birth")
+            .and_then(Value::as_str)
+            .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
     }
 
     /// `verification.verdict` (`genuine`, `untrusted`, `failed`, `clone`).
     pub fn verdict(&self) -> &str {
-        self.verification.get("verdict").and_then(Value::as_str).unwrap_or("unknown")
+        self.verification
+            .get("verdict")
+            .and_then(Value::as_str)
+            .unwrap_or("unknown")
     }
 }
 
@@ -272,14 +302,23 @@ impl Contact {
     fn validate(&self) -> Result<(), RecordError> {
         match self {
             Contact::Phone { .. } => Ok(()),
-            Contact::RelativePhone { relation, .. } if relation.trim().is_empty() => {
-                Err(invalid("contact.relation", "say whose number it is (the relative's relation)"))
-            }
+            Contact::RelativePhone { relation, .. } if relation.trim().is_empty() => Err(invalid(
+                "contact.relation",
+                "say whose number it is (the relative's relation)",
+            )),
             Contact::RelativePhone { .. } => Ok(()),
             Contact::Email { address } => {
                 let (local, domain) = address.split_once('@').unwrap_or_default();
-                if local.is_empty() || !domain.contains('.') || domain.starts_with('.') || domain.ends_with('.') || address.chars().any(char::is_whitespace) {
-                    Err(invalid("contact.email", format!("{address:?} is not an e-mail address")))
+                if local.is_empty()
+                    || !domain.contains('.')
+                    || domain.starts_with('.')
+                    || domain.ends_with('.')
+                    || address.chars().any(char::is_whitespace)
+                {
+                    Err(invalid(
+                        "contact.email",
+                        format!("{address:?} is not an e-mail address"),
+                    ))
                 } else {
                     Ok(())
                 }
@@ -348,7 +387,11 @@ fn age_on(born: NaiveDate, day: NaiveDate) -> i32 {
 impl NewActivation {
     /// Check everything the queue can check; the error names the field.
     pub fn validate(&self) -> Result<(), RecordError> {
-        for (field, v) in [("kiosk_id", &self.kiosk_id), ("officer_id", &self.officer_id), ("unit_code", &self.unit_code)] {
+        for (field, v) in [
+            ("kiosk_id", &self.kiosk_id),
+            ("officer_id", &self.officer_id),
+            ("unit_code", &self.unit_code),
+        ] {
             if v.trim().is_empty() {
                 return Err(invalid(field, "empty"));
             }
@@ -362,13 +405,21 @@ impl NewActivation {
             return Err(invalid("consent.text_version", "empty"));
         }
         if self.consent.accepted_at > self.created_at.with_timezone(&Utc) + chrono::Duration::minutes(5) {
-            return Err(invalid("consent.accepted_at", "after the record was made: consent comes first"));
+            return Err(invalid(
+                "consent.accepted_at",
+                "after the record was made: consent comes first",
+            ));
         }
         if let Some(born) = self.card.date_of_birth() {
             if age_on(born, self.created_at.date_naive()) < 16 {
                 match &self.consent.guardian {
                     Some(g) if !g.full_name.trim().is_empty() && !g.relation.trim().is_empty() => {}
-                    _ => return Err(invalid("consent.guardian", "the citizen is under 16: record the guardian who consents (name and relation)")),
+                    _ => {
+                        return Err(invalid(
+                            "consent.guardian",
+                            "the citizen is under 16: record the guardian who consents (name and relation)",
+                        ))
+                    }
                 }
             }
         }
@@ -453,7 +504,8 @@ impl NewActivation {
         let family = FAMILY.get(n as usize % 5).copied().unwrap_or("Nguyễn");
         let given = GIVEN.get(n as usize / 5 % 5).copied().unwrap_or("Văn An");
         let id_number = format!("0011990{:05}", n % 100_000);
-        let created_at = DateTime::parse_from_rfc3339("2025-03-01T08:30:00+07:00").unwrap_or_default() + chrono::Duration::seconds(i64::from(n) * 90);
+        let created_at = DateTime::parse_from_rfc3339("2025-03-01T08:30:00+07:00").unwrap_or_default()
+            + chrono::Duration::seconds(i64::from(n) * 90);
         let citizen = serde_json::json!({
             "id_number": id_number,
             "full_name": format!("{family} {given} {}", crate::queue::receipt::ALPHABET.get(n as usize % 29).map(|&b| b as char).unwrap_or('A')),
@@ -478,19 +530,36 @@ impl NewActivation {
             dg2_sha256: Sha256::digest(n.to_be_bytes()).into(),
             chip_photo_sha256: Sha256::digest((n + 1).to_be_bytes()).into(),
         };
-        let number = Phone::parse(&format!("09{:08}", n % 100_000_000), "phone").unwrap_or_else(|_| Phone(String::from("+84900000000")));
+        let number = Phone::parse(&format!("09{:08}", n % 100_000_000), "phone")
+            .unwrap_or_else(|_| Phone(String::from("+84900000000")));
         NewActivation {
             created_at,
             kiosk_id: "KIOSK-LA-01".into(),
             officer_id: format!("CB{:02}", n % 3 + 1),
-            unit_code: if n % 2 == 0 { "27681".into() } else { "27682".into() },
+            unit_code: if n.is_multiple_of(2) { "27681".into() } else { "27682".into() },
             mode: Mode::Kiosk,
             service: Service::EidLevel2,
-            card: CardData::from_parts(card.citizen, card.mrz, card.verification, card.access, [card.ef_sod, card.dg1, card.dg13], card.dg2_sha256, card.chip_photo_sha256, Service::EidLevel2)
-                .unwrap_or_else(|_| unreachable_card()),
-            live_photo: LivePhoto { jpeg: photo, quality: BTreeMap::from([("face".to_string(), 0.93), ("sharpness".to_string(), 0.81)]) },
+            card: CardData::from_parts(
+                card.citizen,
+                card.mrz,
+                card.verification,
+                card.access,
+                [card.ef_sod, card.dg1, card.dg13],
+                card.dg2_sha256,
+                card.chip_photo_sha256,
+                Service::EidLevel2,
+            )
+            .unwrap_or_else(|_| unreachable_card()),
+            live_photo: LivePhoto {
+                jpeg: photo,
+                quality: BTreeMap::from([("face".to_string(), 0.93), ("sharpness".to_string(), 0.81)]),
+            },
             contact: Contact::Phone { number },
-            consent: Consent { text_version: "2025-01-vi".into(), accepted_at: created_at.with_timezone(&Utc) - chrono::Duration::seconds(60), guardian: None },
+            consent: Consent {
+                text_version: "2025-01-vi".into(),
+                accepted_at: created_at.with_timezone(&Utc) - chrono::Duration::seconds(60),
+                guardian: None,
+            },
             corrects: None,
         }
     }
@@ -527,8 +596,15 @@ mod tests {
         let c = a.card;
         let kept = CardData::from_parts(
             serde_json::json!({"id_number": "001199000003", "religion": "Phật giáo", "ethnicity": "Tày"}),
-            c.mrz, c.verification, c.access, [c.ef_sod, c.dg1, c.dg13], c.dg2_sha256, c.chip_photo_sha256, Service::CardApplication,
-        ).unwrap();
+            c.mrz,
+            c.verification,
+            c.access,
+            [c.ef_sod, c.dg1, c.dg13],
+            c.dg2_sha256,
+            c.chip_photo_sha256,
+            Service::CardApplication,
+        )
+        .unwrap();
         assert_eq!(kept.citizen["religion"], "Phật giáo");
     }
 
@@ -545,10 +621,15 @@ mod tests {
         a.live_photo.jpeg = b"PNG".to_vec();
         assert_eq!(field(a), "live_photo");
         let mut a = sample();
-        a.contact = Contact::Email { address: "an.nguyen@gmail".into() };
+        a.contact = Contact::Email {
+            address: "an.nguyen@gmail".into(),
+        };
         assert_eq!(field(a), "contact.email");
         let mut a = sample();
-        a.contact = Contact::RelativePhone { number: Phone::parse("0912345678", "phone").unwrap(), relation: "".into() };
+        a.contact = Contact::RelativePhone {
+            number: Phone::parse("0912345678", "phone").unwrap(),
+            relation: "".into(),
+        };
         assert_eq!(field(a), "contact.relation");
         let mut a = sample();
         a.consent.accepted_at = a.created_at.with_timezone(&Utc) + chrono::Duration::hours(1);
@@ -556,7 +637,11 @@ mod tests {
         let mut a = sample();
         a.card.citizen["id_number"] = "12345".into();
         assert_eq!(field(a), "citizen.id_number");
-        assert!("eid_level3".parse::<Service>().unwrap_err().to_string().starts_with("service: "));
+        assert!("eid_level3"
+            .parse::<Service>()
+            .unwrap_err()
+            .to_string()
+            .starts_with("service: "));
     }
 
     #[test]
@@ -564,7 +649,11 @@ mod tests {
         let mut a = sample(); // served 2025-03-01
         a.card.citizen["date_of_birth"] = "2009-03-02".into(); // 15 the day before the 16th birthday
         assert!(matches!(a.validate(), Err(RecordError::Invalid { ref field, .. }) if field == "consent.guardian"));
-        a.consent.guardian = Some(Guardian { full_name: "Trần Thị Mai".into(), relation: "mẹ".into(), id_number: None });
+        a.consent.guardian = Some(Guardian {
+            full_name: "Trần Thị Mai".into(),
+            relation: "mẹ".into(),
+            id_number: None,
+        });
         a.validate().unwrap();
         a.consent.guardian = None;
         a.card.citizen["date_of_birth"] = "2009-03-01".into(); // 16 today

@@ -69,14 +69,23 @@ impl Keys {
     /// Load `DATA_DIR/kiosk.key`, creating it (0600) on the first start.
     pub fn load_or_create(data_dir: &Path) -> Result<Keys, SealError> {
         let path = data_dir.join(KEY_FILE);
-        let io = |source| SealError::Io { path: path.clone(), source };
+        let io = |source| SealError::Io {
+            path: path.clone(),
+            source,
+        };
         if !path.exists() {
             let mut key = Zeroizing::new([0u8; 32]);
             rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, key.as_mut());
             let tmp = data_dir.join(format!("{KEY_FILE}.tmp"));
             let _ = fs::remove_file(&tmp);
-            let mut f = fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp).map_err(io)?;
-            f.write_all(Zeroizing::new(hex::encode(key.as_ref()) + "\n").as_bytes()).map_err(io)?;
+            let mut f = fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&tmp)
+                .map_err(io)?;
+            f.write_all(Zeroizing::new(hex::encode(key.as_ref()) + "\n").as_bytes())
+                .map_err(io)?;
             f.sync_all().map_err(io)?;
             fs::rename(&tmp, &path).map_err(io)?;
             fs::File::open(data_dir).and_then(|d| d.sync_all()).map_err(io)?;
@@ -101,7 +110,10 @@ impl Keys {
         // 32 bytes are far below HKDF-SHA256's 8160-byte limit: expand cannot fail.
         let _ = hk.expand(b"seal v1", seal.as_mut());
         let _ = hk.expand(b"index v1", index.as_mut());
-        Keys { aead: XChaCha20Poly1305::new(seal.as_ref().into()), index }
+        Keys {
+            aead: XChaCha20Poly1305::new(seal.as_ref().into()),
+            index,
+        }
     }
 
     /// Seal `plain`, bound to `aad` (record id and role): version, nonce, ciphertext.
@@ -110,7 +122,9 @@ impl Keys {
         let ct = self
             .aead
             .encrypt(&nonce, Payload { msg: plain, aad })
-            .map_err(|_| SealError::Open { what: String::from_utf8_lossy(aad).into_owned() })?;
+            .map_err(|_| SealError::Open {
+                what: String::from_utf8_lossy(aad).into_owned(),
+            })?;
         let mut out = Vec::with_capacity(1 + NONCE_LEN + ct.len());
         out.push(VERSION);
         out.extend_from_slice(&nonce);
@@ -120,13 +134,18 @@ impl Keys {
 
     /// Open a blob made by [`Keys::seal`] with the same `aad`.
     pub fn open(&self, aad: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, SealError> {
-        let what = || SealError::Open { what: String::from_utf8_lossy(aad).into_owned() };
+        let what = || SealError::Open {
+            what: String::from_utf8_lossy(aad).into_owned(),
+        };
         let (head, rest) = sealed.split_at_checked(1 + NONCE_LEN).ok_or_else(what)?;
         if head.first() != Some(&VERSION) {
             return Err(what());
         }
         let nonce = XNonce::from_slice(head.get(1..).ok_or_else(what)?);
-        self.aead.decrypt(nonce, Payload { msg: rest, aad }).map(Zeroizing::new).map_err(|_| what())
+        self.aead
+            .decrypt(nonce, Payload { msg: rest, aad })
+            .map(Zeroizing::new)
+            .map_err(|_| what())
     }
 
     /// HMAC-SHA256 of `value` under the index key, separated by `domain`
@@ -196,10 +215,16 @@ mod tests {
         let k2 = Keys::load_or_create(dir.path()).unwrap();
         assert_eq!(k1.index("id_number", "x"), k2.index("id_number", "x"));
         fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
-        assert!(matches!(Keys::load_or_create(dir.path()), Err(SealError::Permissions { mode: 0o644, .. })));
+        assert!(matches!(
+            Keys::load_or_create(dir.path()),
+            Err(SealError::Permissions { mode: 0o644, .. })
+        ));
         fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
         fs::write(&path, "not a key").unwrap();
-        assert!(matches!(Keys::load_or_create(dir.path()), Err(SealError::Malformed { .. })));
+        assert!(matches!(
+            Keys::load_or_create(dir.path()),
+            Err(SealError::Malformed { .. })
+        ));
     }
 
     #[test]

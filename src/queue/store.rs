@@ -6,9 +6,10 @@
 //! the kiosk told the citizen is saved (receipt shown) survives the power cut.
 //! `NORMAL` in WAL mode stays consistent but may lose the last commits on power
 //! loss, which a SIGKILL test cannot show (the OS still flushes its cache). The
-//! price, measured by `benches/queue.rs` (append with a 20 KB photo, this
-//! machine's disk): see `src/queue/README.md` — far above the kiosk's need of a
-//! record every minute or two, so FULL costs nothing a person notices.
+//! price, measured by `benches/queue.rs` (append with a 23 KB photo): about
+//! 2.4 ms per record over `NORMAL` (13.9 vs 11.5 ms in the dev profile; figures in
+//! `src/queue/README.md`) — a kiosk writes a record every minute or two, so FULL
+//! costs nothing a person notices.
 //!
 //! - A record and its photo are one transaction; records are append-only
 //!   (triggers in migration 2); corrections are new records that name the old.
@@ -23,7 +24,9 @@
 
 use super::migrations::{migrations, LATEST};
 use super::receipt::Receipt;
-use super::record::{ActivationRecord, Mode, NewActivation, Personal, RecordError, RecordId, RecordSummary, Service, Status};
+use super::record::{
+    ActivationRecord, Mode, NewActivation, Personal, RecordError, RecordId, RecordSummary, Service, Status,
+};
 use super::seal::{self, Keys, SealError};
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use rusqlite::{params, Connection, ErrorCode, OptionalExtension, Row};
@@ -50,7 +53,11 @@ pub enum StoreError {
     Migration(#[from] rusqlite_migration::Error),
     /// The database was written by a newer cccd-kiosk.
     #[error("queue database {path} has schema version {found}, this cccd-kiosk knows up to {supported}: install the newer version; the database was not touched")]
-    TooNew { path: PathBuf, found: i64, supported: usize },
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        supported: usize,
+    },
     /// The database is damaged; it was moved aside, not deleted.
     #[error("the queue database was damaged ({detail}); it was moved to {moved_to} and NOT deleted — do not delete it, call the supervisor: records not yet exported may be recovered from it")]
     Corrupt { moved_to: PathBuf, detail: String },
@@ -115,7 +122,10 @@ pub struct Stats {
 }
 
 fn is_corruption(e: &rusqlite::Error) -> bool {
-    matches!(e.sqlite_error_code(), Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase))
+    matches!(
+        e.sqlite_error_code(),
+        Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase)
+    )
 }
 
 fn migration_corruption(e: &rusqlite_migration::Error) -> bool {
@@ -145,7 +155,8 @@ where
     T::Err: std::error::Error + Send + Sync + 'static,
 {
     let s: String = row.get(i)?;
-    s.parse().map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
+    s.parse()
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
 }
 
 pub(crate) fn summary_from_row(row: &Row) -> rusqlite::Result<RecordSummary> {
@@ -185,7 +196,10 @@ impl Store {
 
     /// Open with a chosen `synchronous` level; only the benchmark uses `Normal`.
     pub fn open_with(data_dir: &Path, sync: Synchronous) -> Result<Store, StoreError> {
-        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::Io { path: data_dir.to_path_buf(), source })?;
+        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::Io {
+            path: data_dir.to_path_buf(),
+            source,
+        })?;
         let path = data_dir.join(DB_FILE);
         let key = data_dir.join(seal::KEY_FILE);
         if path.exists() && !key.exists() {
@@ -206,7 +220,11 @@ impl Store {
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(OpenFailure::Corrupt(format!("journal mode {mode} instead of wal")));
         }
-        conn.pragma_update(None, "synchronous", if sync == Synchronous::Full { "FULL" } else { "NORMAL" })?;
+        conn.pragma_update(
+            None,
+            "synchronous",
+            if sync == Synchronous::Full { "FULL" } else { "NORMAL" },
+        )?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
         if check != "ok" {
@@ -214,7 +232,11 @@ impl Store {
         }
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         if version > LATEST as i64 {
-            return Err(OpenFailure::Other(StoreError::TooNew { path: path.to_path_buf(), found: version, supported: LATEST }));
+            return Err(OpenFailure::Other(StoreError::TooNew {
+                path: path.to_path_buf(),
+                found: version,
+                supported: LATEST,
+            }));
         }
         migrations().to_latest(&mut conn).map_err(|e| {
             if migration_corruption(&e) {
@@ -236,7 +258,10 @@ impl Store {
             }
         }
         if let Err(source) = std::fs::rename(path, &moved_to) {
-            return StoreError::Io { path: path.to_path_buf(), source };
+            return StoreError::Io {
+                path: path.to_path_buf(),
+                source,
+            };
         }
         tracing::error!("queue database damaged ({detail}); moved to {}", moved_to.display());
         StoreError::Corrupt { moved_to, detail }
@@ -259,22 +284,40 @@ impl Store {
             contact: new.contact.clone(),
             consent: new.consent.clone(),
         };
-        let json = zeroize::Zeroizing::new(serde_json::to_vec(&personal).map_err(|e| StoreError::Damaged { id: id.to_string(), what: e.to_string() })?);
+        let json = zeroize::Zeroizing::new(serde_json::to_vec(&personal).map_err(|e| StoreError::Damaged {
+            id: id.to_string(),
+            what: e.to_string(),
+        })?);
         let sealed = self.keys.seal(&aad("record", &id), &json)?;
         let photo = self.keys.seal(&aad("photo", &id), &new.live_photo.jpeg)?;
         let id_index = self.keys.index("id_number", new.card.id_number()?);
-        let phone_index = new.contact.phone().map(|p| self.keys.index("phone", p.as_str()).to_vec());
+        let phone_index = new
+            .contact
+            .phone()
+            .map(|p| self.keys.index("phone", p.as_str()).to_vec());
         let tx = self.conn.transaction()?;
         if let Some(old) = &new.corrects {
-            let exists: bool = tx.query_row("SELECT EXISTS(SELECT 1 FROM records WHERE id = ?1)", [old.to_string()], |r| r.get(0))?;
+            let exists: bool = tx.query_row(
+                "SELECT EXISTS(SELECT 1 FROM records WHERE id = ?1)",
+                [old.to_string()],
+                |r| r.get(0),
+            )?;
             if !exists {
-                return Err(RecordError::Invalid { field: "corrects".into(), message: format!("record {old} is not in this queue") }.into());
+                return Err(RecordError::Invalid {
+                    field: "corrects".into(),
+                    message: format!("record {old} is not in this queue"),
+                }
+                .into());
             }
         }
         let mut rng = rand::thread_rng();
         let receipt = loop {
             let r = Receipt::random(&mut rng);
-            let taken: bool = tx.query_row("SELECT EXISTS(SELECT 1 FROM records WHERE receipt = ?1)", [r.as_str()], |row| row.get(0))?;
+            let taken: bool = tx.query_row(
+                "SELECT EXISTS(SELECT 1 FROM records WHERE receipt = ?1)",
+                [r.as_str()],
+                |row| row.get(0),
+            )?;
             if !taken {
                 break r;
             }
@@ -300,7 +343,10 @@ impl Store {
                 sealed,
             ],
         )?;
-        tx.execute("INSERT INTO photos (record_id, jpeg) VALUES (?1, ?2)", params![id.to_string(), photo])?;
+        tx.execute(
+            "INSERT INTO photos (record_id, jpeg) VALUES (?1, ?2)",
+            params![id.to_string(), photo],
+        )?;
         tx.commit()?;
         Ok(id)
     }
@@ -311,7 +357,10 @@ impl Store {
             "SELECT {SUMMARY_COLUMNS} FROM records
              WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR batch_id = ?2) ORDER BY seq"
         ))?;
-        let rows = st.query_map(params![filter.status.map(Status::as_str), filter.batch_id], summary_from_row)?;
+        let rows = st.query_map(
+            params![filter.status.map(Status::as_str), filter.batch_id],
+            summary_from_row,
+        )?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -331,10 +380,19 @@ impl Store {
         Ok(ActivationRecord { summary, personal })
     }
 
-    pub(crate) fn open_personal(&self, id: &RecordId, sealed: &[u8], photo: Option<&[u8]>) -> Result<Personal, StoreError> {
-        let damaged = |what: String| StoreError::Damaged { id: id.to_string(), what };
+    pub(crate) fn open_personal(
+        &self,
+        id: &RecordId,
+        sealed: &[u8],
+        photo: Option<&[u8]>,
+    ) -> Result<Personal, StoreError> {
+        let damaged = |what: String| StoreError::Damaged {
+            id: id.to_string(),
+            what,
+        };
         let json = self.keys.open(&aad("record", id), sealed)?;
-        let mut personal: Personal = serde_json::from_slice(&json).map_err(|e| damaged(format!("personal data: {e}")))?;
+        let mut personal: Personal =
+            serde_json::from_slice(&json).map_err(|e| damaged(format!("personal data: {e}")))?;
         let photo = photo.ok_or_else(|| damaged("photo missing".into()))?;
         let jpeg = self.keys.open(&aad("photo", id), photo)?;
         if <[u8; 32]>::from(Sha256::digest(jpeg.as_slice())) != personal.live_photo_sha256 {
@@ -356,12 +414,17 @@ impl Store {
         )?;
         let mut rows = st.query([])?;
         while let Some(r) = rows.next()? {
-            let (day, officer, unit, status, n): (String, String, String, String, i64) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
+            let (day, officer, unit, status, n): (String, String, String, String, i64) =
+                (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
             let n = u64::try_from(n).unwrap_or(0);
             s.total += n;
             *s.by_status.entry(status.clone()).or_default() += n;
             *s.by_day.entry(day).or_default().entry(status.clone()).or_default() += n;
-            *s.by_officer.entry(officer).or_default().entry(status.clone()).or_default() += n;
+            *s.by_officer
+                .entry(officer)
+                .or_default()
+                .entry(status.clone())
+                .or_default() += n;
             *s.by_unit.entry(unit).or_default().entry(status).or_default() += n;
         }
         Ok(s)
@@ -370,7 +433,9 @@ impl Store {
     /// Records for a citizen's ID number, found by its keyed hash (the tracker's
     /// roster match; the database holds no ID number in the clear).
     pub fn find_by_id_number(&self, id_number: &str) -> Result<Vec<RecordSummary>, StoreError> {
-        let mut st = self.conn.prepare(&format!("SELECT {SUMMARY_COLUMNS} FROM records WHERE id_index = ?1 ORDER BY seq"))?;
+        let mut st = self.conn.prepare(&format!(
+            "SELECT {SUMMARY_COLUMNS} FROM records WHERE id_index = ?1 ORDER BY seq"
+        ))?;
         let rows = st.query_map([self.keys.index("id_number", id_number).to_vec()], summary_from_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -385,7 +450,10 @@ impl Store {
     pub fn records_with_phone_on(&self, phone: &super::phone::Phone, day: NaiveDate) -> Result<u64, StoreError> {
         let n: i64 = self.conn.query_row(
             "SELECT count(*) FROM records WHERE phone_index = ?1 AND substr(created_at, 1, 10) = ?2",
-            params![self.keys.index("phone", phone.as_str()).to_vec(), day.format("%Y-%m-%d").to_string()],
+            params![
+                self.keys.index("phone", phone.as_str()).to_vec(),
+                day.format("%Y-%m-%d").to_string()
+            ],
             |r| r.get(0),
         )?;
         Ok(u64::try_from(n).unwrap_or(0))
@@ -398,7 +466,10 @@ impl Store {
         if lines == ["ok"] {
             Ok(())
         } else {
-            Err(StoreError::Damaged { id: "database".into(), what: lines.join("; ") })
+            Err(StoreError::Damaged {
+                id: "database".into(),
+                what: lines.join("; "),
+            })
         }
     }
 
@@ -417,14 +488,24 @@ impl Store {
 
     /// Whether a supervisor passphrase has been set.
     pub fn supervisor_passphrase_set(&self) -> Result<bool, StoreError> {
-        Ok(self.conn.query_row("SELECT EXISTS(SELECT 1 FROM meta WHERE key = 'supervisor_passphrase')", [], |r| r.get(0))?)
+        Ok(self.conn.query_row(
+            "SELECT EXISTS(SELECT 1 FROM meta WHERE key = 'supervisor_passphrase')",
+            [],
+            |r| r.get(0),
+        )?)
     }
 
     /// Check the supervisor passphrase (exports and the supervisor screen need it).
     pub fn check_supervisor(&self, passphrase: &str) -> Result<(), StoreError> {
-        let phc: Option<Vec<u8>> =
-            self.conn.query_row("SELECT value FROM meta WHERE key = 'supervisor_passphrase'", [], |r| r.get(0)).optional()?;
-        let phc = phc.ok_or(StoreError::Passphrase("not set yet: run `cccd-kiosk queue set-passphrase`"))?;
+        let phc: Option<Vec<u8>> = self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = 'supervisor_passphrase'", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        let phc = phc.ok_or(StoreError::Passphrase(
+            "not set yet: run `cccd-kiosk queue set-passphrase`",
+        ))?;
         if seal::passphrase_matches(passphrase, &String::from_utf8_lossy(&phc)) {
             Ok(())
         } else {
@@ -444,8 +525,8 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::queue::record::{synthetic_jpeg, Contact};
     use crate::queue::receipt::Receipt as R;
+    use crate::queue::record::{synthetic_jpeg, Contact};
 
     fn new(n: u32) -> NewActivation {
         NewActivation::synthetic(n, synthetic_jpeg(u64::from(n), 64))
@@ -487,8 +568,19 @@ mod tests {
         assert!(std::fs::metadata(&wal).unwrap().len() > 0, "the record is in the WAL");
         for file in [dir.path().join(DB_FILE), wal] {
             let bytes = std::fs::read(&file).unwrap();
-            for needle in [name.as_str(), "Nguy", id.as_str(), phone.as_str(), national.as_str(), "Lê Lợi"] {
-                assert!(!bytes.windows(needle.len()).any(|w| w == needle.as_bytes()), "{needle} in {}", file.display());
+            for needle in [
+                name.as_str(),
+                "Nguy",
+                id.as_str(),
+                phone.as_str(),
+                national.as_str(),
+                "Lê Lợi",
+            ] {
+                assert!(
+                    !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                    "{needle} in {}",
+                    file.display()
+                );
             }
         }
         // The keyed index still finds the citizen.
@@ -496,7 +588,11 @@ mod tests {
         assert!(s.find_by_id_number("001199099999").unwrap().is_empty());
         let day = a.created_at.date_naive();
         assert_eq!(s.records_with_phone_on(a.contact.phone().unwrap(), day).unwrap(), 1);
-        assert_eq!(s.records_with_phone_on(a.contact.phone().unwrap(), day.succ_opt().unwrap()).unwrap(), 0);
+        assert_eq!(
+            s.records_with_phone_on(a.contact.phone().unwrap(), day.succ_opt().unwrap())
+                .unwrap(),
+            0
+        );
     }
 
     #[test]
@@ -505,13 +601,17 @@ mod tests {
         let mut s = Store::open(dir.path()).unwrap();
         let old = s.append(&new(1)).unwrap();
         let mut fix = new(1);
-        fix.contact = Contact::Email { address: "huong@example.vn".into() };
+        fix.contact = Contact::Email {
+            address: "huong@example.vn".into(),
+        };
         fix.corrects = Some(old);
         let fixed = s.append(&fix).unwrap();
         assert_eq!(s.get(fixed).unwrap().summary.corrects, Some(old));
         assert_eq!(s.list(&ListFilter::default()).unwrap().len(), 2);
         fix.corrects = Some(RecordId::new_v7());
-        assert!(matches!(s.append(&fix), Err(StoreError::Invalid(RecordError::Invalid { ref field, .. })) if field == "corrects"));
+        assert!(
+            matches!(s.append(&fix), Err(StoreError::Invalid(RecordError::Invalid { ref field, .. })) if field == "corrects")
+        );
         assert!(s.conn().execute("DELETE FROM records", []).is_err());
         assert!(s.conn().execute("UPDATE records SET unit_code = 'x'", []).is_err());
         assert!(s.conn().execute("DELETE FROM photos", []).is_err());
@@ -531,8 +631,15 @@ mod tests {
             Err(e) => e,
             Ok(_) => panic!("opened a damaged database"),
         };
-        let StoreError::Corrupt { moved_to, .. } = &err else { panic!("{err}") };
-        assert!(moved_to.file_name().unwrap().to_str().unwrap().starts_with("queue.sqlite3.corrupt-"));
+        let StoreError::Corrupt { moved_to, .. } = &err else {
+            panic!("{err}")
+        };
+        assert!(moved_to
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("queue.sqlite3.corrupt-"));
         assert_eq!(std::fs::read(moved_to).unwrap(), garbage);
         assert!(!db.exists());
         assert!(err.to_string().contains("NOT deleted"));
@@ -554,13 +661,21 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         drop(Store::open(dir.path()).unwrap());
         let db = dir.path().join(DB_FILE);
-        Connection::open(&db).unwrap().pragma_update(None, "user_version", 99).unwrap();
+        Connection::open(&db)
+            .unwrap()
+            .pragma_update(None, "user_version", 99)
+            .unwrap();
         match Store::open(dir.path()) {
-            Err(StoreError::TooNew { found: 99, supported, .. }) => assert_eq!(supported, LATEST),
+            Err(StoreError::TooNew {
+                found: 99, supported, ..
+            }) => assert_eq!(supported, LATEST),
             Err(e) => panic!("{e}"),
             Ok(_) => panic!("opened a newer database"),
         }
-        let v: i64 = Connection::open(&db).unwrap().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        let v: i64 = Connection::open(&db)
+            .unwrap()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(v, 99);
     }
 
@@ -587,8 +702,11 @@ mod tests {
         s.set_supervisor_passphrase(None, "mật khẩu tổ 1").unwrap();
         s.check_supervisor("mật khẩu tổ 1").unwrap();
         assert!(s.check_supervisor("mat khau to 1").is_err());
-        assert!(s.set_supervisor_passphrase(Some("wrong one"), "another passphrase").is_err());
-        s.set_supervisor_passphrase(Some("mật khẩu tổ 1"), "another passphrase").unwrap();
+        assert!(s
+            .set_supervisor_passphrase(Some("wrong one"), "another passphrase")
+            .is_err());
+        s.set_supervisor_passphrase(Some("mật khẩu tổ 1"), "another passphrase")
+            .unwrap();
         s.check_supervisor("another passphrase").unwrap();
     }
 }
