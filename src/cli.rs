@@ -60,6 +60,11 @@ enum Cmd {
     },
     /// Serve a software CCCD chip to pcscd through vsmartcard's vpcd.
     VirtualCard(VirtualCardArgs),
+    /// The durable queue of activation records: export, verify, import results, list, stats.
+    Queue {
+        #[command(subcommand)]
+        cmd: crate::queue::cli::QueueCmd,
+    },
     /// Check this kiosk: pcscd, readers, camera, disk, trust store, clock; says what to do.
     Doctor {
         /// Also read the built-in software card in-process (tests the whole card pipeline).
@@ -215,6 +220,7 @@ pub fn main() -> i32 {
         }
         Some(Cmd::Config(_)) => crate::config::cmd_check(&loaded, cli.data_dir.as_deref()),
         Some(Cmd::VirtualCard(_)) => EXIT_OK,
+        Some(Cmd::Queue { cmd }) => crate::queue::cli::run(cmd, &cfg.data_dir(cli.data_dir.as_deref())),
         None => {
             eprintln!(
                 "the kiosk screen is not part of this build yet; try `cccd-kiosk read --help`"

@@ -246,9 +246,11 @@ impl Config {
         toml::from_str::<Config>(text).map_err(|e| describe(e, text, file))
     }
 
-    /// Where data lives: `--data-dir` > the config's `data_dir` > [`DEFAULT_DATA_DIR`].
+    /// Where data lives: `--data-dir` > `$CCCD_DATA_DIR` > the config's `data_dir` >
+    /// [`DEFAULT_DATA_DIR`].
     pub fn data_dir(&self, flag: Option<&Path>) -> PathBuf {
         flag.map(Path::to_path_buf)
+            .or_else(|| std::env::var_os("CCCD_DATA_DIR").map(PathBuf::from))
             .or_else(|| self.data_dir.clone())
             .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR))
     }

@@ -11,3 +11,4 @@ pub mod cli;
 pub mod config;
 pub mod doctor;
 pub mod logging;
+pub mod queue;
