@@ -25,9 +25,10 @@ demo: deps
 	$(CARGO) build --locked --bins
 	scripts/with-pcscd scripts/demo.sh $(TARGET_DIR)/debug/cccd-kiosk
 
-# Criterion benchmarks through a real pcscd + vpcd (cccd-kiosk against dmrtd on the same card).
+# Criterion benchmarks: full reads through a real pcscd + vpcd (cccd-kiosk against dmrtd on
+# the same card), PACE ECDH host cost, queue append/export/verify.
 bench: deps
-	scripts/with-pcscd $(CARGO) bench --locked --bench read
+	scripts/with-pcscd $(CARGO) bench --locked
 
 # The Debian package (cargo-deb; a release build, so minutes: kept out of `make test`,
 # which checks the packaging metadata and maintainer scripts in tests/packaging.rs).
