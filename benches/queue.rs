@@ -66,7 +66,8 @@ fn export_verify(_c: &mut Criterion) {
     let id = age::x25519::Identity::generate();
     let out = dir.path().join("usb");
     let t = Instant::now();
-    export::export(&mut s, &out, None, &id.to_public(), &mut |_, _| {}).unwrap_or_else(|e| panic!("{e}"));
+    export::export(&mut s, &out, None, &id.to_public(), &mut |_, _| {})
+        .unwrap_or_else(|e| panic!("{e}"));
     let te = t.elapsed();
     let t = Instant::now();
     export::verify(&out, Some(&id)).unwrap_or_else(|e| panic!("{e}"));

@@ -220,7 +220,9 @@ pub fn main() -> i32 {
         }
         Some(Cmd::Config(_)) => crate::config::cmd_check(&loaded, cli.data_dir.as_deref()),
         Some(Cmd::VirtualCard(_)) => EXIT_OK,
-        Some(Cmd::Queue { cmd }) => crate::queue::cli::run(cmd, &cfg.data_dir(cli.data_dir.as_deref())),
+        Some(Cmd::Queue { cmd }) => {
+            crate::queue::cli::run(cmd, &cfg.data_dir(cli.data_dir.as_deref()))
+        }
         None => {
             eprintln!(
                 "the kiosk screen is not part of this build yet; try `cccd-kiosk read --help`"

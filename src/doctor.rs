@@ -600,23 +600,19 @@ fn probe_write(dir: &Path) -> std::io::Result<()> {
     result
 }
 
-/// The queue database: presence only in this build; a `*.corrupt-*` file left by the
-/// queue's corruption handling is a warning (records there were never exported).
+/// The queue database: integrity and how many records wait for export; a `*.corrupt-*`
+/// file left by the queue's corruption handling is a warning (records there were never
+/// exported).
 pub fn check_database(data_dir: &Path) -> Check {
-    let mut dbs = Vec::new();
     let mut corrupt = Vec::new();
     if let Ok(rd) = std::fs::read_dir(data_dir) {
         for e in rd.filter_map(Result::ok) {
             let name = e.file_name().to_string_lossy().into_owned();
             if name.contains(".corrupt-") {
                 corrupt.push(name);
-            } else if name.ends_with(".sqlite") || name.ends_with(".db") {
-                let size = e.metadata().map(|m| m.len()).unwrap_or(0);
-                dbs.push(format!("{name} ({size} bytes)"));
             }
         }
     }
-    dbs.sort();
     corrupt.sort();
     if !corrupt.is_empty() {
         return Check::bad(
@@ -628,15 +624,47 @@ pub fn check_database(data_dir: &Path) -> Check {
         )
         .with_details(corrupt);
     }
-    let summary = if dbs.is_empty() {
-        "no queue database yet".to_string()
-    } else {
-        format!("{} present", dbs.join(", "))
-    };
-    Check::ok(
-        "database",
-        format!("{summary}; integrity not checked (no queue module in this build)"),
-    )
+    let db = data_dir.join(crate::queue::store::DB_FILE);
+    if !db.exists() {
+        return Check::ok(
+            "database",
+            "no queue database yet (created with the first record)",
+        );
+    }
+    match queue_health(&db) {
+        Ok((queued, total)) => Check::ok(
+            "database",
+            format!("integrity ok; {total} records, {queued} not yet exported"),
+        ),
+        Err(e) => Check::bad(
+            "database",
+            Status::Fail,
+            format!("queue database: {e}"),
+            "Không xóa tệp: tắt kiosk, chép thư mục dữ liệu ra USB và gọi bộ phận kỹ thuật.",
+            "Do not delete anything: stop the kiosk, copy the data directory to USB and call support.",
+        ),
+    }
+}
+
+/// `PRAGMA integrity_check` and record counts, read-only: the doctor never migrates,
+/// creates a key or writes to the queue it inspects.
+fn queue_health(db: &Path) -> Result<(i64, i64), rusqlite::Error> {
+    use rusqlite::{Connection, OpenFlags};
+    let conn = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let verdict: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+    if verdict != "ok" {
+        return Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CORRUPT),
+            Some(verdict),
+        ));
+    }
+    let total: i64 = conn.query_row("SELECT count(*) FROM records", [], |r| r.get(0))?;
+    let queued: i64 = conn.query_row(
+        "SELECT count(*) FROM records WHERE status = 'queued'",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok((queued, total))
 }
 
 fn cert_time(t: &x509_cert::time::Time) -> Option<DateTime<Utc>> {
@@ -900,16 +928,37 @@ mod tests {
     }
 
     #[test]
-    fn database_presence_and_corrupt_leftovers() {
+    fn database_integrity_queue_size_and_corrupt_leftovers() {
+        use crate::queue::record::{synthetic_jpeg, NewActivation};
         let dir = tempfile::tempdir().unwrap();
         let c = check_database(dir.path());
         assert_eq!(c.status, Status::Ok);
         assert!(c.summary.contains("no queue database"));
-        std::fs::write(dir.path().join("queue.sqlite"), b"SQLite format 3\0").unwrap();
-        assert!(check_database(dir.path())
-            .summary
-            .contains("queue.sqlite (16 bytes)"));
-        std::fs::write(dir.path().join("queue.sqlite.corrupt-20260501T0800"), b"").unwrap();
+        {
+            let mut store = crate::queue::store::Store::open(dir.path()).unwrap();
+            for n in 0..2 {
+                store
+                    .append(&NewActivation::synthetic(n, synthetic_jpeg(n.into(), 32)))
+                    .unwrap();
+            }
+        }
+        let c = check_database(dir.path());
+        assert_eq!(c.status, Status::Ok, "{}", c.summary);
+        assert!(
+            c.summary.contains("2 records, 2 not yet exported"),
+            "{}",
+            c.summary
+        );
+
+        let broken = tempfile::tempdir().unwrap();
+        std::fs::write(
+            broken.path().join(crate::queue::store::DB_FILE),
+            vec![0x42; 8192],
+        )
+        .unwrap();
+        assert_eq!(check_database(broken.path()).status, Status::Fail);
+
+        std::fs::write(dir.path().join("queue.sqlite3.corrupt-20260501T0800"), b"").unwrap();
         assert_eq!(check_database(dir.path()).status, Status::Warn);
     }
 

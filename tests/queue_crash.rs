@@ -23,7 +23,9 @@ const CHILD_START: &str = "CCCD_QUEUE_CRASH_START";
 /// In a normal test run (no environment variable) it returns at once.
 #[test]
 fn crash_child() {
-    let Ok(dir) = std::env::var(CHILD_DIR) else { return };
+    let Ok(dir) = std::env::var(CHILD_DIR) else {
+        return;
+    };
     let start: u32 = std::env::var(CHILD_START)
         .ok()
         .and_then(|s| s.parse().ok())
@@ -32,7 +34,9 @@ fn crash_child() {
     let photo = synthetic_jpeg(u64::from(start), 128);
     let mut out = std::io::stdout().lock();
     for n in start.. {
-        let id = store.append(&NewActivation::synthetic(n, photo.clone())).unwrap();
+        let id = store
+            .append(&NewActivation::synthetic(n, photo.clone()))
+            .unwrap();
         writeln!(out, "committed {id}").unwrap();
         out.flush().unwrap();
     }
@@ -103,7 +107,14 @@ fn sigkill_at_random_moments_never_leaves_half_a_record() {
     // And the chain over everything that survived verifies.
     let identity = age::x25519::Identity::generate();
     let out = dir.path().join("usb");
-    let m = cccd_kiosk::queue::export::export(&mut store, &out, None, &identity.to_public(), &mut |_, _| {}).unwrap();
+    let m = cccd_kiosk::queue::export::export(
+        &mut store,
+        &out,
+        None,
+        &identity.to_public(),
+        &mut |_, _| {},
+    )
+    .unwrap();
     assert_eq!(m.count as usize, all.len());
     assert_eq!(
         cccd_kiosk::queue::export::verify(&out, Some(&identity))
@@ -159,22 +170,47 @@ fn end_of_day_through_the_cli_export_verify_import_and_tampering() {
     // Export is refused before a passphrase is set, and with a wrong one.
     let (code, _, err) = kiosk(
         &data,
-        &["queue", "export", "--out", &d("usb1"), "--recipient", &recipient],
+        &[
+            "queue",
+            "export",
+            "--out",
+            &d("usb1"),
+            "--recipient",
+            &recipient,
+        ],
         &pass,
     );
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("passphrase"), "{err}");
-    let (code, _, err) = kiosk(&data, &["queue", "set-passphrase", "--new-file", &d("pass")], &[]);
+    let (code, _, err) = kiosk(
+        &data,
+        &["queue", "set-passphrase", "--new-file", &d("pass")],
+        &[],
+    );
     assert_eq!(code, 0, "{err}");
     let (code, _, err) = kiosk(
         &data,
-        &["queue", "export", "--out", &d("usb1"), "--recipient", &recipient],
+        &[
+            "queue",
+            "export",
+            "--out",
+            &d("usb1"),
+            "--recipient",
+            &recipient,
+        ],
         &[("CCCD_SUPERVISOR_PASSPHRASE", "wrong guess!")],
     );
     assert_eq!(code, 2, "{err}");
     let (code, _, err) = kiosk(
         &data,
-        &["queue", "export", "--out", &d("usb1"), "--recipient", "age1notakey"],
+        &[
+            "queue",
+            "export",
+            "--out",
+            &d("usb1"),
+            "--recipient",
+            "age1notakey",
+        ],
         &pass,
     );
     assert_eq!(code, 2);
@@ -182,19 +218,36 @@ fn end_of_day_through_the_cli_export_verify_import_and_tampering() {
 
     let (code, out, err) = kiosk(
         &data,
-        &["queue", "export", "--out", &d("usb1"), "--recipient", &recipient],
+        &[
+            "queue",
+            "export",
+            "--out",
+            &d("usb1"),
+            "--recipient",
+            &recipient,
+        ],
         &pass,
     );
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("\"count\":4"), "{out}");
     let (code, out, _) = kiosk(
         &data,
-        &["queue", "verify", &d("usb1"), "--identity", &d("province.key")],
+        &[
+            "queue",
+            "verify",
+            &d("usb1"),
+            "--identity",
+            &d("province.key"),
+        ],
         &[],
     );
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("4 records checked"), "{out}");
-    let (_, out, _) = kiosk(&data, &["queue", "list", "--status", "exported", "--json"], &[]);
+    let (_, out, _) = kiosk(
+        &data,
+        &["queue", "list", "--status", "exported", "--json"],
+        &[],
+    );
     assert_eq!(out.lines().count(), 4);
     assert!(
         !out.contains("001199") && !out.contains("Nguy"),
@@ -220,7 +273,11 @@ fn end_of_day_through_the_cli_export_verify_import_and_tampering() {
     let store = Store::open(&data).unwrap();
     assert_eq!(store.get(ids[1]).unwrap().summary.status, Status::Rejected);
     drop(store);
-    std::fs::write(d("unknown.csv"), format!("{},accepted,\n", RecordId::new_v7())).unwrap();
+    std::fs::write(
+        d("unknown.csv"),
+        format!("{},accepted,\n", RecordId::new_v7()),
+    )
+    .unwrap();
     let (code, _, err) = kiosk(&data, &["queue", "import-results", &d("unknown.csv")], &[]);
     assert_eq!(code, 1);
     assert!(err.contains("not a record of this kiosk"), "{err}");
@@ -239,12 +296,23 @@ fn end_of_day_through_the_cli_export_verify_import_and_tampering() {
         drop(store);
         let (code, _, err) = kiosk(
             &data,
-            &["queue", "export", "--out", &d(usb), "--recipient", &recipient],
+            &[
+                "queue",
+                "export",
+                "--out",
+                &d(usb),
+                "--recipient",
+                &recipient,
+            ],
             &pass,
         );
         assert_eq!(code, 0, "{err}");
     }
-    let (code, out, _) = kiosk(&data, &["queue", "verify", &d("usb1"), &d("usb2"), &d("usb3")], &[]);
+    let (code, out, _) = kiosk(
+        &data,
+        &["queue", "verify", &d("usb1"), &d("usb2"), &d("usb3")],
+        &[],
+    );
     assert_eq!(code, 0, "{out}");
     let (code, out, _) = kiosk(&data, &["queue", "verify", &d("usb1"), &d("usb3")], &[]);
     assert_eq!(code, 1);

@@ -95,11 +95,19 @@ fn failed(message: impl std::fmt::Display) -> i32 {
 
 fn read_secret(file: Option<&Path>, field: &str) -> Result<zeroize::Zeroizing<String>, i32> {
     let text = match file {
-        Some(f) => std::fs::read_to_string(f).map_err(|e| bad(field, format!("{}: {e}", f.display())))?,
-        None => std::env::var("CCCD_SUPERVISOR_PASSPHRASE")
-            .map_err(|_| bad(field, "give --passphrase-file FILE or set CCCD_SUPERVISOR_PASSPHRASE"))?,
+        Some(f) => {
+            std::fs::read_to_string(f).map_err(|e| bad(field, format!("{}: {e}", f.display())))?
+        }
+        None => std::env::var("CCCD_SUPERVISOR_PASSPHRASE").map_err(|_| {
+            bad(
+                field,
+                "give --passphrase-file FILE or set CCCD_SUPERVISOR_PASSPHRASE",
+            )
+        })?,
     };
-    Ok(zeroize::Zeroizing::new(text.trim_end_matches(['\r', '\n']).to_string()))
+    Ok(zeroize::Zeroizing::new(
+        text.trim_end_matches(['\r', '\n']).to_string(),
+    ))
 }
 
 fn open(data_dir: &Path) -> Result<Store, i32> {
@@ -145,7 +153,13 @@ fn run_inner(cmd: QueueCmd, data_dir: &Path) -> Result<i32, i32> {
                     }
                 }
             };
-            match export::export(&mut store, &out, batch.as_deref(), &recipient, &mut progress) {
+            match export::export(
+                &mut store,
+                &out,
+                batch.as_deref(),
+                &recipient,
+                &mut progress,
+            ) {
                 Ok(m) => {
                     println!(
                         "{}",
@@ -153,7 +167,9 @@ fn run_inner(cmd: QueueCmd, data_dir: &Path) -> Result<i32, i32> {
                     );
                     Ok(EXIT_OK)
                 }
-                Err(e @ (ExportError::UnknownBatch(_) | ExportError::Recipient(_))) => Err(bad("batch", e)),
+                Err(e @ (ExportError::UnknownBatch(_) | ExportError::Recipient(_))) => {
+                    Err(bad("batch", e))
+                }
                 Err(e @ ExportError::Occupied { .. }) => Err(bad("out", e)),
                 Err(ExportError::Store(e)) => Err(store_error(e)),
                 Err(e) => Err(failed(e)),
@@ -199,7 +215,8 @@ fn run_inner(cmd: QueueCmd, data_dir: &Path) -> Result<i32, i32> {
             Ok(code)
         }
         QueueCmd::ImportResults { file } => {
-            let text = std::fs::read_to_string(&file).map_err(|e| bad("file", format!("{}: {e}", file.display())))?;
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| bad("file", format!("{}: {e}", file.display())))?;
             let mut store = open(data_dir)?;
             let report = export::import_results(&mut store, &text).map_err(|e| match e {
                 export::ImportError::Line { .. } => bad("file", e),
@@ -216,13 +233,19 @@ fn run_inner(cmd: QueueCmd, data_dir: &Path) -> Result<i32, i32> {
             for id in &report.not_exported {
                 eprintln!("warning: {id}: never exported; nothing changed for it");
             }
-            Ok(if report.unknown.is_empty() && report.not_exported.is_empty() {
-                EXIT_OK
-            } else {
-                EXIT_FAILED
-            })
+            Ok(
+                if report.unknown.is_empty() && report.not_exported.is_empty() {
+                    EXIT_OK
+                } else {
+                    EXIT_FAILED
+                },
+            )
         }
-        QueueCmd::List { status, batch, json } => {
+        QueueCmd::List {
+            status,
+            batch,
+            json,
+        } => {
             let status = status
                 .map(|s| s.parse::<Status>())
                 .transpose()
@@ -260,14 +283,23 @@ fn run_inner(cmd: QueueCmd, data_dir: &Path) -> Result<i32, i32> {
                 println!("{}", serde_json::to_string(&s).unwrap_or_default());
             } else {
                 println!("total {}", s.total);
-                for (title, map) in [("day", &s.by_day), ("officer", &s.by_officer), ("unit", &s.by_unit)] {
+                for (title, map) in [
+                    ("day", &s.by_day),
+                    ("officer", &s.by_officer),
+                    ("unit", &s.by_unit),
+                ] {
                     println!("by {title}:");
                     for (k, counts) in map {
-                        let parts: Vec<String> = counts.iter().map(|(s, n)| format!("{s} {n}")).collect();
+                        let parts: Vec<String> =
+                            counts.iter().map(|(s, n)| format!("{s} {n}")).collect();
                         println!("  {k:<12} {}", parts.join(", "));
                     }
                 }
-                let parts: Vec<String> = s.by_status.iter().map(|(s, n)| format!("{s} {n}")).collect();
+                let parts: Vec<String> = s
+                    .by_status
+                    .iter()
+                    .map(|(s, n)| format!("{s} {n}"))
+                    .collect();
                 println!("by status: {}", parts.join(", "));
             }
             Ok(EXIT_OK)

@@ -129,7 +129,8 @@ pub fn canonical_json(v: &Value) -> Vec<u8> {
     fn sort(v: &Value) -> Value {
         match v {
             Value::Object(m) => {
-                let sorted: std::collections::BTreeMap<&String, Value> = m.iter().map(|(k, v)| (k, sort(v))).collect();
+                let sorted: std::collections::BTreeMap<&String, Value> =
+                    m.iter().map(|(k, v)| (k, sort(v))).collect();
                 Value::Object(sorted.into_iter().map(|(k, v)| (k.clone(), v)).collect())
             }
             Value::Array(a) => Value::Array(a.iter().map(sort).collect()),
@@ -203,9 +204,11 @@ fn batch_rows(store: &Store, batch: Option<&str>) -> Result<Vec<Row>, StoreError
 fn photo_of(store: &Store, id: &RecordId) -> Result<Option<Vec<u8>>, StoreError> {
     Ok(store
         .conn()
-        .query_row("SELECT jpeg FROM photos WHERE record_id = ?1", [id.to_string()], |r| {
-            r.get(0)
-        })
+        .query_row(
+            "SELECT jpeg FROM photos WHERE record_id = ?1",
+            [id.to_string()],
+            |r| r.get(0),
+        )
         .optional()?)
 }
 
@@ -238,7 +241,9 @@ fn write_synced(
         move |source| ExportError::Io { path, source }
     };
     let mut f = fs::File::create(&tmp).map_err(io_err(&tmp))?;
-    write(&mut f).and_then(|_| f.sync_all()).map_err(io_err(&tmp))?;
+    write(&mut f)
+        .and_then(|_| f.sync_all())
+        .map_err(io_err(&tmp))?;
     fs::rename(&tmp, &dest).map_err(io_err(&dest))?;
     Ok(())
 }
@@ -254,55 +259,63 @@ pub fn export(
 ) -> Result<Manifest, ExportError> {
     // Which batch, and where its chain starts.
     type Stored = (i64, String, Vec<u8>, String);
-    let (seq, exported_at, prev, stored): (i64, DateTime<Utc>, [u8; 32], Option<Manifest>) = match batch {
-        Some(b) => {
-            let row: Option<Stored> = store
-                .conn()
-                .query_row(
-                    "SELECT seq, exported_at, prev_head, manifest FROM batches WHERE id = ?1",
-                    [b],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-                )
-                .optional()
-                .map_err(StoreError::from)?;
-            let (seq, at, prev, manifest) = row.ok_or_else(|| ExportError::UnknownBatch(b.to_string()))?;
-            let at = DateTime::parse_from_rfc3339(&at)
-                .map(|t| t.with_timezone(&Utc))
-                .map_err(|e| StoreError::Damaged {
-                    id: b.into(),
-                    what: e.to_string(),
-                })?;
-            let prev = <[u8; 32]>::try_from(prev.as_slice()).map_err(|_| StoreError::Damaged {
-                id: b.into(),
-                what: "previous head".into(),
-            })?;
-            (seq, at, prev, serde_json::from_str(&manifest).ok())
-        }
-        None => {
-            let last: Option<(i64, Vec<u8>)> = store
-                .conn()
-                .query_row("SELECT seq, head FROM batches ORDER BY seq DESC LIMIT 1", [], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })
-                .optional()
-                .map_err(StoreError::from)?;
-            let (seq, prev) = last
-                .map(|(s, h)| (s + 1, <[u8; 32]>::try_from(h.as_slice()).unwrap_or([0; 32])))
-                .unwrap_or((1, [0; 32]));
-            let now = Utc::now();
-            (
-                seq,
-                DateTime::parse_from_rfc3339(&now.to_rfc3339_opts(SecondsFormat::Secs, true))
+    let (seq, exported_at, prev, stored): (i64, DateTime<Utc>, [u8; 32], Option<Manifest>) =
+        match batch {
+            Some(b) => {
+                let row: Option<Stored> = store
+                    .conn()
+                    .query_row(
+                        "SELECT seq, exported_at, prev_head, manifest FROM batches WHERE id = ?1",
+                        [b],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                    )
+                    .optional()
+                    .map_err(StoreError::from)?;
+                let (seq, at, prev, manifest) =
+                    row.ok_or_else(|| ExportError::UnknownBatch(b.to_string()))?;
+                let at = DateTime::parse_from_rfc3339(&at)
                     .map(|t| t.with_timezone(&Utc))
-                    .unwrap_or(now),
-                prev,
-                None,
-            )
-        }
-    };
+                    .map_err(|e| StoreError::Damaged {
+                        id: b.into(),
+                        what: e.to_string(),
+                    })?;
+                let prev =
+                    <[u8; 32]>::try_from(prev.as_slice()).map_err(|_| StoreError::Damaged {
+                        id: b.into(),
+                        what: "previous head".into(),
+                    })?;
+                (seq, at, prev, serde_json::from_str(&manifest).ok())
+            }
+            None => {
+                let last: Option<(i64, Vec<u8>)> = store
+                    .conn()
+                    .query_row(
+                        "SELECT seq, head FROM batches ORDER BY seq DESC LIMIT 1",
+                        [],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
+                    .optional()
+                    .map_err(StoreError::from)?;
+                let (seq, prev) = last
+                    .map(|(s, h)| (s + 1, <[u8; 32]>::try_from(h.as_slice()).unwrap_or([0; 32])))
+                    .unwrap_or((1, [0; 32]));
+                let now = Utc::now();
+                (
+                    seq,
+                    DateTime::parse_from_rfc3339(&now.to_rfc3339_opts(SecondsFormat::Secs, true))
+                        .map(|t| t.with_timezone(&Utc))
+                        .unwrap_or(now),
+                    prev,
+                    None,
+                )
+            }
+        };
     let batch_id = match batch {
         Some(b) => b.to_string(),
-        None => format!("{}-{seq:04}", exported_at.with_timezone(&Local).format("%Y%m%d")),
+        None => format!(
+            "{}-{seq:04}",
+            exported_at.with_timezone(&Local).format("%Y%m%d")
+        ),
     };
     let rows = batch_rows(store, batch)?;
     if rows.is_empty() {
@@ -332,13 +345,26 @@ pub fn export(
         let p = store.open_personal(&row.id, &row.sealed, photo_of(store, &row.id)?.as_deref())?;
         let rec = export_record(row, &p);
         head = chain_step(&head, &rec);
-        jsonl.extend_from_slice(&canonical_json(&json!({"chain": hex::encode(head), "record": rec})));
+        jsonl.extend_from_slice(&canonical_json(
+            &json!({"chain": hex::encode(head), "record": rec}),
+        ));
         jsonl.push(b'\n');
         photo_hashes.push(p.live_photo_sha256);
     }
-    let kiosk = rows.first().map(|r| r.summary.kiosk_id.clone()).unwrap_or_default();
-    let first = rows.iter().map(|r| r.created_utc.clone()).min().unwrap_or_default();
-    let last = rows.iter().map(|r| r.created_utc.clone()).max().unwrap_or_default();
+    let kiosk = rows
+        .first()
+        .map(|r| r.summary.kiosk_id.clone())
+        .unwrap_or_default();
+    let first = rows
+        .iter()
+        .map(|r| r.created_utc.clone())
+        .min()
+        .unwrap_or_default();
+    let last = rows
+        .iter()
+        .map(|r| r.created_utc.clone())
+        .max()
+        .unwrap_or_default();
 
     // payload.age: tar of records.jsonl and the photos, encrypted, hashed as written.
     let mut files = vec![entry(RECORDS, &jsonl)];
@@ -348,8 +374,9 @@ pub fn export(
         sha256: String::new(),
     };
     write_synced(out, PAYLOAD, |f| {
-        let enc = age::Encryptor::with_recipients(std::iter::once(recipient as &dyn age::Recipient))
-            .map_err(|e| io::Error::other(e.to_string()))?;
+        let enc =
+            age::Encryptor::with_recipients(std::iter::once(recipient as &dyn age::Recipient))
+                .map_err(|e| io::Error::other(e.to_string()))?;
         let hw = HashWriter {
             inner: io::BufWriter::new(&mut *f),
             hash: Sha256::new(),
@@ -416,7 +443,8 @@ pub fn export(
     }
     let text = serde_json::to_string_pretty(&manifest).unwrap_or_default();
     write_synced(out, MANIFEST, |f| {
-        f.write_all(text.as_bytes()).and_then(|_| f.write_all(b"\n"))
+        f.write_all(text.as_bytes())
+            .and_then(|_| f.write_all(b"\n"))
     })?;
     sync_dir(out).map_err(|source| ExportError::Io {
         path: out.to_path_buf(),
@@ -470,7 +498,11 @@ pub enum VerifyError {
     File { name: String, problem: String },
     /// A record is wrong: altered, reordered, or a record before it is missing.
     #[error("record {index} ({id}): {problem}")]
-    Record { index: usize, id: String, problem: String },
+    Record {
+        index: usize,
+        id: String,
+        problem: String,
+    },
     /// The batch as a whole does not match the manifest.
     #[error("batch {batch}: {problem}")]
     Batch { batch: String, problem: String },
@@ -498,7 +530,8 @@ pub struct Verified {
 pub fn read_manifest(dir: &Path) -> Result<Manifest, VerifyError> {
     let path = dir.join(MANIFEST);
     let text = fs::read_to_string(&path).map_err(|source| VerifyError::Io { path, source })?;
-    let m: Manifest = serde_json::from_str(&text).map_err(|e| VerifyError::Manifest(e.to_string()))?;
+    let m: Manifest =
+        serde_json::from_str(&text).map_err(|e| VerifyError::Manifest(e.to_string()))?;
     if m.format != FORMAT {
         return Err(VerifyError::Manifest(format!(
             "format {:?}, expected {FORMAT:?}",
@@ -510,13 +543,17 @@ pub fn read_manifest(dir: &Path) -> Result<Manifest, VerifyError> {
 
 fn hex32(s: &str, what: &str) -> Result<[u8; 32], VerifyError> {
     let mut out = [0u8; 32];
-    hex::decode_to_slice(s, &mut out).map_err(|_| VerifyError::Manifest(format!("{what}: not 64 hex digits")))?;
+    hex::decode_to_slice(s, &mut out)
+        .map_err(|_| VerifyError::Manifest(format!("{what}: not 64 hex digits")))?;
     Ok(out)
 }
 
 /// Check a bundle: the payload against the manifest and, with the province's
 /// `identity`, every file, every record, every photo and the chain.
-pub fn verify(dir: &Path, identity: Option<&age::x25519::Identity>) -> Result<Verified, VerifyError> {
+pub fn verify(
+    dir: &Path,
+    identity: Option<&age::x25519::Identity>,
+) -> Result<Verified, VerifyError> {
     let m = read_manifest(dir)?;
     let path = dir.join(PAYLOAD);
     let file = fs::File::open(&path).map_err(|source| VerifyError::Io {
@@ -558,17 +595,24 @@ pub fn verify(dir: &Path, identity: Option<&age::x25519::Identity>) -> Result<Ve
     })
 }
 
-fn verify_contents(m: &Manifest, path: &Path, identity: &age::x25519::Identity) -> Result<u64, VerifyError> {
+fn verify_contents(
+    m: &Manifest,
+    path: &Path,
+    identity: &age::x25519::Identity,
+) -> Result<u64, VerifyError> {
     let file = fs::File::open(path).map_err(|source| VerifyError::Io {
         path: path.to_path_buf(),
         source,
     })?;
-    let dec = age::Decryptor::new(BufReader::new(file)).map_err(|e| VerifyError::Decrypt(e.to_string()))?;
+    let dec = age::Decryptor::new(BufReader::new(file))
+        .map_err(|e| VerifyError::Decrypt(e.to_string()))?;
     let reader = dec
         .decrypt(std::iter::once(identity as &dyn age::Identity))
         .map_err(|e| VerifyError::Decrypt(e.to_string()))?;
     let mut tar = tar::Archive::new(reader);
-    let entries = tar.entries().map_err(|e| VerifyError::Decrypt(e.to_string()))?;
+    let entries = tar
+        .entries()
+        .map_err(|e| VerifyError::Decrypt(e.to_string()))?;
     let mut expected_photos: Vec<(usize, String, String)> = Vec::new();
     let mut seen: Vec<String> = Vec::new();
     let mut file_problem: Option<VerifyError> = None;
@@ -601,7 +645,11 @@ fn verify_contents(m: &Manifest, path: &Path, identity: &age::x25519::Identity) 
         }
         seen.push(name.clone());
         if name == RECORDS {
-            for (index, line) in data.split(|&b| b == b'\n').filter(|l| !l.is_empty()).enumerate() {
+            for (index, line) in data
+                .split(|&b| b == b'\n')
+                .filter(|l| !l.is_empty())
+                .enumerate()
+            {
                 let index = index + 1;
                 let v: Value = serde_json::from_slice(line).map_err(|e| VerifyError::Record {
                     index,
@@ -609,7 +657,11 @@ fn verify_contents(m: &Manifest, path: &Path, identity: &age::x25519::Identity) 
                     problem: format!("not JSON: {e}"),
                 })?;
                 let rec = v.get("record").cloned().unwrap_or(Value::Null);
-                let id = rec.get("id").and_then(Value::as_str).unwrap_or("?").to_string();
+                let id = rec
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .unwrap_or("?")
+                    .to_string();
                 let bad = |problem: &str| VerifyError::Record {
                     index,
                     id: id.clone(),
@@ -636,7 +688,10 @@ fn verify_contents(m: &Manifest, path: &Path, identity: &age::x25519::Identity) 
             }
         } else if let Some((index, _, sha)) = expected_photos.iter().find(|(_, p, _)| *p == name) {
             if got.sha256 != *sha {
-                let id = name.trim_start_matches("photos/").trim_end_matches(".jpg").to_string();
+                let id = name
+                    .trim_start_matches("photos/")
+                    .trim_end_matches(".jpg")
+                    .to_string();
                 return Err(VerifyError::Record {
                     index: *index,
                     id,
@@ -647,7 +702,10 @@ fn verify_contents(m: &Manifest, path: &Path, identity: &age::x25519::Identity) 
     }
     for (index, photo, _) in &expected_photos {
         if !seen.contains(photo) {
-            let id = photo.trim_start_matches("photos/").trim_end_matches(".jpg").to_string();
+            let id = photo
+                .trim_start_matches("photos/")
+                .trim_end_matches(".jpg")
+                .to_string();
             return Err(VerifyError::Record {
                 index: *index,
                 id,
@@ -831,9 +889,11 @@ pub fn import_results(store: &mut Store, text: &str) -> Result<ImportReport, Imp
     for l in lines {
         let id = l.id.to_string();
         let current: Option<(String, Option<String>)> = tx
-            .query_row("SELECT status, status_reason FROM records WHERE id = ?1", [&id], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
+            .query_row(
+                "SELECT status, status_reason FROM records WHERE id = ?1",
+                [&id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .optional()
             .map_err(StoreError::from)?;
         match current {
@@ -877,7 +937,9 @@ pub fn read_identity(path: &Path) -> Result<age::x25519::Identity, String> {
         let line = line.map_err(|e| format!("{}: {e}", path.display()))?;
         let line = line.trim();
         if line.starts_with("AGE-SECRET-KEY-") {
-            return line.parse().map_err(|e: &str| format!("{}: {e}", path.display()));
+            return line
+                .parse()
+                .map_err(|e: &str| format!("{}: {e}", path.display()));
         }
     }
     Err(format!("{}: no AGE-SECRET-KEY line", path.display()))
@@ -903,7 +965,10 @@ mod tests {
         let mut store = Store::open(&data).unwrap();
         for i in 0..n {
             store
-                .append(&NewActivation::synthetic(i, synthetic_jpeg(u64::from(i), 48)))
+                .append(&NewActivation::synthetic(
+                    i,
+                    synthetic_jpeg(u64::from(i), 48),
+                ))
                 .unwrap();
         }
         let out = dir.path().join("usb");
@@ -916,7 +981,11 @@ mod tests {
         }
     }
 
-    fn export_to(f: &mut Fixture, out: &Path, batch: Option<&str>) -> Result<Manifest, ExportError> {
+    fn export_to(
+        f: &mut Fixture,
+        out: &Path,
+        batch: Option<&str>,
+    ) -> Result<Manifest, ExportError> {
         let r = f.identity.to_public();
         export(&mut f.store, out, batch, &r, &mut |_, _| {})
     }
@@ -973,7 +1042,10 @@ mod tests {
     }
 
     fn with_lines(entries: &mut [(String, Vec<u8>)], lines: &[Vec<u8>]) {
-        entries[0].1 = lines.iter().flat_map(|l| l.iter().copied().chain([b'\n'])).collect();
+        entries[0].1 = lines
+            .iter()
+            .flat_map(|l| l.iter().copied().chain([b'\n']))
+            .collect();
     }
 
     #[test]
@@ -999,7 +1071,8 @@ mod tests {
             .list(&ListFilter::default())
             .unwrap()
             .iter()
-            .all(|r| r.status == Status::Exported && r.batch_id.as_deref() == Some(m.batch_id.as_str())));
+            .all(|r| r.status == Status::Exported
+                && r.batch_id.as_deref() == Some(m.batch_id.as_str())));
         // No personal data in the manifest or the encrypted payload.
         let a = NewActivation::synthetic(2, vec![]);
         let id = a.card.id_number().unwrap().to_string();
@@ -1019,7 +1092,10 @@ mod tests {
             .skip(1)
             .all(|(n, _)| n.starts_with("photos/") && !n.contains(&id)));
         // Nothing left to export.
-        assert!(matches!(export_to(&mut f, &out, None), Err(ExportError::Nothing)));
+        assert!(matches!(
+            export_to(&mut f, &out, None),
+            Err(ExportError::Nothing)
+        ));
     }
 
     #[test]
@@ -1071,7 +1147,10 @@ mod tests {
         let i = bytes.len() / 2;
         bytes[i] ^= 0x01;
         fs::write(out.join(PAYLOAD), bytes).unwrap();
-        assert!(matches!(verify(&out, None), Err(VerifyError::Payload { .. })));
+        assert!(matches!(
+            verify(&out, None),
+            Err(VerifyError::Payload { .. })
+        ));
         assert!(verify(&out, Some(&f.identity)).is_err());
     }
 
@@ -1096,7 +1175,9 @@ mod tests {
     fn a_changed_record_is_named() {
         let (e, ids) = tampered(|entries| {
             let mut lines = records_lines(entries);
-            let s = String::from_utf8(lines[1].clone()).unwrap().replace("CB", "CX");
+            let s = String::from_utf8(lines[1].clone())
+                .unwrap()
+                .replace("CB", "CX");
             lines[1] = s.into_bytes();
             with_lines(entries, &lines);
         });
@@ -1154,11 +1235,16 @@ mod tests {
     #[test]
     fn a_missing_batch_between_two_bundles_is_detected() {
         let mut f = fixture(1);
-        let dirs: Vec<PathBuf> = (1..=3).map(|i| f.out.with_extension(i.to_string())).collect();
+        let dirs: Vec<PathBuf> = (1..=3)
+            .map(|i| f.out.with_extension(i.to_string()))
+            .collect();
         for (i, d) in dirs.iter().enumerate() {
             if i > 0 {
                 f.store
-                    .append(&NewActivation::synthetic(10 + i as u32, synthetic_jpeg(1, 32)))
+                    .append(&NewActivation::synthetic(
+                        10 + i as u32,
+                        synthetic_jpeg(1, 32),
+                    ))
                     .unwrap();
             }
             export_to(&mut f, d, None).unwrap();

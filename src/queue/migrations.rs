@@ -81,7 +81,10 @@ mod tests {
 
     fn schema(conn: &Connection) -> Vec<String> {
         let mut st = conn.prepare("SELECT type || ' ' || name || ': ' || sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name").unwrap();
-        st.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+        st.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
     }
 
     #[test]
@@ -103,14 +106,18 @@ mod tests {
         migrations().to_latest(&mut fresh).unwrap();
         assert_eq!(schema(&old), schema(&fresh));
         let n: i64 = old
-            .query_row("SELECT count(*) FROM records WHERE receipt='22222222'", [], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT count(*) FROM records WHERE receipt='22222222'",
+                [],
+                |r| r.get(0),
+            )
             .unwrap();
         assert_eq!(n, 1);
         // The upgraded database enforces append-only too.
         assert!(old.execute("DELETE FROM records", []).is_err());
-        assert!(old.execute("UPDATE records SET officer_id='X'", []).is_err());
+        assert!(old
+            .execute("UPDATE records SET officer_id='X'", [])
+            .is_err());
         old.execute("UPDATE records SET status='exported', batch_id='b'", [])
             .unwrap();
     }

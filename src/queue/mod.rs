@@ -17,7 +17,7 @@ pub mod seal;
 pub mod store;
 
 pub use record::{
-    ActivationRecord, CardData, Consent, Contact, Guardian, LivePhoto, Mode, NewActivation, RecordId, RecordSummary,
-    Service, Status,
+    ActivationRecord, CardData, Consent, Contact, Guardian, LivePhoto, Mode, NewActivation,
+    RecordId, RecordSummary, Service, Status,
 };
 pub use store::{Store, StoreError};

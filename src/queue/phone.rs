@@ -17,10 +17,14 @@ pub enum PhoneError {
     #[error("{field}: empty phone number")]
     Empty { field: String },
     /// A character other than a digit, a leading `+`, a space or a dot.
-    #[error("{field}: unexpected character {found:?} (digits, a leading +84, spaces and dots only)")]
+    #[error(
+        "{field}: unexpected character {found:?} (digits, a leading +84, spaces and dots only)"
+    )]
     BadCharacter { field: String, found: char },
     /// Not 10 digits nationally.
-    #[error("{field}: {digits} digits; a Vietnamese mobile number has 10 (0 and 9 more) or +84 and 9")]
+    #[error(
+        "{field}: {digits} digits; a Vietnamese mobile number has 10 (0 and 9 more) or +84 and 9"
+    )]
     WrongLength { field: String, digits: usize },
     /// Not a mobile prefix (03, 05, 07, 08, 09).
     #[error("{field}: prefix {prefix} is not a mobile network (03, 05, 07, 08, 09)")]
@@ -58,7 +62,12 @@ impl Phone {
             match digits.strip_prefix("84") {
                 // "+84 0912…": the national 0 kept after the country code, a common slip.
                 Some(rest) => format!("0{}", rest.strip_prefix('0').unwrap_or(rest)),
-                None => return Err(PhoneError::BadCharacter { field: f(), found: '+' }),
+                None => {
+                    return Err(PhoneError::BadCharacter {
+                        field: f(),
+                        found: '+',
+                    })
+                }
             }
         } else {
             digits
@@ -76,7 +85,10 @@ impl Phone {
                 prefix: prefix.to_string(),
             });
         }
-        Ok(Phone(format!("+84{}", national.get(1..).unwrap_or_default())))
+        Ok(Phone(format!(
+            "+84{}",
+            national.get(1..).unwrap_or_default()
+        )))
     }
 
     /// The normalised form, `+84xxxxxxxxx`.
@@ -165,13 +177,18 @@ mod tests {
         );
         assert_eq!(
             Phone::parse(" . ", "phone").unwrap_err(),
-            PhoneError::Empty { field: "phone".into() }
+            PhoneError::Empty {
+                field: "phone".into()
+            }
         );
         assert!(matches!(
             Phone::parse("+1 912345678", "phone"),
             Err(PhoneError::BadCharacter { .. })
         ));
         // 84 + 9 digits only when 11 digits long: a 10-digit number starting 08 stays national.
-        assert_eq!(Phone::parse("0845678901", "phone").unwrap().as_str(), "+84845678901");
+        assert_eq!(
+            Phone::parse("0845678901", "phone").unwrap().as_str(),
+            "+84845678901"
+        );
     }
 }

@@ -39,13 +39,20 @@ fn value(c: char) -> Option<usize> {
 }
 
 fn check(values: &[usize]) -> usize {
-    values.iter().enumerate().map(|(i, v)| (i + 1) * v).sum::<usize>() % ALPHABET.len()
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (i + 1) * v)
+        .sum::<usize>()
+        % ALPHABET.len()
 }
 
 impl Receipt {
     /// Draw a fresh random code.
     pub fn random(rng: &mut impl Rng) -> Receipt {
-        let values: Vec<usize> = (0..DATA_LEN).map(|_| rng.gen_range(0..ALPHABET.len())).collect();
+        let values: Vec<usize> = (0..DATA_LEN)
+            .map(|_| rng.gen_range(0..ALPHABET.len()))
+            .collect();
         Self::from_values(&values)
     }
 
@@ -133,6 +140,9 @@ mod tests {
             }
         }
         assert_eq!(Receipt::parse("2222222"), Err(ReceiptError::Length(7)));
-        assert_eq!(Receipt::parse("2222222O"), Err(ReceiptError::Character('O')));
+        assert_eq!(
+            Receipt::parse("2222222O"),
+            Err(ReceiptError::Character('O'))
+        );
     }
 }

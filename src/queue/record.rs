@@ -181,7 +181,11 @@ const FID_SOD: u16 = 0x011D;
 
 impl CardData {
     /// Take what the record needs from a verified read, for `service`.
-    pub fn from_read(read: &CardRead, service: Service, today: NaiveDate) -> Result<CardData, RecordError> {
+    pub fn from_read(
+        read: &CardRead,
+        service: Service,
+        today: NaiveDate,
+    ) -> Result<CardData, RecordError> {
         let json = read.to_json("", &[], today);
         let file = |fid: u16, name: &str| {
             read.files
@@ -190,13 +194,20 @@ impl CardData {
                 .ok_or_else(|| invalid(name, "not read from the chip"))
         };
         let dg2 = file(FID_DG2, "dg2")?;
-        let photo = read.dg2.as_ref().ok_or_else(|| invalid("dg2", "no face image"))?;
+        let photo = read
+            .dg2
+            .as_ref()
+            .ok_or_else(|| invalid("dg2", "no face image"))?;
         CardData::from_parts(
             json.get("citizen").cloned().unwrap_or(Value::Null),
             json.get("mrz").cloned().unwrap_or(Value::Null),
             json.get("verification").cloned().unwrap_or(Value::Null),
             json.get("access").cloned().unwrap_or(Value::Null),
-            [file(FID_SOD, "ef_sod")?, file(FID_DG1, "dg1")?, file(FID_DG13, "dg13")?],
+            [
+                file(FID_SOD, "ef_sod")?,
+                file(FID_DG1, "dg1")?,
+                file(FID_DG13, "dg13")?,
+            ],
             Sha256::digest(&dg2).into(),
             Sha256::digest(&photo.image).into(),
             service,
@@ -397,14 +408,17 @@ impl NewActivation {
             }
         }
         self.card.id_number()?;
-        if self.live_photo.jpeg.len() < 4 || !self.live_photo.jpeg.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        if self.live_photo.jpeg.len() < 4 || !self.live_photo.jpeg.starts_with(&[0xFF, 0xD8, 0xFF])
+        {
             return Err(invalid("live_photo", "not a JPEG image"));
         }
         self.contact.validate()?;
         if self.consent.text_version.trim().is_empty() {
             return Err(invalid("consent.text_version", "empty"));
         }
-        if self.consent.accepted_at > self.created_at.with_timezone(&Utc) + chrono::Duration::minutes(5) {
+        if self.consent.accepted_at
+            > self.created_at.with_timezone(&Utc) + chrono::Duration::minutes(5)
+        {
             return Err(invalid(
                 "consent.accepted_at",
                 "after the record was made: consent comes first",
@@ -488,7 +502,9 @@ pub struct ActivationRecord {
 pub fn synthetic_jpeg(seed: u64, side: u32) -> Vec<u8> {
     use rand::{Rng, SeedableRng};
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-    let img = image::RgbImage::from_fn(side, side, |_, _| image::Rgb([rng.gen(), rng.gen(), rng.gen()]));
+    let img = image::RgbImage::from_fn(side, side, |_, _| {
+        image::Rgb([rng.gen(), rng.gen(), rng.gen()])
+    });
     let mut out = Vec::new();
     let _ = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80).encode_image(&img);
     out
@@ -500,11 +516,18 @@ impl NewActivation {
     /// and benchmarks, never by the kiosk's own flow.
     pub fn synthetic(n: u32, photo: Vec<u8>) -> NewActivation {
         const FAMILY: [&str; 5] = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng"];
-        const GIVEN: [&str; 5] = ["Thị Thu Hương", "Văn Đức", "Minh Khôi", "Ngọc Ánh", "Quốc Bảo"];
+        const GIVEN: [&str; 5] = [
+            "Thị Thu Hương",
+            "Văn Đức",
+            "Minh Khôi",
+            "Ngọc Ánh",
+            "Quốc Bảo",
+        ];
         let family = FAMILY.get(n as usize % 5).copied().unwrap_or("Nguyễn");
         let given = GIVEN.get(n as usize / 5 % 5).copied().unwrap_or("Văn An");
         let id_number = format!("0011990{:05}", n % 100_000);
-        let created_at = DateTime::parse_from_rfc3339("2025-03-01T08:30:00+07:00").unwrap_or_default()
+        let created_at = DateTime::parse_from_rfc3339("2025-03-01T08:30:00+07:00")
+            .unwrap_or_default()
             + chrono::Duration::seconds(i64::from(n) * 90);
         let citizen = serde_json::json!({
             "id_number": id_number,
@@ -536,7 +559,11 @@ impl NewActivation {
             created_at,
             kiosk_id: "KIOSK-LA-01".into(),
             officer_id: format!("CB{:02}", n % 3 + 1),
-            unit_code: if n.is_multiple_of(2) { "27681".into() } else { "27682".into() },
+            unit_code: if n.is_multiple_of(2) {
+                "27681".into()
+            } else {
+                "27682".into()
+            },
             mode: Mode::Kiosk,
             service: Service::EidLevel2,
             card: CardData::from_parts(
@@ -552,7 +579,10 @@ impl NewActivation {
             .unwrap_or_else(|_| unreachable_card()),
             live_photo: LivePhoto {
                 jpeg: photo,
-                quality: BTreeMap::from([("face".to_string(), 0.93), ("sharpness".to_string(), 0.81)]),
+                quality: BTreeMap::from([
+                    ("face".to_string(), 0.93),
+                    ("sharpness".to_string(), 0.81),
+                ]),
             },
             contact: Contact::Phone { number },
             consent: Consent {
@@ -591,7 +621,9 @@ mod tests {
     fn synthetic_record_is_valid_and_drops_religion_and_ethnicity_for_eid() {
         let a = sample();
         a.validate().unwrap();
-        assert!(a.card.citizen.get("religion").is_none() && a.card.citizen.get("ethnicity").is_none());
+        assert!(
+            a.card.citizen.get("religion").is_none() && a.card.citizen.get("ethnicity").is_none()
+        );
         assert_eq!(a.card.id_number().unwrap(), "001199000003");
         let c = a.card;
         let kept = CardData::from_parts(
@@ -648,7 +680,9 @@ mod tests {
     fn a_fifteen_year_old_needs_a_guardian_a_sixteen_year_old_does_not() {
         let mut a = sample(); // served 2025-03-01
         a.card.citizen["date_of_birth"] = "2009-03-02".into(); // 15 the day before the 16th birthday
-        assert!(matches!(a.validate(), Err(RecordError::Invalid { ref field, .. }) if field == "consent.guardian"));
+        assert!(
+            matches!(a.validate(), Err(RecordError::Invalid { ref field, .. }) if field == "consent.guardian")
+        );
         a.consent.guardian = Some(Guardian {
             full_name: "Trần Thị Mai".into(),
             relation: "mẹ".into(),

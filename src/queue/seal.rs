@@ -19,7 +19,9 @@
 //! - The supervisor passphrase is stored as an Argon2id PHC string (RustCrypto
 //!   `argon2`, default parameters); it gates exports and the supervisor screen.
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
@@ -41,7 +43,10 @@ const NONCE_LEN: usize = 24;
 pub enum SealError {
     /// The key file could not be read or written.
     #[error("key file {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     /// The key file is readable by other users.
     #[error("key file {path}: mode {mode:o} lets other users read the data key; it must be 0600 (chmod 600)")]
     Permissions { path: PathBuf, mode: u32 },
@@ -88,7 +93,9 @@ impl Keys {
                 .map_err(io)?;
             f.sync_all().map_err(io)?;
             fs::rename(&tmp, &path).map_err(io)?;
-            fs::File::open(data_dir).and_then(|d| d.sync_all()).map_err(io)?;
+            fs::File::open(data_dir)
+                .and_then(|d| d.sync_all())
+                .map_err(io)?;
         }
         let meta = fs::metadata(&path).map_err(io)?;
         let mode = meta.permissions().mode() & 0o777;
@@ -97,7 +104,8 @@ impl Keys {
         }
         let text = Zeroizing::new(fs::read_to_string(&path).map_err(io)?);
         let mut key = Zeroizing::new([0u8; 32]);
-        hex::decode_to_slice(text.trim(), key.as_mut()).map_err(|_| SealError::Malformed { path: path.clone() })?;
+        hex::decode_to_slice(text.trim(), key.as_mut())
+            .map_err(|_| SealError::Malformed { path: path.clone() })?;
         Ok(Keys::from_data_key(&key))
     }
 
@@ -174,7 +182,11 @@ pub fn hash_passphrase(passphrase: &str) -> Result<String, SealError> {
 
 /// Whether `passphrase` matches the stored PHC string.
 pub fn passphrase_matches(passphrase: &str, phc: &str) -> bool {
-    PasswordHash::new(phc).is_ok_and(|h| Argon2::default().verify_password(passphrase.as_bytes(), &h).is_ok())
+    PasswordHash::new(phc).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(passphrase.as_bytes(), &h)
+            .is_ok()
+    })
 }
 
 #[cfg(test)]
@@ -186,8 +198,14 @@ mod tests {
         let k = Keys::from_data_key(&[7; 32]);
         let s = k.seal(b"record:1", "Nguyễn Văn An".as_bytes()).unwrap();
         assert!(!s.windows(5).any(|w| w == b"Nguy\xe1"));
-        assert_eq!(k.open(b"record:1", &s).unwrap().as_slice(), "Nguyễn Văn An".as_bytes());
-        assert!(matches!(k.open(b"record:2", &s), Err(SealError::Open { .. })));
+        assert_eq!(
+            k.open(b"record:1", &s).unwrap().as_slice(),
+            "Nguyễn Văn An".as_bytes()
+        );
+        assert!(matches!(
+            k.open(b"record:2", &s),
+            Err(SealError::Open { .. })
+        ));
         assert!(Keys::from_data_key(&[8; 32]).open(b"record:1", &s).is_err());
         let mut t = s.clone();
         *t.last_mut().unwrap() ^= 1;
@@ -203,7 +221,10 @@ mod tests {
         let a = k.index("id_number", "001203012345");
         assert_eq!(a, k.index("id_number", "001203012345"));
         assert_ne!(a, k.index("phone", "001203012345"));
-        assert_ne!(a, Keys::from_data_key(&[9; 32]).index("id_number", "001203012345"));
+        assert_ne!(
+            a,
+            Keys::from_data_key(&[9; 32]).index("id_number", "001203012345")
+        );
     }
 
     #[test]
@@ -211,7 +232,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let k1 = Keys::load_or_create(dir.path()).unwrap();
         let path = dir.path().join(KEY_FILE);
-        assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
         let k2 = Keys::load_or_create(dir.path()).unwrap();
         assert_eq!(k1.index("id_number", "x"), k2.index("id_number", "x"));
         fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
@@ -233,6 +257,9 @@ mod tests {
         assert!(phc.starts_with("$argon2id$"));
         assert!(passphrase_matches("tổ trưởng 2025", &phc));
         assert!(!passphrase_matches("to truong 2025", &phc));
-        assert!(matches!(hash_passphrase("short"), Err(SealError::WeakPassphrase)));
+        assert!(matches!(
+            hash_passphrase("short"),
+            Err(SealError::WeakPassphrase)
+        ));
     }
 }

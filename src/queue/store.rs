@@ -25,7 +25,8 @@
 use super::migrations::{migrations, LATEST};
 use super::receipt::Receipt;
 use super::record::{
-    ActivationRecord, Mode, NewActivation, Personal, RecordError, RecordId, RecordSummary, Service, Status,
+    ActivationRecord, Mode, NewActivation, Personal, RecordError, RecordId, RecordSummary, Service,
+    Status,
 };
 use super::seal::{self, Keys, SealError};
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
@@ -44,7 +45,10 @@ pub const DB_FILE: &str = "queue.sqlite3";
 pub enum StoreError {
     /// The data directory or a file in it could not be used.
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     /// SQLite refused (disk full, locked, constraint).
     #[error("queue database: {0}")]
     Sqlite(#[from] rusqlite::Error),
@@ -155,14 +159,16 @@ where
     T::Err: std::error::Error + Send + Sync + 'static,
 {
     let s: String = row.get(i)?;
-    s.parse()
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
+    s.parse().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+    })
 }
 
 pub(crate) fn summary_from_row(row: &Row) -> rusqlite::Result<RecordSummary> {
     let created: String = row.get(2)?;
-    let created_at = DateTime::parse_from_rfc3339(&created)
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, Box::new(e)))?;
+    let created_at = DateTime::parse_from_rfc3339(&created).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, Box::new(e))
+    })?;
     let corrects: Option<String> = row.get(9)?;
     Ok(RecordSummary {
         id: text_col(row, 0)?,
@@ -174,9 +180,16 @@ pub(crate) fn summary_from_row(row: &Row) -> rusqlite::Result<RecordSummary> {
         mode: text_col::<Mode>(row, 6)?,
         service: text_col::<Service>(row, 7)?,
         verdict: row.get(8)?,
-        corrects: corrects.map(|c| c.parse()).transpose().map_err(|e: RecordError| {
-            rusqlite::Error::FromSqlConversionFailure(9, rusqlite::types::Type::Text, Box::new(e))
-        })?,
+        corrects: corrects
+            .map(|c| c.parse())
+            .transpose()
+            .map_err(|e: RecordError| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    9,
+                    rusqlite::types::Type::Text,
+                    Box::new(e),
+                )
+            })?,
         status: text_col::<Status>(row, 10)?,
         status_reason: row.get(11)?,
         batch_id: row.get(12)?,
@@ -218,12 +231,18 @@ impl Store {
         conn.busy_timeout(Duration::from_secs(10))?;
         let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
-            return Err(OpenFailure::Corrupt(format!("journal mode {mode} instead of wal")));
+            return Err(OpenFailure::Corrupt(format!(
+                "journal mode {mode} instead of wal"
+            )));
         }
         conn.pragma_update(
             None,
             "synchronous",
-            if sync == Synchronous::Full { "FULL" } else { "NORMAL" },
+            if sync == Synchronous::Full {
+                "FULL"
+            } else {
+                "NORMAL"
+            },
         )?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
@@ -263,7 +282,10 @@ impl Store {
                 source,
             };
         }
-        tracing::error!("queue database damaged ({detail}); moved to {}", moved_to.display());
+        tracing::error!(
+            "queue database damaged ({detail}); moved to {}",
+            moved_to.display()
+        );
         StoreError::Corrupt { moved_to, detail }
     }
 
@@ -284,9 +306,11 @@ impl Store {
             contact: new.contact.clone(),
             consent: new.consent.clone(),
         };
-        let json = zeroize::Zeroizing::new(serde_json::to_vec(&personal).map_err(|e| StoreError::Damaged {
-            id: id.to_string(),
-            what: e.to_string(),
+        let json = zeroize::Zeroizing::new(serde_json::to_vec(&personal).map_err(|e| {
+            StoreError::Damaged {
+                id: id.to_string(),
+                what: e.to_string(),
+            }
         })?);
         let sealed = self.keys.seal(&aad("record", &id), &json)?;
         let photo = self.keys.seal(&aad("photo", &id), &new.live_photo.jpeg)?;
@@ -402,7 +426,11 @@ impl Store {
         Ok(personal)
     }
 
-    pub(crate) fn open_photo(&self, id: &RecordId, sealed: &[u8]) -> Result<zeroize::Zeroizing<Vec<u8>>, StoreError> {
+    pub(crate) fn open_photo(
+        &self,
+        id: &RecordId,
+        sealed: &[u8],
+    ) -> Result<zeroize::Zeroizing<Vec<u8>>, StoreError> {
         Ok(self.keys.open(&aad("photo", id), sealed)?)
     }
 
@@ -419,13 +447,21 @@ impl Store {
             let n = u64::try_from(n).unwrap_or(0);
             s.total += n;
             *s.by_status.entry(status.clone()).or_default() += n;
-            *s.by_day.entry(day).or_default().entry(status.clone()).or_default() += n;
+            *s.by_day
+                .entry(day)
+                .or_default()
+                .entry(status.clone())
+                .or_default() += n;
             *s.by_officer
                 .entry(officer)
                 .or_default()
                 .entry(status.clone())
                 .or_default() += n;
-            *s.by_unit.entry(unit).or_default().entry(status).or_default() += n;
+            *s.by_unit
+                .entry(unit)
+                .or_default()
+                .entry(status)
+                .or_default() += n;
         }
         Ok(s)
     }
@@ -436,7 +472,10 @@ impl Store {
         let mut st = self.conn.prepare(&format!(
             "SELECT {SUMMARY_COLUMNS} FROM records WHERE id_index = ?1 ORDER BY seq"
         ))?;
-        let rows = st.query_map([self.keys.index("id_number", id_number).to_vec()], summary_from_row)?;
+        let rows = st.query_map(
+            [self.keys.index("id_number", id_number).to_vec()],
+            summary_from_row,
+        )?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -447,7 +486,11 @@ impl Store {
 
     /// How many records made on local day `day` carry this phone number (the kiosk
     /// warns when a number is already on another record today).
-    pub fn records_with_phone_on(&self, phone: &super::phone::Phone, day: NaiveDate) -> Result<u64, StoreError> {
+    pub fn records_with_phone_on(
+        &self,
+        phone: &super::phone::Phone,
+        day: NaiveDate,
+    ) -> Result<u64, StoreError> {
         let n: i64 = self.conn.query_row(
             "SELECT count(*) FROM records WHERE phone_index = ?1 AND substr(created_at, 1, 10) = ?2",
             params![
@@ -474,7 +517,11 @@ impl Store {
     }
 
     /// Set the supervisor passphrase; when one is set, `current` must match it.
-    pub fn set_supervisor_passphrase(&mut self, current: Option<&str>, new: &str) -> Result<(), StoreError> {
+    pub fn set_supervisor_passphrase(
+        &mut self,
+        current: Option<&str>,
+        new: &str,
+    ) -> Result<(), StoreError> {
         if self.supervisor_passphrase_set()? {
             self.check_supervisor(current.unwrap_or_default())?;
         }
@@ -499,9 +546,11 @@ impl Store {
     pub fn check_supervisor(&self, passphrase: &str) -> Result<(), StoreError> {
         let phc: Option<Vec<u8>> = self
             .conn
-            .query_row("SELECT value FROM meta WHERE key = 'supervisor_passphrase'", [], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'supervisor_passphrase'",
+                [],
+                |r| r.get(0),
+            )
             .optional()?;
         let phc = phc.ok_or(StoreError::Passphrase(
             "not set yet: run `cccd-kiosk queue set-passphrase`",
@@ -546,11 +595,17 @@ mod tests {
         assert_eq!(r.summary.created_at, a.created_at);
         R::parse(&r.summary.receipt).unwrap();
         assert_eq!(s.list(&ListFilter::default()).unwrap().len(), 1);
-        assert!(matches!(s.get(RecordId::new_v7()), Err(StoreError::NotFound(_))));
+        assert!(matches!(
+            s.get(RecordId::new_v7()),
+            Err(StoreError::NotFound(_))
+        ));
         drop(s);
         // Reopened (a restart after a power cut, no person present): same key, same record.
         let s = Store::open(dir.path()).unwrap();
-        assert_eq!(s.get(id).unwrap().personal.live_photo.jpeg, a.live_photo.jpeg);
+        assert_eq!(
+            s.get(id).unwrap().personal.live_photo.jpeg,
+            a.live_photo.jpeg
+        );
         s.integrity_check().unwrap();
     }
 
@@ -565,7 +620,10 @@ mod tests {
         let phone = a.contact.phone().unwrap().to_string();
         let national = format!("0{}", &phone[3..]);
         let wal = dir.path().join(format!("{DB_FILE}-wal"));
-        assert!(std::fs::metadata(&wal).unwrap().len() > 0, "the record is in the WAL");
+        assert!(
+            std::fs::metadata(&wal).unwrap().len() > 0,
+            "the record is in the WAL"
+        );
         for file in [dir.path().join(DB_FILE), wal] {
             let bytes = std::fs::read(&file).unwrap();
             for needle in [
@@ -587,7 +645,11 @@ mod tests {
         assert_eq!(s.find_by_id_number(&id).unwrap().len(), 1);
         assert!(s.find_by_id_number("001199099999").unwrap().is_empty());
         let day = a.created_at.date_naive();
-        assert_eq!(s.records_with_phone_on(a.contact.phone().unwrap(), day).unwrap(), 1);
+        assert_eq!(
+            s.records_with_phone_on(a.contact.phone().unwrap(), day)
+                .unwrap(),
+            1
+        );
         assert_eq!(
             s.records_with_phone_on(a.contact.phone().unwrap(), day.succ_opt().unwrap())
                 .unwrap(),
@@ -613,7 +675,10 @@ mod tests {
             matches!(s.append(&fix), Err(StoreError::Invalid(RecordError::Invalid { ref field, .. })) if field == "corrects")
         );
         assert!(s.conn().execute("DELETE FROM records", []).is_err());
-        assert!(s.conn().execute("UPDATE records SET unit_code = 'x'", []).is_err());
+        assert!(s
+            .conn()
+            .execute("UPDATE records SET unit_code = 'x'", [])
+            .is_err());
         assert!(s.conn().execute("DELETE FROM photos", []).is_err());
     }
 
@@ -652,7 +717,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         Store::open(dir.path()).unwrap().append(&new(1)).unwrap();
         std::fs::remove_file(dir.path().join(seal::KEY_FILE)).unwrap();
-        assert!(matches!(Store::open(dir.path()), Err(StoreError::KeyMissing { .. })));
+        assert!(matches!(
+            Store::open(dir.path()),
+            Err(StoreError::KeyMissing { .. })
+        ));
         assert!(!dir.path().join(seal::KEY_FILE).exists());
     }
 
@@ -667,7 +735,9 @@ mod tests {
             .unwrap();
         match Store::open(dir.path()) {
             Err(StoreError::TooNew {
-                found: 99, supported, ..
+                found: 99,
+                supported,
+                ..
             }) => assert_eq!(supported, LATEST),
             Err(e) => panic!("{e}"),
             Ok(_) => panic!("opened a newer database"),
@@ -698,7 +768,10 @@ mod tests {
     fn supervisor_passphrase_is_required_to_change_it() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = Store::open(dir.path()).unwrap();
-        assert!(matches!(s.check_supervisor("anything"), Err(StoreError::Passphrase(_))));
+        assert!(matches!(
+            s.check_supervisor("anything"),
+            Err(StoreError::Passphrase(_))
+        ));
         s.set_supervisor_passphrase(None, "mật khẩu tổ 1").unwrap();
         s.check_supervisor("mật khẩu tổ 1").unwrap();
         assert!(s.check_supervisor("mat khau to 1").is_err());
