@@ -61,7 +61,7 @@ impl FrameSource for SyntheticSource {
             _ => {
                 if let Some(face) = &self.face {
                     // drift a few pixels, as a person does
-                    let dx = ((self.tick as f32 / 15.0).sin() * 6.0) as i64;
+                    let dx = (self.tick % 9) as i64 - 4;
                     let x = (WIDTH as i64 - face.width() as i64) / 2 + dx;
                     let y = (HEIGHT as i64 - face.height() as i64) / 2;
                     imageops::overlay(&mut frame, face, x, y);

@@ -34,6 +34,9 @@ pub struct Report {
     pub faces: Result<Vec<FaceBox>, FaceError>,
     /// The text of a QR code (Qr mode).
     pub qr: Option<String>,
+    /// Which `set_mode` call this frame answers: frames grabbed before a mode change
+    /// (still in the channel) are stale and the UI drops them.
+    pub generation: u64,
 }
 
 /// Messages from the camera thread.
@@ -44,7 +47,8 @@ pub enum CameraMsg {
 
 /// Handle to the camera thread; dropping it stops the thread.
 pub struct CameraWorker {
-    mode_tx: Option<Sender<Mode>>,
+    mode_tx: Option<Sender<(Mode, u64)>>,
+    generation: u64,
     thread: Option<JoinHandle<()>>,
     /// Reports from the camera thread.
     pub rx: Receiver<CameraMsg>,
@@ -62,16 +66,23 @@ impl CameraWorker {
             .ok();
         CameraWorker {
             mode_tx: Some(mode_tx),
+            generation: 0,
             thread,
             rx,
         }
     }
 
-    /// Change what the thread does.
-    pub fn set_mode(&self, mode: Mode) {
+    /// Change what the thread does; frames from before the change are stale.
+    pub fn set_mode(&mut self, mode: Mode) {
+        self.generation += 1;
         if let Some(tx) = &self.mode_tx {
-            let _ = tx.send(mode);
+            let _ = tx.send((mode, self.generation));
         }
+    }
+
+    /// The generation of the last `set_mode`; reports with another are stale.
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 }
 
@@ -87,7 +98,7 @@ impl Drop for CameraWorker {
 fn run(
     mut source: Box<dyn FrameSource>,
     detector: bool,
-    mode_rx: Receiver<Mode>,
+    mode_rx: Receiver<(Mode, u64)>,
     tx: SyncSender<CameraMsg>,
     wake: Box<dyn Fn() + Send>,
 ) {
@@ -97,6 +108,7 @@ fn run(
         Box::new(face::Unavailable("disabled by configuration".into()))
     };
     let mut mode = Mode::Off;
+    let mut generation = 0;
     loop {
         // take the newest mode; block while off
         loop {
@@ -106,8 +118,9 @@ fn run(
                 mode_rx.try_recv()
             };
             match next {
-                Ok(m) => {
+                Ok((m, g)) => {
                     mode = m;
+                    generation = g;
                     match m {
                         Mode::Qr => source.set_scene(Scene::CardQr),
                         Mode::Face => source.set_scene(Scene::Face),
@@ -150,6 +163,7 @@ fn run(
                     quality: q,
                     faces,
                     qr,
+                    generation,
                 }))
             }
             Err(e) => {

@@ -196,10 +196,11 @@ impl KioskApp {
         }
         while let Ok(m) = self.camera.rx.try_recv() {
             match m {
-                CameraMsg::Frame(r) => {
+                CameraMsg::Frame(r) if r.generation == self.camera.generation() => {
                     self.camera_error = None;
                     self.report = Some(*r);
                 }
+                CameraMsg::Frame(_) => {} // grabbed before the last mode change
                 CameraMsg::Error(e) => self.camera_error = Some(e.to_string()),
             }
         }
@@ -240,7 +241,7 @@ impl KioskApp {
         }
         // Timers (idle, countdown, Done) and reader events need frames even without touches;
         // workers wake the UI themselves when they have news.
-        ctx.request_repaint_after(Duration::from_millis(200));
+        ctx.request_repaint_after(Duration::from_millis(500));
         self.frame_times.push(started.elapsed());
         if self.frame_times.len() > 10_000 {
             self.frame_times.drain(..5_000);
