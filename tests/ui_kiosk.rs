@@ -24,7 +24,11 @@ fn camera(qr: bool) -> Box<SyntheticSource> {
 }
 
 fn kiosk(profile: CitizenProfile, qr: bool, sink: &MemorySink) -> Harness<'static, KioskApp> {
-    let app = KioskApp::for_test(Box::new(EmulatedCards::new(profile)), camera(qr), Box::new(sink.clone()));
+    let app = KioskApp::for_test(
+        Box::new(EmulatedCards::new(profile)),
+        camera(qr),
+        Box::new(sink.clone()),
+    );
     harness(app)
 }
 
@@ -84,11 +88,16 @@ fn happy_path_queues_one_record_with_normalised_phone_consent_and_chip_data() {
     h.get_by_label("Nguyễn Thị Thu Hương");
     h.get_by_label("001195000123");
     h.get_by_label("✔ Chip thật: chữ ký số hợp lệ, của cơ quan cấp thẻ.");
-    assert!(sink.records.lock().unwrap().is_empty(), "nothing queued before the phone step");
+    assert!(
+        sink.records.lock().unwrap().is_empty(),
+        "nothing queued before the phone step"
+    );
 
     tap(&mut h, "Tiếp tục");
     assert_eq!(screen(&h), "photo");
-    wait_for(&mut h, "the countdown capture", |a| a.flow().session.photo.is_some());
+    wait_for(&mut h, "the countdown capture", |a| {
+        a.flow().session.photo.is_some()
+    });
     h.get_by_label("Ảnh trên chip");
     tap(&mut h, "Tiếp tục");
     assert_eq!(screen(&h), "phone");
@@ -106,7 +115,10 @@ fn happy_path_queues_one_record_with_normalised_phone_consent_and_chip_data() {
     assert!(receipt_valid(&receipt), "{receipt}");
     h.get_by_label(&receipt);
     h.get_by_label("Xin nhớ lấy lại thẻ căn cước!");
-    assert!(!h.state().flow().session.holds_personal_data(), "the kiosk forgets the citizen once queued");
+    assert!(
+        !h.state().flow().session.holds_personal_data(),
+        "the kiosk forgets the citizen once queued"
+    );
 
     let records = sink.records.lock().unwrap();
     assert_eq!(records.len(), 1);
@@ -119,7 +131,9 @@ fn happy_path_queues_one_record_with_normalised_phone_consent_and_chip_data() {
     assert_eq!(card["citizen"]["full_name"], "Nguyễn Thị Thu Hương");
     assert_eq!(card["citizen"]["id_number"], "001195000123");
     assert_eq!(card["verification"]["verdict"], "genuine");
-    assert!(card["citizen"].get("religion").is_none() && card["citizen"].get("ethnicity").is_none());
+    assert!(
+        card["citizen"].get("religion").is_none() && card["citizen"].get("ethnicity").is_none()
+    );
     assert_eq!(card["photo"]["sha256"], r.chip_photo_sha256.as_str());
     assert!(!r.sod.is_empty() && !r.dg1.is_empty() && !r.dg13.is_empty());
     assert_eq!(&r.live_jpeg[..2], &[0xFF, 0xD8], "live photo is a JPEG");
@@ -135,7 +149,11 @@ fn declining_consent_reads_nothing_and_queues_nothing() {
     tap(&mut h, "Không đồng ý");
     assert_eq!(screen(&h), "welcome");
     h.run_steps(20);
-    assert_eq!(screen(&h), "welcome", "a card on the reader does not start a read without consent");
+    assert_eq!(
+        screen(&h),
+        "welcome",
+        "a card on the reader does not start a read without consent"
+    );
     assert!(!h.state().flow().session.holds_personal_data());
     assert!(h.state().flow().session.service.is_none());
     assert!(sink.records.lock().unwrap().is_empty());
@@ -191,8 +209,12 @@ fn a_key_the_chip_refuses_sends_the_citizen_back_to_check_the_fields() {
     type_digits(&mut h, "001195000123");
     type_digits(&mut h, "15031995"); // a real date, the right year, the wrong day
     tap(&mut h, "Tiếp tục");
-    wait_for(&mut h, "the refusal", |a| a.flow().screen == Screen::CardKey);
-    h.get_by_label("Chip không mở được với thông tin đã nhập: xin kiểm tra lại Số định danh hoặc ngày sinh.");
+    wait_for(&mut h, "the refusal", |a| {
+        a.flow().screen == Screen::CardKey
+    });
+    h.get_by_label(
+        "Chip không mở được với thông tin đã nhập: xin kiểm tra lại Số định danh hoặc ngày sinh.",
+    );
     assert!(sink.records.lock().unwrap().is_empty());
 }
 
@@ -204,8 +226,12 @@ fn card_pulled_mid_read_is_explained_and_the_citizen_asked_to_put_it_back() {
     let mut h = kiosk(p, true, &sink);
     tap(&mut h, "Kích hoạt định danh điện tử mức 2");
     tap(&mut h, "Tôi đồng ý, tiếp tục");
-    wait_for(&mut h, "the failed read", |a| a.flow().screen == Screen::PlaceCard);
-    h.get_by_label("Thẻ đã bị nhấc ra khi đang đọc. Xin đặt lại thẻ và giữ yên cho đến khi đọc xong.");
+    wait_for(&mut h, "the failed read", |a| {
+        a.flow().screen == Screen::PlaceCard
+    });
+    h.get_by_label(
+        "Thẻ đã bị nhấc ra khi đang đọc. Xin đặt lại thẻ và giữ yên cho đến khi đọc xong.",
+    );
     assert!(h.state().flow().session.card.is_none());
     assert!(sink.records.lock().unwrap().is_empty());
 }
@@ -268,12 +294,25 @@ fn retake_discards_the_photo_and_captures_a_new_one() {
     to_review(&mut h);
     tap(&mut h, "Tiếp tục");
     wait_for(&mut h, "the capture", |a| a.flow().session.photo.is_some());
-    let first = h.state().flow().session.photo.as_ref().unwrap().sha256.clone();
+    let first = h
+        .state()
+        .flow()
+        .session
+        .photo
+        .as_ref()
+        .unwrap()
+        .sha256
+        .clone();
     tap(&mut h, "Chụp lại");
     assert!(h.state().flow().session.photo.is_none());
-    wait_for(&mut h, "the second capture", |a| a.flow().session.photo.is_some());
+    wait_for(&mut h, "the second capture", |a| {
+        a.flow().session.photo.is_some()
+    });
     // the synthetic face drifts, so a new capture is a new picture
-    assert_ne!(h.state().flow().session.photo.as_ref().unwrap().sha256, first);
+    assert_ne!(
+        h.state().flow().session.photo.as_ref().unwrap().sha256,
+        first
+    );
 }
 
 #[test]
@@ -294,5 +333,8 @@ fn officer_mode_needs_the_pin_and_keeps_its_settings() {
     tap(&mut h, "Lưu");
     assert_eq!(screen(&h), "welcome");
     let o = &h.state().flow().officer;
-    assert_eq!((o.officer_id.as_str(), o.unit.as_str(), o.mode.as_str()), ("4521", "00031", "outreach"));
+    assert_eq!(
+        (o.officer_id.as_str(), o.unit.as_str(), o.mode.as_str()),
+        ("4521", "00031", "outreach")
+    );
 }

@@ -124,7 +124,10 @@ mod tests {
         let faces = d.detect(&img).unwrap();
         assert_eq!(faces.len(), 1, "{faces:?}");
         let (cx, cy) = faces[0].centre_in(img.width(), img.height());
-        assert!((0.2..0.8).contains(&cx) && (0.1..0.8).contains(&cy), "{cx},{cy}");
+        assert!(
+            (0.2..0.8).contains(&cx) && (0.1..0.8).contains(&cy),
+            "{cx},{cy}"
+        );
     }
 
     #[test]

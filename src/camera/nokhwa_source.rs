@@ -19,15 +19,20 @@ pub struct NokhwaSource {
 impl NokhwaSource {
     /// The camera with this index; opened on the first frame.
     pub fn new(index: u32) -> Self {
-        Self { index, camera: None }
+        Self {
+            index,
+            camera: None,
+        }
     }
 
     fn open(&mut self) -> Result<&mut Camera, CameraError> {
         if self.camera.is_none() {
-            let fmt = RequestedFormat::new::<RgbFormat>(RequestedFormatType::AbsoluteHighestFrameRate);
+            let fmt =
+                RequestedFormat::new::<RgbFormat>(RequestedFormatType::AbsoluteHighestFrameRate);
             let mut c = Camera::new(CameraIndex::Index(self.index), fmt)
                 .map_err(|e| CameraError::Unavailable(e.to_string()))?;
-            c.open_stream().map_err(|e| CameraError::Unavailable(e.to_string()))?;
+            c.open_stream()
+                .map_err(|e| CameraError::Unavailable(e.to_string()))?;
             self.camera = Some(c);
         }
         self.camera

@@ -26,10 +26,18 @@ pub struct SyntheticSource {
 impl SyntheticSource {
     /// A camera that shows `qr_text` as the card's QR code when the flow wants it.
     pub fn new(qr_text: Option<String>) -> Self {
-        let face = image::load_from_memory(include_bytes!("../card/emulator/faces/astronaut-large.jpg"))
-            .ok()
-            .map(|i| i.to_rgb8())
-            .map(|i| imageops::resize(&i, 300, 300 * i.height() / i.width().max(1), imageops::FilterType::Triangle));
+        let face =
+            image::load_from_memory(include_bytes!("../card/emulator/faces/astronaut-large.jpg"))
+                .ok()
+                .map(|i| i.to_rgb8())
+                .map(|i| {
+                    imageops::resize(
+                        &i,
+                        300,
+                        300 * i.height() / i.width().max(1),
+                        imageops::FilterType::Triangle,
+                    )
+                });
         Self {
             face,
             qr_text,
@@ -83,13 +91,17 @@ mod tests {
 
     #[test]
     fn shows_the_cards_qr_when_asked_and_a_detectable_face_otherwise() {
-        let mut s = SyntheticSource::new(Some("001195000123|012345678|Nguyễn Thị Thu Hương|14031995|Nữ|Hà Nội|10072021".into()));
+        let mut s = SyntheticSource::new(Some(
+            "001195000123|012345678|Nguyễn Thị Thu Hương|14031995|Nữ|Hà Nội|10072021".into(),
+        ));
         s.frame_interval = std::time::Duration::ZERO;
         let f = s.next_frame().unwrap();
         assert_eq!(qr::decode(&quality::luma(&f)), None);
         assert_eq!(face::build().detect(&quality::luma(&f)).unwrap().len(), 1);
         s.set_scene(Scene::CardQr);
         let f = s.next_frame().unwrap();
-        assert!(qr::decode(&quality::luma(&f)).unwrap().starts_with("001195000123|"));
+        assert!(qr::decode(&quality::luma(&f))
+            .unwrap()
+            .starts_with("001195000123|"));
     }
 }

@@ -9,7 +9,9 @@ use super::face::{self, FaceBox, FaceError};
 use super::quality::{self, Quality};
 use super::{CameraError, FrameSource, Scene};
 use image::RgbImage;
-use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender, TryRecvError, TrySendError};
+use std::sync::mpsc::{
+    channel, sync_channel, Receiver, Sender, SyncSender, TryRecvError, TrySendError,
+};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
@@ -56,7 +58,11 @@ pub struct CameraWorker {
 
 impl CameraWorker {
     /// Start the thread over `source`; `detector: false` forces the fail-closed path.
-    pub fn start(source: Box<dyn FrameSource>, detector: bool, wake: Box<dyn Fn() + Send>) -> CameraWorker {
+    pub fn start(
+        source: Box<dyn FrameSource>,
+        detector: bool,
+        wake: Box<dyn Fn() + Send>,
+    ) -> CameraWorker {
         let (mode_tx, mode_rx) = channel();
         // Bounded: a UI that is not drawing drops frames instead of piling them up.
         let (tx, rx) = sync_channel(2);

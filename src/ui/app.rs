@@ -93,7 +93,11 @@ impl KioskApp {
 
     /// The test constructor (STYLE.md): an emulated card, a camera, a sink; the test
     /// CSCA trusted so the demo card reads `genuine`; short timers.
-    pub fn for_test(cards: Box<dyn CardSource>, camera: Box<dyn FrameSource>, sink: Box<dyn RecordSink>) -> Self {
+    pub fn for_test(
+        cards: Box<dyn CardSource>,
+        camera: Box<dyn FrameSource>,
+        sink: Box<dyn RecordSink>,
+    ) -> Self {
         let trust = crate::card::emulator::pki::test_pki()
             .ok()
             .and_then(|p| p.csca_certificate().ok())
@@ -119,8 +123,14 @@ impl KioskApp {
 
     /// Pretend the citizen has not touched the screen for `d` (idle-timeout tests).
     pub fn pretend_idle(&mut self, d: Duration) {
-        self.last_activity = self.last_activity.checked_sub(d).unwrap_or(self.last_activity);
-        self.screen_since = self.screen_since.checked_sub(d).unwrap_or(self.screen_since);
+        self.last_activity = self
+            .last_activity
+            .checked_sub(d)
+            .unwrap_or(self.last_activity);
+        self.screen_since = self
+            .screen_since
+            .checked_sub(d)
+            .unwrap_or(self.screen_since);
     }
 
     /// Feed an event as if a screen had returned it (demo tour, tests).
@@ -188,7 +198,9 @@ impl KioskApp {
         }
         while let Ok(m) = self.read_rx.try_recv() {
             match m {
-                ReadMsg::Progress { read_id, progress } => self.dispatch(Event::ReadProgress { read_id, progress }),
+                ReadMsg::Progress { read_id, progress } => {
+                    self.dispatch(Event::ReadProgress { read_id, progress })
+                }
                 ReadMsg::Done { read_id, outcome } => {
                     self.dispatch(Event::ReadDone { read_id, outcome });
                 }
@@ -212,10 +224,14 @@ impl KioskApp {
         let screen = self.flow().screen.clone();
         match screen {
             Screen::Welcome => {}
-            Screen::Done { .. } if now.duration_since(self.screen_since) >= self.config.done_timeout => {
+            Screen::Done { .. }
+                if now.duration_since(self.screen_since) >= self.config.done_timeout =>
+            {
                 self.dispatch(Event::Home)
             }
-            _ if now.duration_since(self.last_activity) >= self.config.idle_timeout => self.dispatch(Event::Idle),
+            _ if now.duration_since(self.last_activity) >= self.config.idle_timeout => {
+                self.dispatch(Event::Idle)
+            }
             _ => {}
         }
         self.update_textures(&ctx);
@@ -255,20 +271,28 @@ impl KioskApp {
         };
         if let Some(r) = &self.report {
             let f = &r.frame;
-            let img = egui::ColorImage::from_rgb([f.width() as usize, f.height() as usize], f.as_raw());
+            let img =
+                egui::ColorImage::from_rgb([f.width() as usize, f.height() as usize], f.as_raw());
             match &mut self.tex.preview {
                 Some(t) => t.set(img, TextureOptions::LINEAR),
-                None => self.tex.preview = Some(ctx.load_texture("preview", img, TextureOptions::LINEAR)),
+                None => {
+                    self.tex.preview =
+                        Some(ctx.load_texture("preview", img, TextureOptions::LINEAR))
+                }
             }
         }
         let s = &self.flow.session;
         match s.card.as_ref().and_then(|c| c.photo_rgb.as_ref()) {
-            Some((w, h, px)) if self.tex.chip.is_none() => self.tex.chip = Some(rgb_tex("chip", *w, *h, px)),
+            Some((w, h, px)) if self.tex.chip.is_none() => {
+                self.tex.chip = Some(rgb_tex("chip", *w, *h, px))
+            }
             None => self.tex.chip = None,
             _ => {}
         }
         match s.photo.as_ref().map(|p| &p.rgb) {
-            Some((w, h, px)) if self.tex.live.is_none() => self.tex.live = Some(rgb_tex("live", *w, *h, px)),
+            Some((w, h, px)) if self.tex.live.is_none() => {
+                self.tex.live = Some(rgb_tex("live", *w, *h, px))
+            }
             None => self.tex.live = None,
             _ => {}
         }

@@ -21,7 +21,9 @@ use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Arc, Mutex};
 
 /// Opens the card for one read, on the worker thread.
-pub type Opener = Box<dyn FnOnce() -> Result<(Box<dyn CardTransport + Send>, String, Vec<u8>), TransportError> + Send>;
+pub type Opener = Box<
+    dyn FnOnce() -> Result<(Box<dyn CardTransport + Send>, String, Vec<u8>), TransportError> + Send,
+>;
 
 /// Readers and cards, as the kiosk sees them.
 pub trait CardSource: Send {
@@ -43,7 +45,12 @@ impl PcscCards {
     /// Start the hot-plug monitor for the readers `filter` accepts.
     pub fn start(filter: ReaderFilter) -> Self {
         let (m, rx) = Monitor::start(filter.clone());
-        Self { _monitor: m, rx, filter, current: None }
+        Self {
+            _monitor: m,
+            rx,
+            filter,
+            current: None,
+        }
     }
 }
 
@@ -53,7 +60,9 @@ impl CardSource for PcscCards {
         for e in &ev {
             match e {
                 CardEvent::CardInserted { reader, .. } => self.current = Some(reader.clone()),
-                CardEvent::CardRemoved(r) if self.current.as_ref() == Some(r) => self.current = None,
+                CardEvent::CardRemoved(r) if self.current.as_ref() == Some(r) => {
+                    self.current = None
+                }
                 _ => {}
             }
         }
@@ -91,7 +100,10 @@ impl EmulatedHandle {
     /// Put the card on the reader.
     pub fn insert(&self) {
         if let Ok(mut p) = self.0.lock() {
-            p.push(CardEvent::CardInserted { reader: EMULATED_READER.into(), atr: EMULATED_ATR.to_vec() });
+            p.push(CardEvent::CardInserted {
+                reader: EMULATED_READER.into(),
+                atr: EMULATED_ATR.to_vec(),
+            });
         }
     }
     /// Take the card off the reader.
@@ -119,7 +131,9 @@ impl EmulatedCards {
         Self {
             profile,
             apdu_delay: std::time::Duration::ZERO,
-            pending: Arc::new(Mutex::new(vec![CardEvent::ReaderAdded(EMULATED_READER.into())])),
+            pending: Arc::new(Mutex::new(vec![CardEvent::ReaderAdded(
+                EMULATED_READER.into(),
+            )])),
         }
     }
 
@@ -144,16 +158,23 @@ impl<T: CardTransport> CardTransport for Paced<T> {
 
 impl CardSource for EmulatedCards {
     fn poll(&mut self) -> Vec<CardEvent> {
-        self.pending.lock().map(|mut p| std::mem::take(&mut *p)).unwrap_or_default()
+        self.pending
+            .lock()
+            .map(|mut p| std::mem::take(&mut *p))
+            .unwrap_or_default()
     }
 
     fn opener(&self) -> Opener {
         let p = self.profile.clone();
         let delay = self.apdu_delay;
         Box::new(move || {
-            let chip = personalise::chip(&p, None).map_err(|e| TransportError::Io(e.to_string()))?;
+            let chip =
+                personalise::chip(&p, None).map_err(|e| TransportError::Io(e.to_string()))?;
             Ok((
-                Box::new(Paced { inner: InProcessCard { chip }, delay }) as Box<dyn CardTransport + Send>,
+                Box::new(Paced {
+                    inner: InProcessCard { chip },
+                    delay,
+                }) as Box<dyn CardTransport + Send>,
                 EMULATED_READER.to_string(),
                 EMULATED_ATR.to_vec(),
             ))
@@ -176,31 +197,43 @@ pub fn spawn_read(
     tx: Sender<ReadMsg>,
     wake: Arc<dyn Fn() + Send + Sync>,
 ) {
-    let spawned = std::thread::Builder::new().name("card-read".into()).spawn(move || {
-        let outcome = match opener() {
-            Err(e) => failure_of_transport(e),
-            Ok((card, reader, atr)) => {
-                let caps = ReadCaps::remembered(&reader, &atr);
-                let ptx = tx.clone();
-                let pwake = wake.clone();
-                let mut progress = move |p: Progress| {
-                    let _ = ptx.send(ReadMsg::Progress { read_id, progress: p });
-                    pwake();
-                };
-                match read_card(card, &plan, caps, &trust, chrono::Utc::now(), &mut progress) {
-                    Ok(r) => {
-                        r.caps.remember(&reader, &atr);
-                        ReadOutcome::Card(Box::new(card_data(r, &reader, &atr)))
+    let spawned = std::thread::Builder::new()
+        .name("card-read".into())
+        .spawn(move || {
+            let outcome = match opener() {
+                Err(e) => failure_of_transport(e),
+                Ok((card, reader, atr)) => {
+                    let caps = ReadCaps::remembered(&reader, &atr);
+                    let ptx = tx.clone();
+                    let pwake = wake.clone();
+                    let mut progress = move |p: Progress| {
+                        let _ = ptx.send(ReadMsg::Progress {
+                            read_id,
+                            progress: p,
+                        });
+                        pwake();
+                    };
+                    match read_card(card, &plan, caps, &trust, chrono::Utc::now(), &mut progress) {
+                        Ok(r) => {
+                            r.caps.remember(&reader, &atr);
+                            ReadOutcome::Card(Box::new(card_data(r, &reader, &atr)))
+                        }
+                        Err(ReadFailure::AccessDenied { message, .. }) => {
+                            ReadOutcome::KeyRefused { detail: message }
+                        }
+                        Err(ReadFailure::Transport(e))
+                        | Err(ReadFailure::File(ReadError::Transport(e))) => {
+                            failure_of_transport(e)
+                        }
+                        Err(e) => ReadOutcome::Failed {
+                            detail: e.to_string(),
+                        },
                     }
-                    Err(ReadFailure::AccessDenied { message, .. }) => ReadOutcome::KeyRefused { detail: message },
-                    Err(ReadFailure::Transport(e)) | Err(ReadFailure::File(ReadError::Transport(e))) => failure_of_transport(e),
-                    Err(e) => ReadOutcome::Failed { detail: e.to_string() },
                 }
-            }
-        };
-        let _ = tx.send(ReadMsg::Done { read_id, outcome });
-        wake();
-    });
+            };
+            let _ = tx.send(ReadMsg::Done { read_id, outcome });
+            wake();
+        });
     if let Err(e) = spawned {
         tracing::error!("could not start the card-read thread: {e}");
     }
@@ -208,8 +241,12 @@ pub fn spawn_read(
 
 fn failure_of_transport(e: TransportError) -> ReadOutcome {
     match e {
-        TransportError::CardRemoved | TransportError::CardReset | TransportError::NoCard => ReadOutcome::CardRemoved,
-        other => ReadOutcome::Failed { detail: other.to_string() },
+        TransportError::CardRemoved | TransportError::CardReset | TransportError::NoCard => {
+            ReadOutcome::CardRemoved
+        }
+        other => ReadOutcome::Failed {
+            detail: other.to_string(),
+        },
     }
 }
 
@@ -225,12 +262,29 @@ pub fn card_data(mut r: CardRead, reader: &str, atr: &[u8]) -> CardData {
     }
     let s = |v: &Option<String>| v.clone().unwrap_or_default();
     let (full_name, id_number, date_of_birth, sex, address) = match &r.dg13 {
-        Some(d) => (s(&d.full_name), s(&d.id_number), s(&d.date_of_birth), s(&d.sex), s(&d.place_of_residence)),
+        Some(d) => (
+            s(&d.full_name),
+            s(&d.id_number),
+            s(&d.date_of_birth),
+            s(&d.sex),
+            s(&d.place_of_residence),
+        ),
         None => match &r.mrz {
             Some(m) => {
                 let j = m.mrz.to_json(today);
-                let g = |k: &str| j.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string();
-                (g("name"), g("document_number"), g("date_of_birth"), g("sex"), String::new())
+                let g = |k: &str| {
+                    j.get(k)
+                        .and_then(|v| v.as_str())
+                        .unwrap_or_default()
+                        .to_string()
+                };
+                (
+                    g("name"),
+                    g("document_number"),
+                    g("date_of_birth"),
+                    g("sex"),
+                    String::new(),
+                )
             }
             None => Default::default(),
         },
@@ -239,9 +293,17 @@ pub fn card_data(mut r: CardRead, reader: &str, atr: &[u8]) -> CardData {
         let rgb = i.to_rgb8();
         (rgb.width(), rgb.height(), rgb.into_raw())
     });
-    let photo_sha256 = r.dg2.as_ref().map(|d| hex::encode(sha2::Sha256::digest(&d.image))).unwrap_or_default();
+    let photo_sha256 = r
+        .dg2
+        .as_ref()
+        .map(|d| hex::encode(sha2::Sha256::digest(&d.image)))
+        .unwrap_or_default();
     let verdict = r.verification.verdict;
-    let reasons = if verdict == Verdict::Genuine { Vec::new() } else { r.verification.errors.clone() };
+    let reasons = if verdict == Verdict::Genuine {
+        Vec::new()
+    } else {
+        r.verification.errors.clone()
+    };
     let mut take = |fid: u16| r.files.remove(&fid).unwrap_or_default();
     let (sod, dg1, dg13) = (take(0x011D), take(0x0101), take(0x010D));
     for f in r.files.values_mut() {

@@ -35,9 +35,13 @@ pub enum Screen {
     Review,
     Photo,
     Phone,
-    Done { receipt: String },
+    Done {
+        receipt: String,
+    },
     /// PIN pad, then the officer's settings.
-    Officer { unlocked: bool },
+    Officer {
+        unlocked: bool,
+    },
 }
 
 impl Screen {
@@ -81,7 +85,11 @@ pub struct Notice {
 impl Notice {
     /// A notice with no field.
     pub fn new(key: &'static str) -> Self {
-        Self { key, field: None, detail: None }
+        Self {
+            key,
+            field: None,
+            detail: None,
+        }
     }
 }
 
@@ -253,11 +261,15 @@ pub struct Flow {
 pub enum ReadOutcome {
     Card(Box<CardData>),
     /// Every key refused.
-    KeyRefused { detail: String },
+    KeyRefused {
+        detail: String,
+    },
     /// The card left the reader.
     CardRemoved,
     /// Any other failure (reader, link, not an ID card).
-    Failed { detail: String },
+    Failed {
+        detail: String,
+    },
 }
 
 /// Something that happened.
@@ -277,8 +289,14 @@ pub enum Event {
     KeyReady(KeyPlan),
     /// The key input is wrong (shown on the Card key screen).
     KeyInvalid(Notice),
-    ReadProgress { read_id: u64, progress: Progress },
-    ReadDone { read_id: u64, outcome: ReadOutcome },
+    ReadProgress {
+        read_id: u64,
+        progress: Progress,
+    },
+    ReadDone {
+        read_id: u64,
+        outcome: ReadOutcome,
+    },
     /// Back to the previous step / cancel the current one.
     Back,
     ReviewAccepted,
@@ -349,14 +367,20 @@ pub fn transition(mut flow: Flow, event: Event, now: DateTime<Utc>) -> (Flow, Ve
             flow.session.notice = None;
             to_card_key(&mut flow, &mut fx)
         }
-        (Screen::PlaceCard, Event::CardReady) if matches!(flow.reader, ReaderStatus::CardPresent(_)) => {
+        (Screen::PlaceCard, Event::CardReady)
+            if matches!(flow.reader, ReaderStatus::CardPresent(_)) =>
+        {
             flow.session.notice = None;
             to_card_key(&mut flow, &mut fx)
         }
         (Screen::CardKey, Event::KeyTab(tab)) => {
             flow.session.key.tab = tab;
             flow.session.notice = None;
-            fx.push(Effect::Camera(if tab == KeyTab::Qr { Cam::Qr } else { Cam::Off }));
+            fx.push(Effect::Camera(if tab == KeyTab::Qr {
+                Cam::Qr
+            } else {
+                Cam::Off
+            }));
             Screen::CardKey
         }
         (Screen::CardKey, Event::Card(CardEvent::CardRemoved(_))) => {
@@ -387,7 +411,9 @@ pub fn transition(mut flow: Flow, event: Event, now: DateTime<Utc>) -> (Flow, Ve
         }
         (Screen::Reading, Event::ReadProgress { read_id, progress }) => {
             if read_id == flow.session.read_id {
-                flow.session.progress.insert(progress.fid, (progress.done, progress.total));
+                flow.session
+                    .progress
+                    .insert(progress.fid, (progress.done, progress.total));
             }
             Screen::Reading
         }
@@ -397,7 +423,9 @@ pub fn transition(mut flow: Flow, event: Event, now: DateTime<Utc>) -> (Flow, Ve
             flow.session.notice = Some(Notice::new("reading.cancelled"));
             to_card_key(&mut flow, &mut fx)
         }
-        (Screen::Reading, Event::ReadDone { read_id, outcome }) if read_id == flow.session.read_id => {
+        (Screen::Reading, Event::ReadDone { read_id, outcome })
+            if read_id == flow.session.read_id =>
+        {
             match outcome {
                 ReadOutcome::Card(card) => {
                     flow.session.card = Some(*card);
@@ -411,7 +439,11 @@ pub fn transition(mut flow: Flow, event: Event, now: DateTime<Utc>) -> (Flow, Ve
                         KeyTab::Mrz => "field.mrz",
                     };
                     flow.session.plan = None;
-                    flow.session.notice = Some(Notice { key: "err.key_refused", field: Some(field), detail: Some(detail) });
+                    flow.session.notice = Some(Notice {
+                        key: "err.key_refused",
+                        field: Some(field),
+                        detail: Some(detail),
+                    });
                     to_card_key(&mut flow, &mut fx)
                 }
                 ReadOutcome::CardRemoved => {
@@ -421,7 +453,11 @@ pub fn transition(mut flow: Flow, event: Event, now: DateTime<Utc>) -> (Flow, Ve
                 }
                 ReadOutcome::Failed { detail } => {
                     flow.session.plan = None;
-                    flow.session.notice = Some(Notice { key: "err.read_failed", field: None, detail: Some(detail) });
+                    flow.session.notice = Some(Notice {
+                        key: "err.read_failed",
+                        field: None,
+                        detail: Some(detail),
+                    });
                     Screen::PlaceCard
                 }
             }
@@ -474,7 +510,11 @@ pub fn transition(mut flow: Flow, event: Event, now: DateTime<Utc>) -> (Flow, Ve
             Screen::Done { receipt }
         }
         (Screen::Phone, Event::Enqueued(Err(detail))) => {
-            flow.session.notice = Some(Notice { key: "err.queue_failed", field: None, detail: Some(detail) });
+            flow.session.notice = Some(Notice {
+                key: "err.queue_failed",
+                field: None,
+                detail: Some(detail),
+            });
             Screen::Phone
         }
         (s, _) => s,
@@ -502,8 +542,14 @@ fn update_reader(r: &mut ReaderStatus, e: &CardEvent) {
     *r = match (std::mem::take(r), e) {
         (_, CardEvent::ReaderAdded(n)) => ReaderStatus::Ready(n.clone()),
         (_, CardEvent::CardInserted { reader, .. }) => ReaderStatus::CardPresent(reader.clone()),
-        (ReaderStatus::CardPresent(n), CardEvent::CardRemoved(m)) if n == *m => ReaderStatus::Ready(n),
-        (ReaderStatus::Ready(n) | ReaderStatus::CardPresent(n), CardEvent::ReaderRemoved(m)) if n == *m => ReaderStatus::NoReader,
+        (ReaderStatus::CardPresent(n), CardEvent::CardRemoved(m)) if n == *m => {
+            ReaderStatus::Ready(n)
+        }
+        (ReaderStatus::Ready(n) | ReaderStatus::CardPresent(n), CardEvent::ReaderRemoved(m))
+            if n == *m =>
+        {
+            ReaderStatus::NoReader
+        }
         (_, CardEvent::ServiceUnavailable(_)) => ReaderStatus::ServiceDown,
         (old, _) => old,
     };
@@ -560,7 +606,13 @@ mod tests {
         let (f, _) = step(Flow::default(), Event::Start(Service::EidLevel2));
         assert_eq!(f.screen, Screen::Consent);
         // a card arriving on the consent screen does not skip consent
-        let (f, fx) = step(f, Event::Card(CardEvent::CardInserted { reader: "R".into(), atr: vec![] }));
+        let (f, fx) = step(
+            f,
+            Event::Card(CardEvent::CardInserted {
+                reader: "R".into(),
+                atr: vec![],
+            }),
+        );
         assert_eq!(f.screen, Screen::Consent);
         assert!(fx.is_empty());
         let (f, _) = step(f, Event::ConsentDeclined);
@@ -570,24 +622,38 @@ mod tests {
 
     #[test]
     fn consent_with_a_card_already_present_goes_to_the_key_step_with_the_camera_on() {
-        let (f, _) = step(Flow::default(), Event::Card(CardEvent::CardInserted { reader: "R".into(), atr: vec![] }));
+        let (f, _) = step(
+            Flow::default(),
+            Event::Card(CardEvent::CardInserted {
+                reader: "R".into(),
+                atr: vec![],
+            }),
+        );
         let (f, _) = step(f, Event::Start(Service::EidLevel2));
         let (f, fx) = step(f, Event::ConsentAccepted);
         assert_eq!(f.screen, Screen::CardKey);
         assert!(f.session.consent_at.is_some());
-        assert!(matches!(fx.as_slice(), [Effect::Camera(crate::camera::worker::Mode::Qr)]));
+        assert!(matches!(
+            fx.as_slice(),
+            [Effect::Camera(crate::camera::worker::Mode::Qr)]
+        ));
     }
 
     #[test]
     fn a_stale_read_result_after_cancel_is_ignored() {
-        let mut f = Flow::default();
-        f.screen = Screen::Reading;
+        let mut f = Flow {
+            screen: Screen::Reading,
+            ..Default::default()
+        };
         f.session.read_id = 3;
         let (f, _) = step(f, Event::Back);
         assert_eq!(f.screen, Screen::CardKey);
         let (f, _) = step(
             f,
-            Event::ReadDone { read_id: 3, outcome: ReadOutcome::Card(Box::default()) },
+            Event::ReadDone {
+                read_id: 3,
+                outcome: ReadOutcome::Card(Box::default()),
+            },
         );
         assert_eq!(f.screen, Screen::CardKey);
         assert!(f.session.card.is_none());

@@ -25,7 +25,11 @@ fn parse(text: &str) -> Table {
         match v {
             toml::Value::Table(t) => {
                 for (k, v) in t {
-                    let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                    let key = if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}.{k}")
+                    };
                     flatten(&key, v, out);
                 }
             }
@@ -86,7 +90,10 @@ mod tests {
         let mut only_en: Vec<_> = en.keys().filter(|k| !vi.contains_key(*k)).collect();
         only_vi.sort();
         only_en.sort();
-        assert!(only_vi.is_empty() && only_en.is_empty(), "vi only {only_vi:?}, en only {only_en:?}");
+        assert!(
+            only_vi.is_empty() && only_en.is_empty(),
+            "vi only {only_vi:?}, en only {only_en:?}"
+        );
         assert!(vi.values().chain(en.values()).all(|v| !v.trim().is_empty()));
     }
 

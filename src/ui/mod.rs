@@ -131,7 +131,8 @@ pub fn open_camera(choice: &CameraChoice) -> Result<Box<dyn FrameSource>, UiErro
         CameraChoice::Device(i) => Box::new(crate::camera::nokhwa_source::NokhwaSource::new(*i)),
         #[cfg(not(feature = "camera"))]
         CameraChoice::Device(_) => Box::new(NoCamera(
-            "this build has no webcam support (build with --features camera, or use --camera-file)".into(),
+            "this build has no webcam support (build with --features camera, or use --camera-file)"
+                .into(),
         )),
     })
 }

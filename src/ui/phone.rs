@@ -18,7 +18,9 @@ pub enum PhoneError {
 /// Normalise `text` to `+84xxxxxxxxx`.
 pub fn normalise(text: &str) -> Result<String, PhoneError> {
     let t = text.trim();
-    if t.chars().any(|c| !(c.is_ascii_digit() || matches!(c, '+' | ' ' | '.' | '-'))) {
+    if t.chars()
+        .any(|c| !(c.is_ascii_digit() || matches!(c, '+' | ' ' | '.' | '-')))
+    {
         return Err(PhoneError::BadCharacters);
     }
     if t.get(1..).is_some_and(|rest| rest.contains('+')) {
@@ -60,7 +62,14 @@ mod tests {
 
     #[test]
     fn national_international_and_spaced_forms_normalise_alike() {
-        for t in ["0912345678", "+84912345678", "+84 912 345 678", "84912345678", "0912.345.678", "091-234-5678"] {
+        for t in [
+            "0912345678",
+            "+84912345678",
+            "+84 912 345 678",
+            "84912345678",
+            "0912.345.678",
+            "091-234-5678",
+        ] {
             assert_eq!(normalise(t).as_deref(), Ok("+84912345678"), "{t}");
         }
         assert_eq!(normalise("0387654321").as_deref(), Ok("+84387654321"));

@@ -126,7 +126,10 @@ impl RecordSink for MemorySink {
         if let Some(m) = &self.fail_with {
             return Err(m.clone());
         }
-        let mut r = self.records.lock().map_err(|_| "memory sink poisoned".to_string())?;
+        let mut r = self
+            .records
+            .lock()
+            .map_err(|_| "memory sink poisoned".to_string())?;
         r.push(e.clone());
         Ok(receipt_code(&mut rand::thread_rng()))
     }
@@ -140,7 +143,12 @@ pub const RECEIPT_ALPHABET: &[u8] = b"34679ACDEFGHJKMNPQRTUVWXY";
 pub fn receipt_code(rng: &mut impl Rng) -> String {
     let n = RECEIPT_ALPHABET.len();
     let body: Vec<u8> = (0..7)
-        .map(|_| RECEIPT_ALPHABET.get(rng.gen_range(0..n)).copied().unwrap_or(b'A'))
+        .map(|_| {
+            RECEIPT_ALPHABET
+                .get(rng.gen_range(0..n))
+                .copied()
+                .unwrap_or(b'A')
+        })
         .collect();
     let mut s: String = body.iter().map(|&b| b as char).collect();
     if let Some(c) = receipt_check(&s) {
@@ -181,7 +189,10 @@ mod tests {
         for _ in 0..200 {
             let c = receipt_code(&mut rng);
             assert_eq!(c.len(), 8);
-            assert!(!c.contains(['0', 'O', '1', 'I', 'L', '5', 'S', '2', 'Z', '8', 'B']), "{c}");
+            assert!(
+                !c.contains(['0', 'O', '1', 'I', 'L', '5', 'S', '2', 'Z', '8', 'B']),
+                "{c}"
+            );
             assert!(receipt_valid(&c), "{c}");
         }
     }

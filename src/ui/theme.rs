@@ -29,14 +29,24 @@ pub fn bold() -> FontFamily {
 /// Install fonts and style; call once per context.
 pub fn install(ctx: &egui::Context) {
     let mut fonts = FontDefinitions::default();
-    fonts.font_data.insert("noto".into(), Arc::new(FontData::from_static(REGULAR)));
-    fonts.font_data.insert("noto-bold".into(), Arc::new(FontData::from_static(BOLD)));
+    fonts
+        .font_data
+        .insert("noto".into(), Arc::new(FontData::from_static(REGULAR)));
+    fonts
+        .font_data
+        .insert("noto-bold".into(), Arc::new(FontData::from_static(BOLD)));
     // Noto first; egui's own fonts stay behind it for symbols Noto lacks.
     if let Some(f) = fonts.families.get_mut(&FontFamily::Proportional) {
         f.insert(0, "noto".into());
     }
     let mut b = vec!["noto-bold".to_string(), "noto".to_string()];
-    b.extend(fonts.families.get(&FontFamily::Proportional).cloned().unwrap_or_default());
+    b.extend(
+        fonts
+            .families
+            .get(&FontFamily::Proportional)
+            .cloned()
+            .unwrap_or_default(),
+    );
     fonts.families.insert(bold(), b);
     ctx.set_fonts(fonts);
 
@@ -46,8 +56,14 @@ pub fn install(ctx: &egui::Context) {
             (TextStyle::Heading, FontId::new(40.0, bold())),
             (TextStyle::Body, FontId::new(26.0, FontFamily::Proportional)),
             (TextStyle::Button, FontId::new(28.0, bold())),
-            (TextStyle::Small, FontId::new(20.0, FontFamily::Proportional)),
-            (TextStyle::Monospace, FontId::new(26.0, FontFamily::Monospace)),
+            (
+                TextStyle::Small,
+                FontId::new(20.0, FontFamily::Proportional),
+            ),
+            (
+                TextStyle::Monospace,
+                FontId::new(26.0, FontFamily::Monospace),
+            ),
         ]
         .into();
         style.spacing.interact_size.y = TOUCH;

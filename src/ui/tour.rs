@@ -91,7 +91,8 @@ impl Tour {
     fn ready(&self) -> bool {
         let f = self.app.flow();
         let s = &f.session;
-        let settled = self.frames_in_step >= 8 && self.entered.elapsed() >= Duration::from_millis(400);
+        let settled =
+            self.frames_in_step >= 8 && self.entered.elapsed() >= Duration::from_millis(400);
         settled
             && match self.step {
                 Step::Welcome | Step::WelcomeEn => f.screen == Screen::Welcome,
@@ -128,10 +129,11 @@ impl Tour {
                 Step::PlaceCard
             }
             Step::PlaceCard => {
-                self.app.dispatch(Event::Card(crate::card::monitor::CardEvent::CardInserted {
-                    reader: super::cards::EMULATED_READER.into(),
-                    atr: Vec::new(),
-                }));
+                self.app
+                    .dispatch(Event::Card(crate::card::monitor::CardEvent::CardInserted {
+                        reader: super::cards::EMULATED_READER.into(),
+                        atr: Vec::new(),
+                    }));
                 self.app.dispatch(Event::KeyTab(super::flow::KeyTab::Typed));
                 let k = &mut self.app.session_mut().key;
                 k.id = "001195000123".into();
@@ -158,7 +160,8 @@ impl Tour {
                 Step::Phone
             }
             Step::Phone => {
-                self.app.dispatch(Event::PhoneConfirmed("+84912345678".into()));
+                self.app
+                    .dispatch(Event::PhoneConfirmed("+84912345678".into()));
                 Step::Done
             }
             Step::Done => {
@@ -194,10 +197,17 @@ impl Tour {
         let stat = |v: &mut Vec<f64>| {
             v.sort_by(|a, b| a.total_cmp(b));
             let mean = v.iter().sum::<f64>() / v.len().max(1) as f64;
-            let p99 = v.get(((v.len() as f64 * 0.99) as usize).min(v.len().saturating_sub(1))).copied().unwrap_or(0.0);
+            let p99 = v
+                .get(((v.len() as f64 * 0.99) as usize).min(v.len().saturating_sub(1)))
+                .copied()
+                .unwrap_or(0.0);
             (mean, p99)
         };
-        let mut show: Vec<f64> = self.show_times.iter().map(|d| d.as_secs_f64() * 1e3).collect();
+        let mut show: Vec<f64> = self
+            .show_times
+            .iter()
+            .map(|d| d.as_secs_f64() * 1e3)
+            .collect();
         let mut cpu: Vec<f64> = self.frame_cpu.iter().map(|&s| s as f64 * 1e3).collect();
         let (sm, sp) = stat(&mut show);
         let (cm, cp) = stat(&mut cpu);
@@ -256,7 +266,11 @@ impl eframe::App for Tour {
             ctx.send_viewport_cmd(egui::ViewportCommand::Screenshot(egui::UserData::default()));
             self.shot_requested = true;
         } else if self.entered.elapsed() > Duration::from_secs(30) {
-            tracing::error!("demo tour stuck at {:?} (screen {})", self.step, self.app.flow().screen.name());
+            tracing::error!(
+                "demo tour stuck at {:?} (screen {})",
+                self.step,
+                self.app.flow().screen.name()
+            );
             self.step = Step::Finished;
         }
         ctx.request_repaint();

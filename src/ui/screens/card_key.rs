@@ -13,7 +13,11 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
     let mut ev = None;
     heading(ui, sc.t("key.title"));
     ui.horizontal(|ui| {
-        for (tab, key) in [(KeyTab::Qr, "key.tab_qr"), (KeyTab::Typed, "key.tab_typed"), (KeyTab::Mrz, "key.tab_mrz")] {
+        for (tab, key) in [
+            (KeyTab::Qr, "key.tab_qr"),
+            (KeyTab::Typed, "key.tab_typed"),
+            (KeyTab::Mrz, "key.tab_mrz"),
+        ] {
             let selected = sc.flow.session.key.tab == tab;
             if widgets::big_button(ui, sc.t(key), selected).clicked() && !selected {
                 ev = Some(Event::KeyTab(tab));
@@ -43,11 +47,19 @@ fn qr(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
             image(ui, t, egui::vec2(480.0, 360.0));
         }
         None => {
-            ui.label(RichText::new(sc.camera_error.unwrap_or(sc.t("camera.starting"))).color(theme::NEUTRAL));
+            ui.label(
+                RichText::new(sc.camera_error.unwrap_or(sc.t("camera.starting")))
+                    .color(theme::NEUTRAL),
+            );
         }
     }
     let text = sc.camera.and_then(|r| r.qr.clone())?;
-    if sc.flow.session.notice.as_ref().is_some_and(|n| n.key == "err.key_refused")
+    if sc
+        .flow
+        .session
+        .notice
+        .as_ref()
+        .is_some_and(|n| n.key == "err.key_refused")
         && sc.flow.session.key.qr.as_deref() == Some(text.as_str())
     {
         // The chip refused this very QR: wait for another card or another way in.
@@ -74,11 +86,23 @@ fn typed(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
             let k = &sc.flow.session.key;
             let dob = format_dob(&k.dob);
             let (id_active, dob_active) = (k.field == KeyField::Id, k.field == KeyField::Dob);
-            let id_label = format!("{}: {}", sc.t("field.id"), if k.id.is_empty() { "—" } else { &k.id });
+            let id_label = format!(
+                "{}: {}",
+                sc.t("field.id"),
+                if k.id.is_empty() { "—" } else { &k.id }
+            );
             if ui.add(field_button(&id_label, id_active)).clicked() {
                 sc.flow.session.key.field = KeyField::Id;
             }
-            let dob_label = format!("{}: {}", sc.t("field.dob"), if dob.is_empty() { "—".to_string() } else { dob });
+            let dob_label = format!(
+                "{}: {}",
+                sc.t("field.dob"),
+                if dob.is_empty() {
+                    "—".to_string()
+                } else {
+                    dob
+                }
+            );
             if ui.add(field_button(&dob_label, dob_active)).clicked() {
                 sc.flow.session.key.field = KeyField::Dob;
             }
@@ -100,7 +124,8 @@ fn typed(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
 }
 
 fn field_button(text: &str, active: bool) -> egui::Button<'static> {
-    let b = egui::Button::new(RichText::new(text.to_string()).size(30.0)).min_size(egui::vec2(520.0, 72.0));
+    let b = egui::Button::new(RichText::new(text.to_string()).size(30.0))
+        .min_size(egui::vec2(520.0, 72.0));
     if active {
         b.stroke(egui::Stroke::new(4.0, theme::PRIMARY))
     } else {
@@ -121,7 +146,11 @@ fn format_dob(d: &str) -> String {
 }
 
 fn bad(key: &'static str, field: &'static str, detail: Option<String>) -> Event {
-    Event::KeyInvalid(Notice { key, field: Some(field), detail })
+    Event::KeyInvalid(Notice {
+        key,
+        field: Some(field),
+        detail,
+    })
 }
 
 fn check_typed(sc: &ScreenCtx) -> Event {
@@ -154,7 +183,11 @@ fn mrz(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
         .chunks(30)
         .map(|c| c.iter().collect())
         .collect();
-    let shown = if lines.is_empty() { "—".to_string() } else { lines.join("\n") };
+    let shown = if lines.is_empty() {
+        "—".to_string()
+    } else {
+        lines.join("\n")
+    };
     ui.label(RichText::new(shown).monospace().size(28.0));
     let erase = sc.t("common.erase");
     widgets::mrz_keypad(ui, &mut sc.flow.session.key.mrz, 90, erase);

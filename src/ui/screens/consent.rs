@@ -11,7 +11,12 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
     heading(ui, sc.t("consent.title"));
     let h = (ui.available_height() - 110.0).max(200.0);
     egui::ScrollArea::vertical().max_height(h).show(ui, |ui| {
-        for k in ["consent.what", "consent.why", "consent.how_long", "consent.rights"] {
+        for k in [
+            "consent.what",
+            "consent.why",
+            "consent.how_long",
+            "consent.rights",
+        ] {
             ui.label(sc.t(k));
         }
         ui.label(RichText::new(format!("{} {CONSENT_VERSION}", sc.t("consent.version"))).small());

@@ -73,10 +73,19 @@ impl ScreenCtx<'_> {
 pub fn show(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
     let mut event = None;
     egui::Panel::top("header")
-        .frame(egui::Frame::new().fill(theme::PRIMARY).inner_margin(egui::Margin::symmetric(24, 10)))
+        .frame(
+            egui::Frame::new()
+                .fill(theme::PRIMARY)
+                .inner_margin(egui::Margin::symmetric(24, 10)),
+        )
         .show(ui, |ui| {
             ui.horizontal(|ui| {
-                ui.label(RichText::new(sc.t("app.title")).color(egui::Color32::WHITE).size(28.0).strong());
+                ui.label(
+                    RichText::new(sc.t("app.title"))
+                        .color(egui::Color32::WHITE)
+                        .size(28.0)
+                        .strong(),
+                );
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     let other = match sc.flow.lang {
                         Lang::Vi => (Lang::En, "English"),
@@ -96,7 +105,11 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
             });
         });
     let screen_event = egui::CentralPanel::default()
-        .frame(egui::Frame::new().fill(egui::Color32::WHITE).inner_margin(egui::Margin::symmetric(32, 20)))
+        .frame(
+            egui::Frame::new()
+                .fill(egui::Color32::WHITE)
+                .inner_margin(egui::Margin::symmetric(32, 20)),
+        )
         .show(ui, |ui| match sc.flow.screen.clone() {
             Screen::Welcome => welcome::show(ui, sc),
             Screen::Consent => consent::show(ui, sc),
@@ -145,7 +158,11 @@ pub fn notice(ui: &mut Ui, sc: &ScreenCtx) {
                 ui.set_min_width(ui.available_width());
                 ui.label(RichText::new(text).color(theme::WARN).size(28.0).strong());
                 if let Some(d) = &n.detail {
-                    ui.label(RichText::new(format!("{}: {d}", sc.t("common.officer_detail"))).small().color(theme::NEUTRAL));
+                    ui.label(
+                        RichText::new(format!("{}: {d}", sc.t("common.officer_detail")))
+                            .small()
+                            .color(theme::NEUTRAL),
+                    );
                 }
             });
     }

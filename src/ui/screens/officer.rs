@@ -23,7 +23,8 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx, unlocked: bool) -> Option<Event> {
                     ui.label(RichText::new(sc.t("officer.pin_wrong")).color(theme::WARN));
                 }
                 if widgets::big_button(ui, sc.t("officer.unlock"), true).clicked() {
-                    if !sc.config.officer_pin.is_empty() && sc.ui_state.pin == sc.config.officer_pin {
+                    if !sc.config.officer_pin.is_empty() && sc.ui_state.pin == sc.config.officer_pin
+                    {
                         ev = Some(Event::OfficerUnlocked);
                     } else {
                         sc.ui_state.pin_error = true;
@@ -38,14 +39,21 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx, unlocked: bool) -> Option<Event> {
         });
         return ev;
     }
-    let draft = sc.ui_state.officer_draft.get_or_insert_with(|| sc.flow.officer.clone());
+    let draft = sc
+        .ui_state
+        .officer_draft
+        .get_or_insert_with(|| sc.flow.officer.clone());
     let mut draft_v: Officer = draft.clone();
     ui.horizontal_top(|ui| {
         ui.vertical(|ui| {
             let f = sc.ui_state.officer_field;
-            for (i, key, val) in [(0u8, "officer.id", &draft_v.officer_id), (1, "officer.unit", &draft_v.unit)] {
+            for (i, key, val) in [
+                (0u8, "officer.id", &draft_v.officer_id),
+                (1, "officer.unit", &draft_v.unit),
+            ] {
                 let label = format!("{}: {}", sc.t(key), if val.is_empty() { "—" } else { val });
-                let mut b = egui::Button::new(RichText::new(label).size(28.0)).min_size(egui::vec2(480.0, 68.0));
+                let mut b = egui::Button::new(RichText::new(label).size(28.0))
+                    .min_size(egui::vec2(480.0, 68.0));
                 if f == i {
                     b = b.stroke(egui::Stroke::new(4.0, theme::PRIMARY));
                 }
@@ -55,7 +63,11 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx, unlocked: bool) -> Option<Event> {
             }
             ui.label(sc.t("officer.mode"));
             ui.horizontal(|ui| {
-                for (m, key) in [(Mode::Kiosk, "mode.kiosk"), (Mode::Outreach, "mode.outreach"), (Mode::HomeVisit, "mode.home_visit")] {
+                for (m, key) in [
+                    (Mode::Kiosk, "mode.kiosk"),
+                    (Mode::Outreach, "mode.outreach"),
+                    (Mode::HomeVisit, "mode.home_visit"),
+                ] {
                     if widgets::big_button(ui, sc.t(key), draft_v.mode == m).clicked() {
                         draft_v.mode = m;
                     }
@@ -70,7 +82,11 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx, unlocked: bool) -> Option<Event> {
                 }
             });
         });
-        let buf = if sc.ui_state.officer_field == 0 { &mut draft_v.officer_id } else { &mut draft_v.unit };
+        let buf = if sc.ui_state.officer_field == 0 {
+            &mut draft_v.officer_id
+        } else {
+            &mut draft_v.unit
+        };
         widgets::keypad(ui, buf, 12, None, erase);
     });
     sc.ui_state.officer_draft = Some(draft_v);

@@ -16,7 +16,11 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
     ui.horizontal_top(|ui| {
         ui.vertical(|ui| {
             let p = &sc.flow.session.phone;
-            let prompt = if confirming { sc.t("phone.again") } else { sc.t("phone.prompt") };
+            let prompt = if confirming {
+                sc.t("phone.again")
+            } else {
+                sc.t("phone.prompt")
+            };
             ui.label(RichText::new(prompt).size(30.0));
             let value = if confirming { &p.second } else { &p.first };
             widgets::display_box(ui, sc.t("field.phone"), value, true);
@@ -29,7 +33,11 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
             }
         });
         let p = &mut sc.flow.session.phone;
-        let buf = if confirming { &mut p.second } else { &mut p.first };
+        let buf = if confirming {
+            &mut p.second
+        } else {
+            &mut p.first
+        };
         widgets::keypad(ui, buf, 13, Some("+84"), erase);
     });
     ev
@@ -37,7 +45,11 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
 
 fn submit(sc: &mut ScreenCtx) -> Option<Event> {
     let s = &mut sc.flow.session;
-    let err = |key| Notice { key, field: Some("field.phone"), detail: None };
+    let err = |key| Notice {
+        key,
+        field: Some("field.phone"),
+        detail: None,
+    };
     let first = match phone::normalise(&s.phone.first) {
         Ok(n) => n,
         Err(e) => {

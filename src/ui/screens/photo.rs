@@ -25,7 +25,11 @@ pub enum FaceCheck {
 }
 
 /// Judge the detector's answer: one face, centred, at least a fifth of the frame wide.
-pub fn face_check(faces: &Result<Vec<crate::camera::face::FaceBox>, FaceError>, w: u32, h: u32) -> FaceCheck {
+pub fn face_check(
+    faces: &Result<Vec<crate::camera::face::FaceBox>, FaceError>,
+    w: u32,
+    h: u32,
+) -> FaceCheck {
     match faces {
         Err(FaceError::NoDetector(_)) => FaceCheck::NoDetector,
         Ok(v) if v.is_empty() => FaceCheck::NoFace,
@@ -53,19 +57,30 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
     let th = Thresholds::default();
     ui.horizontal_top(|ui| {
         let rect = match sc.preview {
-            Some(t) => Some(image(ui, t, egui::vec2(640.0, 480.0)).rect),
+            Some(t) => Some(image(ui, t, egui::vec2(560.0, 420.0)).rect),
             None => {
-                ui.label(RichText::new(sc.camera_error.unwrap_or(sc.t("camera.starting"))).color(theme::NEUTRAL));
+                ui.label(
+                    RichText::new(sc.camera_error.unwrap_or(sc.t("camera.starting")))
+                        .color(theme::NEUTRAL),
+                );
                 None
             }
         };
         if let Some(r) = rect {
             // face guide: an oval the citizen fills
             let c = r.center();
-            let guide = egui::Shape::ellipse_stroke(c, egui::vec2(r.width() * 0.2, r.height() * 0.36), Stroke::new(4.0, Color32::WHITE));
+            let guide = egui::Shape::ellipse_stroke(
+                c,
+                egui::vec2(r.width() * 0.2, r.height() * 0.36),
+                Stroke::new(4.0, Color32::WHITE),
+            );
             ui.painter().add(guide);
         }
         ui.vertical(|ui| {
+            // Back sits in this column so the screen fits 1280×800 without scrolling.
+            if widgets::big_button(ui, sc.t("common.back"), false).clicked() {
+                ev = Some(Event::Back);
+            }
             let Some(rep) = sc.camera else {
                 return;
             };
@@ -74,7 +89,11 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
             let sharp = th.sharp_ok(&rep.quality);
             let face = face_check(&rep.faces, w, h);
             let line = |ui: &mut Ui, ok: bool, good: &str, bad: &str| {
-                let (m, c) = if ok { ("✔", theme::GOOD) } else { ("✖", theme::WARN) };
+                let (m, c) = if ok {
+                    ("✔", theme::GOOD)
+                } else {
+                    ("✖", theme::WARN)
+                };
                 ui.label(RichText::new(format!("{m} {}", if ok { good } else { bad })).color(c));
             };
             line(ui, bright, sc.t("photo.light_ok"), sc.t("photo.light_bad"));
@@ -90,28 +109,35 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
             let all = bright && sharp && face == FaceCheck::Ok;
             if all {
                 let start = *sc.ui_state.countdown_start.get_or_insert(sc.now);
-                let left = sc.config.countdown.saturating_sub(sc.now.duration_since(start));
+                let left = sc
+                    .config
+                    .countdown
+                    .saturating_sub(sc.now.duration_since(start));
                 if left.is_zero() {
                     ev = Some(capture(rep, face, false));
                 } else {
-                    ui.label(RichText::new(format!("{}", left.as_secs() + 1)).size(96.0).color(theme::PRIMARY).strong());
+                    ui.label(
+                        RichText::new(format!("{}", left.as_secs() + 1))
+                            .size(96.0)
+                            .color(theme::PRIMARY)
+                            .strong(),
+                    );
                     ui.label(sc.t("photo.hold_still"));
                 }
             } else {
                 sc.ui_state.countdown_start = None;
             }
-            if face == FaceCheck::NoDetector && widgets::big_button(ui, sc.t("photo.officer_confirm"), true).clicked() {
+            if face == FaceCheck::NoDetector
+                && widgets::big_button(ui, sc.t("photo.officer_confirm"), true).clicked()
+            {
                 ev = Some(capture(rep, face, true));
             }
             if let Some(t) = sc.chip_photo {
                 ui.label(RichText::new(sc.t("photo.chip")).small());
-                image(ui, t, egui::vec2(150.0, 200.0));
+                image(ui, t, egui::vec2(120.0, 160.0));
             }
         });
     });
-    if widgets::big_button(ui, sc.t("common.back"), false).clicked() {
-        ev = Some(Event::Back);
-    }
     ev
 }
 

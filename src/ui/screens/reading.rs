@@ -12,8 +12,16 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
     let p = &sc.flow.session.progress;
     let (done, total) = p.values().fold((0, 0), |(d, t), (a, b)| (d + a, t + b));
     // DG2 (the photo) dominates; before its size is known, the bar is honest about it.
-    let frac = if total == 0 { 0.0 } else { done as f32 / total as f32 };
-    ui.add(egui::ProgressBar::new(frac).desired_height(40.0).show_percentage());
+    let frac = if total == 0 {
+        0.0
+    } else {
+        done as f32 / total as f32
+    };
+    ui.add(
+        egui::ProgressBar::new(frac)
+            .desired_height(40.0)
+            .show_percentage(),
+    );
     for (fid, (d, t)) in p {
         let key = match fid {
             0x011E => "file.com",

@@ -26,21 +26,25 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
             }
         }
         ui.vertical(|ui| {
-            egui::Grid::new("review-fields").spacing([24.0, 10.0]).show(ui, |ui| {
-                for (k, v) in [
-                    ("field.name", &card.full_name),
-                    ("field.id", &card.id_number),
-                    ("field.dob", &card.date_of_birth),
-                    ("field.sex", &card.sex),
-                ] {
-                    ui.label(RichText::new(sc.t(k)).color(theme::NEUTRAL));
-                    ui.label(RichText::new(v.as_str()).size(30.0).strong());
+            egui::Grid::new("review-fields")
+                .spacing([24.0, 10.0])
+                .show(ui, |ui| {
+                    for (k, v) in [
+                        ("field.name", &card.full_name),
+                        ("field.id", &card.id_number),
+                        ("field.dob", &card.date_of_birth),
+                        ("field.sex", &card.sex),
+                    ] {
+                        ui.label(RichText::new(sc.t(k)).color(theme::NEUTRAL));
+                        ui.label(RichText::new(v.as_str()).size(30.0).strong());
+                        ui.end_row();
+                    }
+                    ui.label(RichText::new(sc.t("field.address")).color(theme::NEUTRAL));
+                    ui.add(
+                        egui::Label::new(RichText::new(card.address.as_str()).size(26.0)).wrap(),
+                    );
                     ui.end_row();
-                }
-                ui.label(RichText::new(sc.t("field.address")).color(theme::NEUTRAL));
-                ui.add(egui::Label::new(RichText::new(card.address.as_str()).size(26.0)).wrap());
-                ui.end_row();
-            });
+                });
             badge(ui, sc, verdict, &card.reasons);
         });
     });
@@ -61,10 +65,26 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
 
 fn badge(ui: &mut Ui, sc: &ScreenCtx, verdict: Option<Verdict>, reasons: &[String]) {
     let (key, fg, bg) = match verdict {
-        Some(Verdict::Genuine) => ("review.genuine", theme::GOOD, Color32::from_rgb(0xE6, 0xF4, 0xEA)),
-        Some(Verdict::Untrusted) => ("review.untrusted", theme::NEUTRAL, Color32::from_rgb(0xEE, 0xF0, 0xF3)),
-        Some(Verdict::Clone) => ("review.clone", theme::WARN, Color32::from_rgb(0xFD, 0xEC, 0xEA)),
-        Some(Verdict::Failed) | None => ("review.failed", theme::WARN, Color32::from_rgb(0xFD, 0xEC, 0xEA)),
+        Some(Verdict::Genuine) => (
+            "review.genuine",
+            theme::GOOD,
+            Color32::from_rgb(0xE6, 0xF4, 0xEA),
+        ),
+        Some(Verdict::Untrusted) => (
+            "review.untrusted",
+            theme::NEUTRAL,
+            Color32::from_rgb(0xEE, 0xF0, 0xF3),
+        ),
+        Some(Verdict::Clone) => (
+            "review.clone",
+            theme::WARN,
+            Color32::from_rgb(0xFD, 0xEC, 0xEA),
+        ),
+        Some(Verdict::Failed) | None => (
+            "review.failed",
+            theme::WARN,
+            Color32::from_rgb(0xFD, 0xEC, 0xEA),
+        ),
     };
     egui::Frame::new()
         .fill(bg)

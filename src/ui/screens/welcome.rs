@@ -38,7 +38,15 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
                 ev = Some(Event::OfficerOpen);
             }
             if !officer.officer_id.is_empty() {
-                ui.label(RichText::new(format!("{} {} · {}", sc.t("officer.short"), officer.officer_id, officer.unit)).small());
+                ui.label(
+                    RichText::new(format!(
+                        "{} {} · {}",
+                        sc.t("officer.short"),
+                        officer.officer_id,
+                        officer.unit
+                    ))
+                    .small(),
+                );
             }
         });
     });
