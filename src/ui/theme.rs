@@ -72,6 +72,8 @@ pub fn install(ctx: &egui::Context) {
         style.visuals.override_text_color = Some(TEXT);
         style.visuals.panel_fill = Color32::WHITE;
         style.visuals.window_fill = Color32::WHITE;
+        // progress-bar track and text-field background: visible against the white panel
+        style.visuals.extreme_bg_color = Color32::from_rgb(0xDD, 0xE2, 0xEA);
         style.visuals.widgets.inactive.bg_stroke = Stroke::new(2.0, NEUTRAL);
         style.visuals.widgets.inactive.weak_bg_fill = Color32::from_rgb(0xE8, 0xEC, 0xF2);
         style.visuals.widgets.hovered.weak_bg_fill = Color32::from_rgb(0xE8, 0xEC, 0xF2);

@@ -118,7 +118,7 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
                 } else {
                     ui.label(
                         RichText::new(format!("{}", left.as_secs() + 1))
-                            .size(96.0)
+                            .size(72.0)
                             .color(theme::PRIMARY)
                             .strong(),
                     );
@@ -134,7 +134,7 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
             }
             if let Some(t) = sc.chip_photo {
                 ui.label(RichText::new(sc.t("photo.chip")).small());
-                image(ui, t, egui::vec2(120.0, 160.0));
+                image(ui, t, egui::vec2(96.0, 128.0));
             }
         });
     });

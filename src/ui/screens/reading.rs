@@ -19,6 +19,7 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
     };
     ui.add(
         egui::ProgressBar::new(frac)
+            .desired_width(ui.available_width().min(900.0))
             .desired_height(40.0)
             .show_percentage(),
     );
