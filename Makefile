@@ -4,7 +4,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := test
 CARGO ?= cargo
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
-APT_PACKAGES := pcscd libccid libpcsclite-dev vsmartcard-vpcd pkg-config python3 util-linux
+APT_PACKAGES := pcscd libccid libpcsclite-dev vsmartcard-vpcd pkg-config python3 util-linux \
+  xvfb xauth libgl1-mesa-dri libegl1 libgl1 libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6
 
 .PHONY: deps test demo bench check deb
 
@@ -21,9 +22,20 @@ test: deps
 	scripts/with-pcscd $(CARGO) test --locked --all-targets
 
 # Read the demo card through a real pcscd: the QR text as the key, JSON out.
+# Then walk the kiosk's screens (under Xvfb when there is no display; Mesa llvmpipe
+# renders) with the emulated card and the synthetic camera: a PNG of every screen
+# and the frame times in target/demo/.
 demo: deps
 	$(CARGO) build --locked --bins
 	scripts/with-pcscd scripts/demo.sh $(TARGET_DIR)/debug/cccd-kiosk
+	mkdir -p target/demo
+	if [ -n "$$DISPLAY" ]; then \
+	  $(TARGET_DIR)/debug/cccd-kiosk kiosk --demo-tour target/demo --size 1280x800; \
+	else \
+	  LIBGL_ALWAYS_SOFTWARE=1 xvfb-run -a -s "-screen 0 1920x1080x24" \
+	    $(TARGET_DIR)/debug/cccd-kiosk kiosk --demo-tour target/demo --size 1280x800; \
+	fi
+	@ls target/demo
 
 # Criterion benchmarks: full reads through a real pcscd + vpcd (cccd-kiosk against dmrtd on
 # the same card), PACE ECDH host cost, queue append/export/verify.

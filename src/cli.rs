@@ -60,6 +60,8 @@ enum Cmd {
     },
     /// Serve a software CCCD chip to pcscd through vsmartcard's vpcd.
     VirtualCard(VirtualCardArgs),
+    /// The touchscreen kiosk (the default when no command is given).
+    Kiosk(KioskArgs),
     /// The durable queue of activation records: export, verify, import results, list, stats.
     Queue {
         #[command(subcommand)]
@@ -76,6 +78,41 @@ enum Cmd {
     /// Configuration helpers.
     #[command(subcommand)]
     Config(ConfigCmd),
+}
+
+#[derive(Args, Debug, Default)]
+struct KioskArgs {
+    /// Walk every screen with the emulated card and the synthetic camera, save a PNG
+    /// of each screen into DIR, then exit.
+    #[arg(long, value_name = "DIR")]
+    demo_tour: Option<PathBuf>,
+    /// Use the emulated demo card in-process instead of PC/SC readers.
+    #[arg(long)]
+    emulated_card: bool,
+    /// Use the reader whose name contains this text.
+    #[arg(long, value_name = "SUBSTRING")]
+    reader: Option<String>,
+    /// Frames from an image file or a folder of images instead of a webcam.
+    #[arg(long, value_name = "PATH", conflicts_with = "synthetic_camera")]
+    camera_file: Option<PathBuf>,
+    /// The synthetic camera (a portrait photo; the demo card's QR code when asked).
+    #[arg(long)]
+    synthetic_camera: bool,
+    /// Webcam index (builds with the `camera` feature).
+    #[arg(long, default_value_t = 0)]
+    camera_index: u32,
+    /// Directory of trusted CSCA certificates and master lists.
+    #[arg(long, value_name = "DIR")]
+    trust: Option<PathBuf>,
+    /// Seconds without a touch before everything is wiped.
+    #[arg(long, default_value_t = 60)]
+    idle_seconds: u64,
+    /// Officer PIN (default: $CCCD_OFFICER_PIN; without one, officer mode stays locked).
+    #[arg(long, value_name = "DIGITS")]
+    officer_pin: Option<String>,
+    /// Window size, e.g. 1280x800 or 1920x1080.
+    #[arg(long, default_value = "1280x800")]
+    size: String,
 }
 
 #[derive(Subcommand, Debug)]
@@ -223,12 +260,83 @@ pub fn main() -> i32 {
         Some(Cmd::Queue { cmd }) => {
             crate::queue::cli::run(cmd, &cfg.data_dir(cli.data_dir.as_deref()))
         }
+        Some(Cmd::Kiosk(a)) => cmd_kiosk(a),
+        None => cmd_kiosk(KioskArgs {
+            idle_seconds: 60,
+            size: "1280x800".into(),
+            ..KioskArgs::default()
+        }),
+    }
+}
+
+fn cmd_kiosk(a: KioskArgs) -> i32 {
+    use crate::ui::{self, CameraChoice, Config, RunOptions};
+    let size = match a
+        .size
+        .split_once('x')
+        .and_then(|(w, h)| Some([w.parse::<f32>().ok()?, h.parse::<f32>().ok()?]))
+    {
+        Some(s) => s,
         None => {
-            eprintln!(
-                "the kiosk screen is not part of this build yet; try `cccd-kiosk read --help`"
-            );
-            EXIT_BAD_INPUT
+            return fail(
+                false,
+                EXIT_BAD_INPUT,
+                "bad_input",
+                Some("size"),
+                "--size is WIDTHxHEIGHT, e.g. 1280x800",
+            )
         }
+    };
+    let demo_qr = "001195000123|012345678|Nguyễn Thị Thu Hương|14031995|Nữ|Số 12 Ngõ 34 Phố Hàng Bạc, Phường Hàng Bạc, Quận Hoàn Kiếm, Hà Nội|10072021";
+    let camera = match (&a.camera_file, a.synthetic_camera || a.demo_tour.is_some()) {
+        (Some(p), _) => CameraChoice::File(p.clone()),
+        (None, true) => CameraChoice::Synthetic {
+            // The tour types the key, so its camera shows no QR code.
+            qr_text: a.demo_tour.is_none().then(|| demo_qr.to_string()),
+        },
+        (None, false) => CameraChoice::Device(a.camera_index),
+    };
+    let officer_pin = a
+        .officer_pin
+        .clone()
+        .or_else(|| std::env::var("CCCD_OFFICER_PIN").ok())
+        .unwrap_or_else(|| {
+            if a.demo_tour.is_some() {
+                "2468".into()
+            } else {
+                String::new()
+            }
+        });
+    if let Some(dir) = &a.demo_tour {
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            return fail(
+                false,
+                EXIT_BAD_INPUT,
+                "bad_input",
+                Some("demo-tour"),
+                &format!("{}: {e}", dir.display()),
+            );
+        }
+    }
+    let opts = RunOptions {
+        config: Config {
+            idle_timeout: Duration::from_secs(a.idle_seconds.max(10)),
+            officer_pin,
+            ..Config::default()
+        },
+        readers: ReaderFilter {
+            name_contains: a.reader.clone(),
+            allow_virtual: allow_virtual(),
+        },
+        emulated_card: a.emulated_card,
+        camera,
+        trust_dir: a.trust.clone(),
+        demo_tour: a.demo_tour.clone(),
+        size,
+    };
+    match ui::run(opts) {
+        Ok(()) => EXIT_OK,
+        Err(e) => fail(false, EXIT_CARD, "io", None, &e.to_string()),
     }
 }
 

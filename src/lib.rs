@@ -6,9 +6,11 @@
 #![forbid(unsafe_code)]
 #![warn(clippy::unwrap_used)]
 
+pub mod camera;
 pub mod card;
 pub mod cli;
 pub mod config;
 pub mod doctor;
 pub mod logging;
 pub mod queue;
+pub mod ui;

@@ -1,0 +1,181 @@
+//! The kiosk screen: an eframe app whose screens are states of one machine
+//! ([`flow`]), drawn by one file each ([`screens`]), with card reads and the
+//! camera on worker threads ([`cards`], [`crate::camera::worker`]) reporting
+//! through channels, so the UI thread never blocks.
+//!
+//! Decisions:
+//! - Vietnamese first, English second ([`i18n`], strings in `assets/i18n/`).
+//! - Noto Sans is compiled in ([`theme`]): egui's default fonts lack Vietnamese.
+//! - Consent comes before the chip is read (DESIGN.md "Flow and consent"); nothing
+//!   reaches the [`sink::RecordSink`] before the Phone step; every way out of the
+//!   flow drops the session, whose fields wipe themselves (zeroize).
+//! - Touch only: targets ≥ 56 px, no hover, no keyboard; keypads on screen.
+//! - `run` with `demo_tour` walks every screen with the emulated card and the
+//!   synthetic camera and saves a PNG of each ([`tour`]).
+
+pub mod app;
+pub mod cards;
+pub mod flow;
+pub mod i18n;
+pub mod phone;
+pub mod screens;
+pub mod sink;
+pub mod theme;
+pub mod tour;
+pub mod widgets;
+
+pub use app::KioskApp;
+
+use crate::camera::{file::FileSource, synthetic::SyntheticSource, CameraError, FrameSource};
+use crate::card::passive_auth::TrustStore;
+use crate::card::pcsc::ReaderFilter;
+use std::path::PathBuf;
+use std::time::Duration;
+use thiserror::Error;
+
+/// Timers and switches of the kiosk.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// No touch for this long on any screen → wipe, back to Welcome.
+    pub idle_timeout: Duration,
+    /// How long the Done screen stays.
+    pub done_timeout: Duration,
+    /// Photo countdown once every check passes.
+    pub countdown: Duration,
+    /// Officer PIN (empty: officer mode locked).
+    pub officer_pin: String,
+    /// Use the face detector (false: fail closed, officer confirms every photo).
+    pub face_detector: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            idle_timeout: Duration::from_secs(60),
+            done_timeout: Duration::from_secs(15),
+            countdown: Duration::from_secs(3),
+            officer_pin: String::new(),
+            face_detector: true,
+        }
+    }
+}
+
+impl Config {
+    /// Test timers: a short countdown; the PIN `2468`.
+    pub fn for_test() -> Self {
+        Self {
+            countdown: Duration::from_millis(200),
+            officer_pin: "2468".into(),
+            ..Self::default()
+        }
+    }
+}
+
+/// Where frames come from.
+#[derive(Debug, Clone)]
+pub enum CameraChoice {
+    /// The synthetic camera (a portrait photo; the card's QR when asked).
+    Synthetic { qr_text: Option<String> },
+    /// A still image or a folder of frames.
+    File(PathBuf),
+    /// A real webcam by index (needs the `camera` feature).
+    Device(u32),
+}
+
+/// How to start the kiosk.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub config: Config,
+    /// Readers to use (virtual readers only in demo/test mode).
+    pub readers: ReaderFilter,
+    /// Serve the emulated demo card in-process instead of PC/SC.
+    pub emulated_card: bool,
+    pub camera: CameraChoice,
+    /// CSCA certificates and master lists.
+    pub trust_dir: Option<PathBuf>,
+    /// Walk every screen, save a PNG of each here, then exit.
+    pub demo_tour: Option<PathBuf>,
+    /// Window size (logical px).
+    pub size: [f32; 2],
+}
+
+/// Why the kiosk could not start or ended badly.
+#[derive(Debug, Error)]
+pub enum UiError {
+    #[error("trust store: {0}")]
+    Trust(#[from] crate::card::passive_auth::TrustError),
+    #[error("camera: {0}")]
+    Camera(#[from] CameraError),
+    #[error("window: {0}")]
+    Window(String),
+    #[error("demo tour: {0}")]
+    Tour(String),
+}
+
+/// A camera that is not there: every frame is an error the Photo screen shows.
+struct NoCamera(String);
+
+impl FrameSource for NoCamera {
+    fn next_frame(&mut self) -> Result<image::RgbImage, CameraError> {
+        std::thread::sleep(Duration::from_millis(500));
+        Err(CameraError::Unavailable(self.0.clone()))
+    }
+}
+
+/// Open the camera the options name.
+pub fn open_camera(choice: &CameraChoice) -> Result<Box<dyn FrameSource>, UiError> {
+    Ok(match choice {
+        CameraChoice::Synthetic { qr_text } => Box::new(SyntheticSource::new(qr_text.clone())),
+        CameraChoice::File(p) => Box::new(FileSource::open(p)?),
+        #[cfg(feature = "camera")]
+        CameraChoice::Device(i) => Box::new(crate::camera::nokhwa_source::NokhwaSource::new(*i)),
+        #[cfg(not(feature = "camera"))]
+        CameraChoice::Device(_) => Box::new(NoCamera(
+            "this build has no webcam support (build with --features camera, or use --camera-file)"
+                .into(),
+        )),
+    })
+}
+
+/// Start the kiosk window (or the demo tour) and run until it closes.
+pub fn run(opts: RunOptions) -> Result<(), UiError> {
+    let trust = match &opts.trust_dir {
+        Some(d) => TrustStore::load_dir(d)?,
+        None => TrustStore::empty(),
+    };
+    let camera = open_camera(&opts.camera)?;
+    let demo = crate::card::emulator::profile::CitizenProfile::demo();
+    let cards: Box<dyn cards::CardSource> = if opts.demo_tour.is_some() {
+        // The tour puts the card on the reader itself, and reads at a real card's pace
+        // (~25 ms per APDU) so the Reading screen is seen.
+        let mut c = cards::EmulatedCards::empty_reader(demo);
+        c.apdu_delay = Duration::from_millis(25);
+        Box::new(c)
+    } else if opts.emulated_card {
+        Box::new(cards::EmulatedCards::new(demo))
+    } else {
+        Box::new(cards::PcscCards::start(opts.readers.clone()))
+    };
+    let sink: Box<dyn sink::RecordSink> = Box::new(sink::MemorySink::default());
+    let native = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_inner_size(opts.size)
+            .with_title("CCCD kiosk"),
+        renderer: eframe::Renderer::Glow,
+        ..Default::default()
+    };
+    let tour_dir = opts.demo_tour.clone();
+    let config = opts.config.clone();
+    eframe::run_native(
+        "cccd-kiosk",
+        native,
+        Box::new(move |_cc| {
+            let app = KioskApp::new(cards, camera, sink, trust, config);
+            Ok(match tour_dir {
+                Some(dir) => Box::new(tour::Tour::new(app, dir)) as Box<dyn eframe::App>,
+                None => Box::new(app),
+            })
+        }),
+    )
+    .map_err(|e| UiError::Window(e.to_string()))
+}

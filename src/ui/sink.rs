@@ -1,0 +1,214 @@
+//! Where a finished enrollment goes: the [`RecordSink`] seam between the kiosk
+//! screens and the durable queue (SQLite, built separately and connected by the
+//! integrator). Nothing reaches a sink before the Phone step completes.
+//!
+//! An [`Enrollment`] wipes its bytes and strings on drop (zeroize): the kiosk
+//! must not leave a citizen's data in memory after it is queued or abandoned.
+
+use chrono::{DateTime, Utc};
+use rand::Rng;
+use std::sync::{Arc, Mutex};
+use zeroize::Zeroize;
+
+/// The service the citizen asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Service {
+    /// Activate the e-ID account at level 2 (with biometrics).
+    EidLevel2,
+    /// Register an e-ID account at level 1.
+    EidLevel1,
+    /// Help with a card application.
+    CardApplication,
+}
+
+impl Service {
+    /// The record's `service` value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Service::EidLevel2 => "eid_level2",
+            Service::EidLevel1 => "eid_level1",
+            Service::CardApplication => "card_application",
+        }
+    }
+}
+
+/// Where the officer is working (DESIGN.md "Activation record").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    #[default]
+    Kiosk,
+    Outreach,
+    HomeVisit,
+}
+
+impl Mode {
+    /// The record's `mode` value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Kiosk => "kiosk",
+            Mode::Outreach => "outreach",
+            Mode::HomeVisit => "home_visit",
+        }
+    }
+}
+
+/// Checks measured on the captured live photo.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct PhotoQuality {
+    pub brightness: f32,
+    pub sharpness: f32,
+    /// Faces the detector found; `None` when no detector was available.
+    pub faces: Option<usize>,
+    /// The officer confirmed the photo by hand (no detector, or checks overridden).
+    pub officer_confirmed: bool,
+}
+
+/// Everything the kiosk collected for one citizen.
+#[derive(Debug, Clone)]
+pub struct Enrollment {
+    pub created_at: DateTime<Utc>,
+    pub service: Service,
+    /// Version of the consent text the citizen accepted, and when.
+    pub consent_version: String,
+    pub consent_at: DateTime<Utc>,
+    pub officer_id: Option<String>,
+    pub unit: Option<String>,
+    pub mode: Mode,
+    /// The `read --json` object of the card, minus religion and ethnicity (not needed
+    /// for the service, Decree 13/2023), as JSON text.
+    pub card_json: String,
+    /// Raw EF.SOD, DG1 and DG13 so the back office can re-verify the card.
+    pub sod: Vec<u8>,
+    pub dg1: Vec<u8>,
+    pub dg13: Vec<u8>,
+    /// SHA-256 of the chip's face image bytes (hex).
+    pub chip_photo_sha256: String,
+    /// The live photo, JPEG, and its SHA-256 (hex).
+    pub live_jpeg: Vec<u8>,
+    pub live_sha256: String,
+    pub quality: PhotoQuality,
+    /// VN mobile, normalised `+84…`.
+    pub phone: String,
+}
+
+impl Drop for Enrollment {
+    fn drop(&mut self) {
+        self.card_json.zeroize();
+        self.sod.zeroize();
+        self.dg1.zeroize();
+        self.dg13.zeroize();
+        self.live_jpeg.zeroize();
+        self.phone.zeroize();
+        self.chip_photo_sha256.zeroize();
+        self.live_sha256.zeroize();
+    }
+}
+
+/// A durable (or test) store of enrollments.
+pub trait RecordSink: Send {
+    /// Store the record; returns the receipt code shown to the citizen.
+    fn enqueue(&mut self, e: &Enrollment) -> Result<String, String>;
+}
+
+/// Keeps records in memory, shared with the test that made it.
+#[derive(Clone, Default)]
+pub struct MemorySink {
+    /// The records enqueued, in order.
+    pub records: Arc<Mutex<Vec<Enrollment>>>,
+    /// When set, every enqueue fails with this message (disk full, …).
+    pub fail_with: Option<String>,
+}
+
+impl RecordSink for MemorySink {
+    fn enqueue(&mut self, e: &Enrollment) -> Result<String, String> {
+        if let Some(m) = &self.fail_with {
+            return Err(m.clone());
+        }
+        let mut r = self
+            .records
+            .lock()
+            .map_err(|_| "memory sink poisoned".to_string())?;
+        r.push(e.clone());
+        Ok(receipt_code(&mut rand::thread_rng()))
+    }
+}
+
+/// Receipt alphabet: digits and capitals without look-alikes (0/O, 1/I/L, 5/S, 2/Z, 8/B).
+pub const RECEIPT_ALPHABET: &[u8] = b"34679ACDEFGHJKMNPQRTUVWXY";
+
+/// A receipt code: 7 random characters and a check character (DESIGN.md "Flow and
+/// consent"), 8 in all, so a mistyped code is caught when a citizen reads it out.
+pub fn receipt_code(rng: &mut impl Rng) -> String {
+    let n = RECEIPT_ALPHABET.len();
+    let body: Vec<u8> = (0..7)
+        .map(|_| {
+            RECEIPT_ALPHABET
+                .get(rng.gen_range(0..n))
+                .copied()
+                .unwrap_or(b'A')
+        })
+        .collect();
+    let mut s: String = body.iter().map(|&b| b as char).collect();
+    if let Some(c) = receipt_check(&s) {
+        s.push(c);
+    }
+    s
+}
+
+/// The check character of a 7-character body: the weighted sum of the character
+/// values mod 25 (the alphabet size). Every weight is coprime to 25 (1, 2, 3, 4, 8,
+/// 6, 7: position 5 takes 8, not 5), so every single substitution changes the check.
+pub fn receipt_check(body: &str) -> Option<char> {
+    let n = RECEIPT_ALPHABET.len();
+    let mut sum = 0usize;
+    for (i, ch) in body.bytes().enumerate() {
+        let v = RECEIPT_ALPHABET.iter().position(|&a| a == ch)?;
+        let w = match i + 1 {
+            5 => 8,
+            k => k,
+        };
+        sum += w * v;
+    }
+    RECEIPT_ALPHABET.get(sum % n).map(|&b| b as char)
+}
+
+/// True when `code` is 8 alphabet characters with a matching check character.
+pub fn receipt_valid(code: &str) -> bool {
+    code.len() == 8 && code.get(..7).and_then(receipt_check) == code.chars().nth(7)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn receipt_codes_have_8_unambiguous_characters_and_a_check() {
+        let mut rng = rand::thread_rng();
+        for _ in 0..200 {
+            let c = receipt_code(&mut rng);
+            assert_eq!(c.len(), 8);
+            assert!(
+                !c.contains(['0', 'O', '1', 'I', 'L', '5', 'S', '2', 'Z', '8', 'B']),
+                "{c}"
+            );
+            assert!(receipt_valid(&c), "{c}");
+        }
+    }
+
+    #[test]
+    fn every_single_character_substitution_is_caught() {
+        let code = receipt_code(&mut rand::thread_rng());
+        for i in 0..7 {
+            for &a in RECEIPT_ALPHABET {
+                let mut b = code.clone().into_bytes();
+                if b[i] == a {
+                    continue;
+                }
+                b[i] = a;
+                assert!(!receipt_valid(&String::from_utf8(b).unwrap()));
+            }
+        }
+    }
+}

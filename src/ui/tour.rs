@@ -1,0 +1,278 @@
+//! `cccd-kiosk kiosk --demo-tour DIR`: walk every screen with the emulated card
+//! and the synthetic camera, save a PNG of each (egui's screenshot viewport
+//! command, so the picture is what the GPU — Mesa llvmpipe under Xvfb — drew),
+//! then close. Typed input is filled in as if tapped; everything else (QR-less
+//! key entry, the read with real progress, face checks and countdown) runs as
+//! it does for a citizen.
+//!
+//! Timing (DESIGN.md "Measuring the UI"): per screen, the CPU time of our
+//! `show` (egui layout and the app's logic) and eframe's frame time (layout,
+//! tessellation and software rendering) are written to `DIR/frame-times.txt`.
+
+use super::flow::{Event, Screen};
+use super::sink::Service;
+use super::KioskApp;
+use crate::card::access_key::KeyPlan;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// What the tour waits for, shoots and does next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Welcome,
+    WelcomeEn,
+    Consent,
+    PlaceCard,
+    CardKey,
+    Reading,
+    Review,
+    Photo,
+    PhotoCaptured,
+    Phone,
+    Done,
+    OfficerPin,
+    OfficerSettings,
+    Finished,
+}
+
+/// The tour driver around a [`KioskApp`].
+pub struct Tour {
+    app: KioskApp,
+    dir: PathBuf,
+    step: Step,
+    entered: Instant,
+    frames_in_step: u32,
+    shot_requested: bool,
+    shots: Vec<String>,
+    timings: Vec<String>,
+    show_times: Vec<Duration>,
+    frame_cpu: Vec<f32>,
+    started: Instant,
+}
+
+impl Tour {
+    /// A tour over `app`, saving to `dir`.
+    pub fn new(app: KioskApp, dir: PathBuf) -> Self {
+        Self {
+            app,
+            dir,
+            step: Step::Welcome,
+            entered: Instant::now(),
+            frames_in_step: 0,
+            shot_requested: false,
+            shots: Vec::new(),
+            timings: Vec::new(),
+            show_times: Vec::new(),
+            frame_cpu: Vec::new(),
+            started: Instant::now(),
+        }
+    }
+
+    fn name(step: Step) -> &'static str {
+        match step {
+            Step::Welcome => "01-welcome",
+            Step::WelcomeEn => "02-welcome-en",
+            Step::Consent => "03-consent",
+            Step::PlaceCard => "04-place-card",
+            Step::CardKey => "05-card-key",
+            Step::Reading => "06-reading",
+            Step::Review => "07-review",
+            Step::Photo => "08-photo",
+            Step::PhotoCaptured => "09-photo-captured",
+            Step::Phone => "10-phone",
+            Step::Done => "11-done",
+            Step::OfficerPin => "12-officer-pin",
+            Step::OfficerSettings => "13-officer-settings",
+            Step::Finished => "",
+        }
+    }
+
+    /// True when the screen for `step` is on and has what it should show.
+    fn ready(&self) -> bool {
+        let f = self.app.flow();
+        let s = &f.session;
+        let settled =
+            self.frames_in_step >= 8 && self.entered.elapsed() >= Duration::from_millis(400);
+        settled
+            && match self.step {
+                Step::Welcome | Step::WelcomeEn => f.screen == Screen::Welcome,
+                Step::Consent => f.screen == Screen::Consent,
+                Step::PlaceCard => f.screen == Screen::PlaceCard,
+                Step::CardKey => f.screen == Screen::CardKey && s.key.dob.len() == 8,
+                Step::Reading => f.screen == Screen::Reading && s.progress.contains_key(&0x0102),
+                Step::Review => f.screen == Screen::Review,
+                Step::Photo => f.screen == Screen::Photo && self.app.has_camera_frame(),
+                Step::PhotoCaptured => f.screen == Screen::Photo && s.photo.is_some(),
+                Step::Phone => f.screen == Screen::Phone,
+                Step::Done => matches!(f.screen, Screen::Done { .. }),
+                Step::OfficerPin => f.screen == (Screen::Officer { unlocked: false }),
+                Step::OfficerSettings => f.screen == (Screen::Officer { unlocked: true }),
+                Step::Finished => false,
+            }
+    }
+
+    /// Act for the step just shot, and move on.
+    fn advance(&mut self) {
+        let today = chrono::Local::now().date_naive();
+        let next = match self.step {
+            Step::Welcome => {
+                self.app.dispatch(Event::SetLang(super::i18n::Lang::En));
+                Step::WelcomeEn
+            }
+            Step::WelcomeEn => {
+                self.app.dispatch(Event::SetLang(super::i18n::Lang::Vi));
+                self.app.dispatch(Event::Start(Service::EidLevel2));
+                Step::Consent
+            }
+            Step::Consent => {
+                self.app.dispatch(Event::ConsentAccepted);
+                Step::PlaceCard
+            }
+            Step::PlaceCard => {
+                self.app
+                    .dispatch(Event::Card(crate::card::monitor::CardEvent::CardInserted {
+                        reader: super::cards::EMULATED_READER.into(),
+                        atr: Vec::new(),
+                    }));
+                self.app.dispatch(Event::KeyTab(super::flow::KeyTab::Typed));
+                let k = &mut self.app.session_mut().key;
+                k.id = "001195000123".into();
+                k.dob = "14031995".into();
+                k.field = super::flow::KeyField::Dob;
+                Step::CardKey
+            }
+            Step::CardKey => {
+                match KeyPlan::from_id("001195000123", Some("950314"), None, today) {
+                    Ok(plan) => self.app.dispatch(Event::KeyReady(plan)),
+                    Err(e) => tracing::error!("demo key: {e}"),
+                }
+                Step::Reading
+            }
+            Step::Reading => Step::Review, // the read finishes by itself
+            Step::Review => {
+                self.app.dispatch(Event::ReviewAccepted);
+                Step::Photo
+            }
+            Step::Photo => Step::PhotoCaptured, // the countdown captures by itself
+            Step::PhotoCaptured => {
+                self.app.dispatch(Event::PhotoAccepted);
+                self.app.session_mut().phone.first = "0912 345 678".into();
+                Step::Phone
+            }
+            Step::Phone => {
+                self.app
+                    .dispatch(Event::PhoneConfirmed("+84912345678".into()));
+                Step::Done
+            }
+            Step::Done => {
+                self.app.dispatch(Event::Home);
+                self.app.dispatch(Event::OfficerOpen);
+                Step::OfficerPin
+            }
+            Step::OfficerPin => {
+                self.app.dispatch(Event::OfficerUnlocked);
+                Step::OfficerSettings
+            }
+            Step::OfficerSettings | Step::Finished => Step::Finished,
+        };
+        self.step = next;
+        self.entered = Instant::now();
+        self.frames_in_step = 0;
+        self.show_times.clear();
+        self.frame_cpu.clear();
+    }
+
+    fn save(&mut self, image: &egui::ColorImage) {
+        let name = Self::name(self.step);
+        let [w, h] = image.size;
+        let bytes: Vec<u8> = image.pixels.iter().flat_map(|c| c.to_array()).collect();
+        let path = self.dir.join(format!("{name}.png"));
+        match image::RgbaImage::from_raw(w as u32, h as u32, bytes) {
+            Some(img) => match img.save(&path) {
+                Ok(()) => self.shots.push(path.display().to_string()),
+                Err(e) => tracing::error!("{}: {e}", path.display()),
+            },
+            None => tracing::error!("screenshot {name}: size mismatch"),
+        }
+        let stat = |v: &mut Vec<f64>| {
+            v.sort_by(|a, b| a.total_cmp(b));
+            let mean = v.iter().sum::<f64>() / v.len().max(1) as f64;
+            let p99 = v
+                .get(((v.len() as f64 * 0.99) as usize).min(v.len().saturating_sub(1)))
+                .copied()
+                .unwrap_or(0.0);
+            (mean, p99)
+        };
+        let mut show: Vec<f64> = self
+            .show_times
+            .iter()
+            .map(|d| d.as_secs_f64() * 1e3)
+            .collect();
+        let mut cpu: Vec<f64> = self.frame_cpu.iter().map(|&s| s as f64 * 1e3).collect();
+        let (sm, sp) = stat(&mut show);
+        let (cm, cp) = stat(&mut cpu);
+        self.timings.push(format!(
+            "{name:22} frames {:4}  layout+logic mean {sm:6.2} ms p99 {sp:6.2} ms   eframe frame (layout+tessellation+llvmpipe) mean {cm:6.2} ms p99 {cp:6.2} ms",
+            show.len()
+        ));
+    }
+
+    fn finish(&mut self, ctx: &egui::Context) {
+        let mut text = format!(
+            "{}x{} px, tour {:.1} s\n",
+            ctx.content_rect().width(),
+            ctx.content_rect().height(),
+            self.started.elapsed().as_secs_f32()
+        );
+        for t in &self.timings {
+            text.push_str(t);
+            text.push('\n');
+        }
+        if let Err(e) = std::fs::write(self.dir.join("frame-times.txt"), &text) {
+            tracing::error!("frame-times.txt: {e}");
+        }
+        eprintln!("{text}");
+        for s in &self.shots {
+            eprintln!("screenshot: {s}");
+        }
+        ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+    }
+}
+
+impl eframe::App for Tour {
+    fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
+        let ctx = ui.ctx().clone();
+        if let Some(cpu) = frame.info().cpu_usage {
+            self.frame_cpu.push(cpu);
+        }
+        let t = Instant::now();
+        self.app.show(ui);
+        self.show_times.push(t.elapsed());
+        self.frames_in_step += 1;
+        // A screenshot arrives as an input event in a later frame.
+        let shot = ctx.input(|i| {
+            i.events.iter().find_map(|e| match e {
+                egui::Event::Screenshot { image, .. } => Some(image.clone()),
+                _ => None,
+            })
+        });
+        if let Some(img) = shot {
+            self.save(&img);
+            self.shot_requested = false;
+            self.advance();
+        } else if self.step == Step::Finished {
+            self.finish(&ctx);
+        } else if !self.shot_requested && self.ready() {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Screenshot(egui::UserData::default()));
+            self.shot_requested = true;
+        } else if self.entered.elapsed() > Duration::from_secs(30) {
+            tracing::error!(
+                "demo tour stuck at {:?} (screen {})",
+                self.step,
+                self.app.flow().screen.name()
+            );
+            self.step = Step::Finished;
+        }
+        ctx.request_repaint();
+    }
+}

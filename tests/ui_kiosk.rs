@@ -1,0 +1,340 @@
+//! The kiosk flow driven like a citizen would: egui_kittest taps buttons by their
+//! label; the card is the project's emulator in-process (read on the worker thread),
+//! the camera the synthetic one (a real portrait photo; the card's QR when asked),
+//! the queue the in-memory sink. Each test asserts what the citizen sees and what
+//! is (or is not) in the queue.
+
+use cccd_kiosk::camera::synthetic::SyntheticSource;
+use cccd_kiosk::card::emulator::profile::CitizenProfile;
+use cccd_kiosk::card::passive_auth::TrustStore;
+use cccd_kiosk::ui::cards::EmulatedCards;
+use cccd_kiosk::ui::flow::Screen;
+use cccd_kiosk::ui::sink::{receipt_valid, MemorySink};
+use cccd_kiosk::ui::{Config, KioskApp};
+use egui_kittest::kittest::Queryable;
+use egui_kittest::Harness;
+use std::time::{Duration, Instant};
+
+const DEMO_QR: &str = "001195000123|012345678|Nguyễn Thị Thu Hương|14031995|Nữ|Số 12 Ngõ 34 Phố Hàng Bạc, Phường Hàng Bạc, Quận Hoàn Kiếm, Hà Nội|10072021";
+
+fn camera(qr: bool) -> Box<SyntheticSource> {
+    let mut c = SyntheticSource::new(qr.then(|| DEMO_QR.to_string()));
+    c.frame_interval = Duration::from_millis(15);
+    Box::new(c)
+}
+
+fn kiosk(profile: CitizenProfile, qr: bool, sink: &MemorySink) -> Harness<'static, KioskApp> {
+    let app = KioskApp::for_test(
+        Box::new(EmulatedCards::new(profile)),
+        camera(qr),
+        Box::new(sink.clone()),
+    );
+    harness(app)
+}
+
+fn harness(app: KioskApp) -> Harness<'static, KioskApp> {
+    let mut h = Harness::builder()
+        .with_size([1280.0, 800.0])
+        .build_ui_state(|ui, app: &mut KioskApp| app.show(ui), app);
+    h.run();
+    h
+}
+
+/// Step until `cond` holds (the worker threads report asynchronously).
+fn wait_for(h: &mut Harness<'static, KioskApp>, what: &str, cond: impl Fn(&KioskApp) -> bool) {
+    let t = Instant::now();
+    while !cond(h.state()) {
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "timed out waiting for {what}: on screen {}, notice {:?}",
+            h.state().flow().screen.name(),
+            h.state().flow().session.notice
+        );
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    h.run_ok();
+}
+
+fn tap(h: &mut Harness<'static, KioskApp>, label: &str) {
+    h.get_by_label(label).click();
+    h.run();
+}
+
+fn type_digits(h: &mut Harness<'static, KioskApp>, digits: &str) {
+    for d in digits.chars() {
+        tap(h, &d.to_string());
+    }
+}
+
+fn screen(h: &Harness<'static, KioskApp>) -> &'static str {
+    h.state().flow().screen.name()
+}
+
+/// Welcome → consent → (QR through the camera) → reading → review.
+fn to_review(h: &mut Harness<'static, KioskApp>) {
+    h.get_by_label("Đã có thẻ trên đầu đọc.");
+    tap(h, "Kích hoạt định danh điện tử mức 2");
+    assert_eq!(screen(h), "consent");
+    tap(h, "Tôi đồng ý, tiếp tục");
+    wait_for(h, "the chip read", |a| a.flow().screen == Screen::Review);
+}
+
+#[test]
+fn happy_path_queues_one_record_with_normalised_phone_consent_and_chip_data() {
+    let sink = MemorySink::default();
+    let mut h = kiosk(CitizenProfile::demo(), true, &sink);
+    to_review(&mut h);
+    h.get_by_label("Nguyễn Thị Thu Hương");
+    h.get_by_label("001195000123");
+    h.get_by_label("✔ Chip thật: chữ ký số hợp lệ, của cơ quan cấp thẻ.");
+    assert!(
+        sink.records.lock().unwrap().is_empty(),
+        "nothing queued before the phone step"
+    );
+
+    tap(&mut h, "Tiếp tục");
+    assert_eq!(screen(&h), "photo");
+    wait_for(&mut h, "the countdown capture", |a| {
+        a.flow().session.photo.is_some()
+    });
+    h.get_by_label("Ảnh trên chip");
+    tap(&mut h, "Tiếp tục");
+    assert_eq!(screen(&h), "phone");
+
+    type_digits(&mut h, "0912345678");
+    tap(&mut h, "Tiếp tục");
+    h.get_by_label("Nhập lại số điện thoại một lần nữa");
+    tap(&mut h, "+84");
+    type_digits(&mut h, "912345678");
+    tap(&mut h, "Tiếp tục");
+
+    let Screen::Done { receipt } = h.state().flow().screen.clone() else {
+        panic!("not done: {}", screen(&h));
+    };
+    assert!(receipt_valid(&receipt), "{receipt}");
+    h.get_by_label(&receipt);
+    h.get_by_label("Xin nhớ lấy lại thẻ căn cước!");
+    assert!(
+        !h.state().flow().session.holds_personal_data(),
+        "the kiosk forgets the citizen once queued"
+    );
+
+    let records = sink.records.lock().unwrap();
+    assert_eq!(records.len(), 1);
+    let r = &records[0];
+    assert_eq!(r.phone, "+84912345678");
+    assert_eq!(r.service.as_str(), "eid_level2");
+    assert_eq!(r.consent_version, cccd_kiosk::ui::flow::CONSENT_VERSION);
+    assert!(r.consent_at <= r.created_at);
+    let card: serde_json::Value = serde_json::from_str(&r.card_json).unwrap();
+    assert_eq!(card["citizen"]["full_name"], "Nguyễn Thị Thu Hương");
+    assert_eq!(card["citizen"]["id_number"], "001195000123");
+    assert_eq!(card["verification"]["verdict"], "genuine");
+    assert!(
+        card["citizen"].get("religion").is_none() && card["citizen"].get("ethnicity").is_none()
+    );
+    assert_eq!(card["photo"]["sha256"], r.chip_photo_sha256.as_str());
+    assert!(!r.sod.is_empty() && !r.dg1.is_empty() && !r.dg13.is_empty());
+    assert_eq!(&r.live_jpeg[..2], &[0xFF, 0xD8], "live photo is a JPEG");
+    assert_eq!(r.quality.faces, Some(1));
+    assert!(!r.quality.officer_confirmed);
+}
+
+#[test]
+fn declining_consent_reads_nothing_and_queues_nothing() {
+    let sink = MemorySink::default();
+    let mut h = kiosk(CitizenProfile::demo(), true, &sink);
+    tap(&mut h, "Kích hoạt định danh điện tử mức 2");
+    tap(&mut h, "Không đồng ý");
+    assert_eq!(screen(&h), "welcome");
+    h.run_steps(20);
+    assert_eq!(
+        screen(&h),
+        "welcome",
+        "a card on the reader does not start a read without consent"
+    );
+    assert!(!h.state().flow().session.holds_personal_data());
+    assert!(h.state().flow().session.service.is_none());
+    assert!(sink.records.lock().unwrap().is_empty());
+}
+
+#[test]
+fn idle_timeout_wipes_typed_data_and_returns_to_welcome() {
+    let sink = MemorySink::default();
+    let mut h = kiosk(CitizenProfile::demo(), false, &sink);
+    tap(&mut h, "Kích hoạt định danh điện tử mức 2");
+    tap(&mut h, "Tôi đồng ý, tiếp tục");
+    tap(&mut h, "Nhập số định danh");
+    type_digits(&mut h, "0011950");
+    assert!(h.state().flow().session.holds_personal_data());
+    h.state_mut().pretend_idle(Duration::from_secs(61));
+    h.run_ok();
+    assert_eq!(screen(&h), "welcome");
+    assert!(!h.state().flow().session.holds_personal_data());
+    h.get_by_label("Xin chào! Bạn cần làm gì hôm nay?");
+    assert!(sink.records.lock().unwrap().is_empty());
+}
+
+#[test]
+fn typed_key_errors_name_the_field_in_vietnamese() {
+    let sink = MemorySink::default();
+    let mut h = kiosk(CitizenProfile::demo(), false, &sink);
+    tap(&mut h, "Kích hoạt định danh điện tử mức 2");
+    tap(&mut h, "Tôi đồng ý, tiếp tục");
+    tap(&mut h, "Nhập số định danh");
+    type_digits(&mut h, "00119500012");
+    tap(&mut h, "Tiếp tục");
+    h.get_by_label("Số định danh phải có đủ 12 chữ số.");
+    type_digits(&mut h, "3"); // 12 digits: the keypad moves on to the date of birth
+    type_digits(&mut h, "31021995");
+    tap(&mut h, "Tiếp tục");
+    h.get_by_label("Ngày sinh không phải một ngày có thật. Nhập ngày, tháng, năm (8 chữ số).");
+    for _ in 0..8 {
+        tap(&mut h, "Xoá");
+    }
+    type_digits(&mut h, "14031996");
+    tap(&mut h, "Tiếp tục");
+    h.get_by_label("Ngày sinh không khớp với số định danh (năm sinh khác). Xin kiểm tra lại.");
+    assert_eq!(screen(&h), "card_key");
+}
+
+#[test]
+fn a_key_the_chip_refuses_sends_the_citizen_back_to_check_the_fields() {
+    let sink = MemorySink::default();
+    let mut h = kiosk(CitizenProfile::demo(), false, &sink);
+    tap(&mut h, "Kích hoạt định danh điện tử mức 2");
+    tap(&mut h, "Tôi đồng ý, tiếp tục");
+    tap(&mut h, "Nhập số định danh");
+    type_digits(&mut h, "001195000123");
+    type_digits(&mut h, "15031995"); // a real date, the right year, the wrong day
+    tap(&mut h, "Tiếp tục");
+    wait_for(&mut h, "the refusal", |a| {
+        a.flow().screen == Screen::CardKey
+    });
+    h.get_by_label(
+        "Chip không mở được với thông tin đã nhập: xin kiểm tra lại Số định danh hoặc ngày sinh.",
+    );
+    assert!(sink.records.lock().unwrap().is_empty());
+}
+
+#[test]
+fn card_pulled_mid_read_is_explained_and_the_citizen_asked_to_put_it_back() {
+    let sink = MemorySink::default();
+    let mut p = CitizenProfile::demo();
+    p.chip.remove_after_apdus = Some(12);
+    let mut h = kiosk(p, true, &sink);
+    tap(&mut h, "Kích hoạt định danh điện tử mức 2");
+    tap(&mut h, "Tôi đồng ý, tiếp tục");
+    wait_for(&mut h, "the failed read", |a| {
+        a.flow().screen == Screen::PlaceCard
+    });
+    h.get_by_label(
+        "Thẻ đã bị nhấc ra khi đang đọc. Xin đặt lại thẻ và giữ yên cho đến khi đọc xong.",
+    );
+    assert!(h.state().flow().session.card.is_none());
+    assert!(sink.records.lock().unwrap().is_empty());
+}
+
+#[test]
+fn a_tampered_chip_shows_a_warning_and_the_officer_decides() {
+    let sink = MemorySink::default();
+    let mut p = CitizenProfile::demo();
+    p.chip.tamper_dg = Some(13);
+    let mut h = kiosk(p, true, &sink);
+    to_review(&mut h);
+    h.get_by_label("⚠ Dữ liệu trên chip không khớp chữ ký số. Cán bộ cần kiểm tra thẻ.");
+    tap(&mut h, "Cán bộ đã kiểm tra, tiếp tục");
+    assert_eq!(screen(&h), "photo");
+}
+
+#[test]
+fn an_unprovisioned_trust_store_is_a_neutral_note_not_an_alarm() {
+    let sink = MemorySink::default();
+    let app = KioskApp::new(
+        Box::new(EmulatedCards::new(CitizenProfile::demo())),
+        camera(true),
+        Box::new(sink.clone()),
+        TrustStore::empty(),
+        Config::for_test(),
+    );
+    let mut h = harness(app);
+    to_review(&mut h);
+    h.get_by_label("Chữ ký số đúng nhưng chưa đối chiếu được với cơ quan cấp (máy chưa có chứng thư gốc). Cán bộ lưu ý.");
+    h.get_by_label("Tiếp tục");
+}
+
+#[test]
+fn invalid_and_mismatched_phone_numbers_are_refused_in_vietnamese() {
+    let sink = MemorySink::default();
+    let mut h = kiosk(CitizenProfile::demo(), true, &sink);
+    to_review(&mut h);
+    tap(&mut h, "Tiếp tục");
+    wait_for(&mut h, "the capture", |a| a.flow().session.photo.is_some());
+    tap(&mut h, "Tiếp tục");
+    type_digits(&mut h, "0243826888"); // a Hà Nội landline
+    tap(&mut h, "Tiếp tục");
+    h.get_by_label("Số điện thoại di động phải bắt đầu bằng 03, 05, 07, 08 hoặc 09.");
+    for _ in 0..10 {
+        tap(&mut h, "Xoá");
+    }
+    type_digits(&mut h, "0987654321");
+    tap(&mut h, "Tiếp tục");
+    type_digits(&mut h, "0987654322");
+    tap(&mut h, "Tiếp tục");
+    h.get_by_label("Hai lần nhập Số điện thoại không giống nhau. Xin nhập lại lần hai.");
+    assert_eq!(screen(&h), "phone");
+    assert!(sink.records.lock().unwrap().is_empty());
+}
+
+#[test]
+fn retake_discards_the_photo_and_captures_a_new_one() {
+    let sink = MemorySink::default();
+    let mut h = kiosk(CitizenProfile::demo(), true, &sink);
+    to_review(&mut h);
+    tap(&mut h, "Tiếp tục");
+    wait_for(&mut h, "the capture", |a| a.flow().session.photo.is_some());
+    let first = h
+        .state()
+        .flow()
+        .session
+        .photo
+        .as_ref()
+        .unwrap()
+        .sha256
+        .clone();
+    tap(&mut h, "Chụp lại");
+    assert!(h.state().flow().session.photo.is_none());
+    wait_for(&mut h, "the second capture", |a| {
+        a.flow().session.photo.is_some()
+    });
+    // the synthetic face drifts, so a new capture is a new picture
+    assert_ne!(
+        h.state().flow().session.photo.as_ref().unwrap().sha256,
+        first
+    );
+}
+
+#[test]
+fn officer_mode_needs_the_pin_and_keeps_its_settings() {
+    let sink = MemorySink::default();
+    let mut h = kiosk(CitizenProfile::demo(), true, &sink);
+    tap(&mut h, "Cán bộ");
+    type_digits(&mut h, "1111");
+    tap(&mut h, "Mở khoá");
+    h.get_by_label("Mã PIN không đúng.");
+    type_digits(&mut h, "2468");
+    tap(&mut h, "Mở khoá");
+    tap(&mut h, "Mã cán bộ: —");
+    type_digits(&mut h, "4521");
+    tap(&mut h, "Mã đơn vị (xã/phường): —");
+    type_digits(&mut h, "00031");
+    tap(&mut h, "Lưu động");
+    tap(&mut h, "Lưu");
+    assert_eq!(screen(&h), "welcome");
+    let o = &h.state().flow().officer;
+    assert_eq!(
+        (o.officer_id.as_str(), o.unit.as_str(), o.mode.as_str()),
+        ("4521", "00031", "outreach")
+    );
+}
