@@ -40,8 +40,8 @@ fn parse(text: &str) -> Table {
         }
     }
     let mut out = Table::new();
-    if let Ok(v) = text.parse::<toml::Value>() {
-        flatten("", &v, &mut out);
+    if let Ok(t) = toml::from_str::<toml::Table>(text) {
+        flatten("", &toml::Value::Table(t), &mut out);
     }
     out
 }
