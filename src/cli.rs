@@ -260,16 +260,20 @@ pub fn main() -> i32 {
         Some(Cmd::Queue { cmd }) => {
             crate::queue::cli::run(cmd, &cfg.data_dir(cli.data_dir.as_deref()))
         }
-        Some(Cmd::Kiosk(a)) => cmd_kiosk(a),
-        None => cmd_kiosk(KioskArgs {
-            idle_seconds: 60,
-            size: "1280x800".into(),
-            ..KioskArgs::default()
-        }),
+        Some(Cmd::Kiosk(a)) => cmd_kiosk(a, cfg, cli.data_dir.as_deref()),
+        None => cmd_kiosk(
+            KioskArgs {
+                idle_seconds: 60,
+                size: "1280x800".into(),
+                ..KioskArgs::default()
+            },
+            cfg,
+            cli.data_dir.as_deref(),
+        ),
     }
 }
 
-fn cmd_kiosk(a: KioskArgs) -> i32 {
+fn cmd_kiosk(a: KioskArgs, cfg: &Config, data_dir: Option<&std::path::Path>) -> i32 {
     use crate::ui::{self, CameraChoice, Config, RunOptions};
     let size = match a
         .size
@@ -333,6 +337,9 @@ fn cmd_kiosk(a: KioskArgs) -> i32 {
         trust_dir: a.trust.clone(),
         demo_tour: a.demo_tour.clone(),
         size,
+        data_dir: cfg.data_dir(data_dir),
+        kiosk_id: cfg.kiosk_id.clone().unwrap_or_else(|| "kiosk".into()),
+        unit: cfg.unit.clone().unwrap_or_default(),
     };
     match ui::run(opts) {
         Ok(()) => EXIT_OK,

@@ -338,3 +338,51 @@ fn officer_mode_needs_the_pin_and_keeps_its_settings() {
         ("4521", "00031", "outreach")
     );
 }
+
+#[test]
+fn the_kiosk_writes_one_durable_encrypted_record_whose_receipt_the_citizen_sees() {
+    use cccd_kiosk::queue::store::{ListFilter, Store};
+    let dir = tempfile::tempdir().unwrap();
+    let sink = cccd_kiosk::queue::sink::StoreSink::open(dir.path(), "HN-TEST-01", "00001").unwrap();
+    let app = KioskApp::for_test(
+        Box::new(EmulatedCards::new(CitizenProfile::demo())),
+        camera(true),
+        Box::new(sink),
+    );
+    let mut h = harness(app);
+    to_review(&mut h);
+    tap(&mut h, "Tiếp tục");
+    wait_for(&mut h, "the countdown capture", |a| {
+        a.flow().session.photo.is_some()
+    });
+    tap(&mut h, "Tiếp tục");
+    type_digits(&mut h, "0912345678");
+    tap(&mut h, "Tiếp tục");
+    type_digits(&mut h, "0912345678");
+    tap(&mut h, "Tiếp tục");
+    let Screen::Done { receipt } = h.state().flow().screen.clone() else {
+        panic!("not done: {}", screen(&h));
+    };
+    drop(h);
+
+    // After a restart (a new Store on the same directory) the record is there, complete.
+    let store = Store::open(dir.path()).unwrap();
+    let list = store.list(&ListFilter::default()).unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(
+        list[0].receipt, receipt,
+        "the receipt shown is the one kept"
+    );
+    assert_eq!(list[0].kiosk_id, "HN-TEST-01");
+    let rec = store.get(list[0].id).unwrap();
+    assert_eq!(
+        rec.personal.card.citizen["full_name"],
+        "Nguyễn Thị Thu Hương"
+    );
+    assert!(rec.personal.card.citizen.get("religion").is_none());
+    assert_eq!(&rec.personal.live_photo.jpeg[..2], &[0xFF, 0xD8]);
+    assert!(format!("{:?}", rec.personal.contact).contains("+84912345678"));
+    // and nothing of the citizen is readable in the database file
+    let db = std::fs::read(dir.path().join(cccd_kiosk::queue::store::DB_FILE)).unwrap();
+    assert!(!db.windows(12).any(|w| w == b"001195000123"));
+}

@@ -14,6 +14,7 @@ pub mod phone;
 pub mod receipt;
 pub mod record;
 pub mod seal;
+pub mod sink;
 pub mod store;
 
 pub use record::{

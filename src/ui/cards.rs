@@ -304,6 +304,11 @@ pub fn card_data(mut r: CardRead, reader: &str, atr: &[u8]) -> CardData {
     } else {
         r.verification.errors.clone()
     };
+    let dg2_sha256 = r
+        .files
+        .get(&0x0102)
+        .map(|f| hex::encode(sha2::Sha256::digest(f)))
+        .unwrap_or_default();
     let mut take = |fid: u16| r.files.remove(&fid).unwrap_or_default();
     let (sod, dg1, dg13) = (take(0x011D), take(0x0101), take(0x010D));
     for f in r.files.values_mut() {
@@ -323,5 +328,6 @@ pub fn card_data(mut r: CardRead, reader: &str, atr: &[u8]) -> CardData {
         dg13,
         photo_rgb,
         photo_sha256,
+        dg2_sha256,
     }
 }

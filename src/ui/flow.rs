@@ -151,6 +151,8 @@ pub struct CardData {
     /// The chip's face image decoded to RGB (for display) and its hash.
     pub photo_rgb: Option<(u32, u32, Vec<u8>)>,
     pub photo_sha256: String,
+    /// SHA-256 of the whole DG2 file (hex): what the SOD hashes, kept for re-verification.
+    pub dg2_sha256: String,
 }
 
 impl Drop for CardData {
@@ -582,6 +584,7 @@ fn enrollment(flow: &Flow, phone: String, now: DateTime<Utc>) -> Option<Enrollme
         dg1: card.dg1.clone(),
         dg13: card.dg13.clone(),
         chip_photo_sha256: card.photo_sha256.clone(),
+        dg2_sha256: card.dg2_sha256.clone(),
         live_jpeg: photo.jpeg.clone(),
         live_sha256: photo.sha256.clone(),
         quality: photo.quality,

@@ -97,6 +97,11 @@ pub struct RunOptions {
     pub demo_tour: Option<PathBuf>,
     /// Window size (logical px).
     pub size: [f32; 2],
+    /// Where the durable queue lives (records go there; the demo tour keeps them in memory).
+    pub data_dir: PathBuf,
+    /// This kiosk's id and default unit, on every record.
+    pub kiosk_id: String,
+    pub unit: String,
 }
 
 /// Why the kiosk could not start or ended badly.
@@ -108,6 +113,10 @@ pub enum UiError {
     Camera(#[from] CameraError),
     #[error("window: {0}")]
     Window(String),
+    /// The queue could not be opened (damaged database, lost key file): the kiosk must
+    /// not take citizens whose records it cannot keep.
+    #[error("queue: {0}")]
+    Queue(String),
     #[error("demo tour: {0}")]
     Tour(String),
 }
@@ -156,7 +165,13 @@ pub fn run(opts: RunOptions) -> Result<(), UiError> {
     } else {
         Box::new(cards::PcscCards::start(opts.readers.clone()))
     };
-    let sink: Box<dyn sink::RecordSink> = Box::new(sink::MemorySink::default());
+    let sink: Box<dyn sink::RecordSink> = if opts.demo_tour.is_some() {
+        Box::new(sink::MemorySink::default())
+    } else {
+        let store = crate::queue::sink::StoreSink::open(&opts.data_dir, &opts.kiosk_id, &opts.unit)
+            .map_err(|e| UiError::Queue(format!("{}: {e}", opts.data_dir.display())))?;
+        Box::new(store)
+    };
     let native = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_inner_size(opts.size)

@@ -85,6 +85,8 @@ pub struct Enrollment {
     pub dg13: Vec<u8>,
     /// SHA-256 of the chip's face image bytes (hex).
     pub chip_photo_sha256: String,
+    /// SHA-256 of the whole DG2 file (hex).
+    pub dg2_sha256: String,
     /// The live photo, JPEG, and its SHA-256 (hex).
     pub live_jpeg: Vec<u8>,
     pub live_sha256: String,
