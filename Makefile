@@ -10,7 +10,10 @@ APT_PACKAGES := pcscd libccid libpcsclite-dev vsmartcard-vpcd pkg-config python3
 .PHONY: deps test demo bench check deb
 
 deps:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@# dpkg -s succeeds for a removed package whose config files remain ("deinstall ok config-files"):
+	@# only "install ok installed" counts.
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  [ "$$(dpkg-query -W -f='$${Status}' $$p 2>/dev/null)" = "install ok installed" ] || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
