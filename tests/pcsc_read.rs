@@ -84,6 +84,7 @@ fn every_signer_algorithm_verifies() {
         SignerKind::RsaPssSha256,
         SignerKind::EcdsaP384Sha384,
         SignerKind::EcdsaP256Sha256,
+        SignerKind::EcdsaBrainpoolP256Sha256,
     ] {
         let mut p = CitizenProfile::demo();
         p.chip.signer = kind;

@@ -26,13 +26,15 @@
 //! - Algorithms: RSA PKCS#1 v1.5 (SHA-1/224/256/384/512, and bare `rsaEncryption` with
 //!   the SignerInfo digest), RSASSA-PSS with parameters from the AlgorithmIdentifier
 //!   (MGF1 must use the message hash: that is all the `rsa` crate offers), ECDSA (X9.62
-//!   DER and BSI TR-03111 "plain" r‖s) on P-256 and P-384. EC keys may name their curve
+//!   DER and BSI TR-03111 "plain" r‖s) on P-256, P-384 and brainpoolP256r1 (the curve of
+//!   the CCCD's PACE; a signer on it is likely, the Vietnamese CSCA being unpublished).
+//!   EC keys may name their curve
 //!   or spell it out as explicit `ECParameters` (9303-11 §9.2 / BSI TR-03110 ask cards to
 //!   do so); explicit parameters are matched against the SEC 2 constants of P-256/P-384
 //!   and the RFC 5639 constants of brainpoolP256r1 (the CCCD's chip authentication
 //!   curve; [`EcCurve`] is shared with PACE and chip authentication, which compute on
-//!   it). Document signatures on brainpool and other curves (P-521, brainpool 384 …)
-//!   are reported as "unsupported curve", never a panic.
+//!   it). Signatures on other curves (P-521, brainpoolP384r1 …) are reported as
+//!   "unsupported curve", never a panic.
 //! - Verdict: `failed` if a hash, signature or chain check failed, else `clone` if chip
 //!   or active authentication failed, else `untrusted` if the signer is not chained to
 //!   the trust store, else `genuine` (see [`Verification::finish`]).
@@ -610,7 +612,7 @@ fn pss_scheme(params: Option<&Any>) -> Result<Scheme, SigError> {
     Ok(Scheme::RsaPss { hash, salt_len })
 }
 
-/// Curves we recognise in keys: signatures verify on the NIST curves; ECDH
+/// Curves we recognise in keys: signatures verify on all three; ECDH
 /// (PACE, chip authentication) computes on all three (`card::pace`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EcCurve {
@@ -624,6 +626,8 @@ enum PublicKey {
     Rsa(rsa::RsaPublicKey),
     P256(p256::ecdsa::VerifyingKey),
     P384(p384::ecdsa::VerifyingKey),
+    /// ecdsa 0.17 (the family bp256 belongs to), not 0.16 like p256/p384.
+    BrainpoolP256r1(ecdsa17::VerifyingKey<bp256::BrainpoolP256r1>),
 }
 
 impl PublicKey {
@@ -647,9 +651,9 @@ impl PublicKey {
                 EcCurve::P384 => p384::ecdsa::VerifyingKey::from_sec1_bytes(bits)
                     .map(PublicKey::P384)
                     .map_err(|_| SigError::BadKey("not a point on P-384".into())),
-                EcCurve::BrainpoolP256r1 => {
-                    Err(SigError::UnsupportedCurve("brainpoolP256r1".into()))
-                }
+                EcCurve::BrainpoolP256r1 => ecdsa17::VerifyingKey::from_sec1_bytes(bits)
+                    .map(PublicKey::BrainpoolP256r1)
+                    .map_err(|_| SigError::BadKey("not a point on brainpoolP256r1".into())),
             };
         }
         Err(SigError::UnsupportedKey(oid))
@@ -658,7 +662,7 @@ impl PublicKey {
     fn kind(&self) -> &'static str {
         match self {
             PublicKey::Rsa(_) => "RSA",
-            PublicKey::P256(_) | PublicKey::P384(_) => "EC",
+            PublicKey::P256(_) | PublicKey::P384(_) | PublicKey::BrainpoolP256r1(_) => "EC",
         }
     }
 }
@@ -736,6 +740,17 @@ pub fn verify_signature(
                 p384::ecdsa::Signature::from_slice(signature)
             } else {
                 p384::ecdsa::Signature::from_der(signature)
+            }
+            .map_err(|_| SigError::BadSignature)?;
+            k.verify_prehash(&hash.digest(message), &sig)
+                .map_err(|_| SigError::Invalid)
+        }
+        (Scheme::Ecdsa { hash, plain }, PublicKey::BrainpoolP256r1(k)) => {
+            use ecdsa17::signature::hazmat::PrehashVerifier as _;
+            let sig = if plain {
+                ecdsa17::Signature::<bp256::BrainpoolP256r1>::from_slice(signature)
+            } else {
+                ecdsa17::Signature::<bp256::BrainpoolP256r1>::from_der(signature)
             }
             .map_err(|_| SigError::BadSignature)?;
             k.verify_prehash(&hash.digest(message), &sig)

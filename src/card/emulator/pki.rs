@@ -34,7 +34,7 @@ use const_oid::ObjectIdentifier;
 use der::asn1::{BitString, SetOfVec, UtcTime};
 use der::{Any, Decode, Encode, Tag};
 use rand::rngs::StdRng;
-use rand::SeedableRng;
+use rand::{RngCore, SeedableRng};
 use serde::{Deserialize, Serialize};
 use signature::{Keypair, Signer};
 use spki::{
@@ -68,16 +68,20 @@ pub enum SignerKind {
     EcdsaP256ExplicitSha256,
     /// ecdsa-with-SHA384 on P-384.
     EcdsaP384Sha384,
+    /// ecdsa-with-SHA256 on brainpoolP256r1 (named by OID), the curve of the CCCD's PACE.
+    #[serde(rename = "ecdsa-brainpoolp256r1-sha256")]
+    EcdsaBrainpoolP256Sha256,
 }
 
 impl SignerKind {
     /// Every kind, for tests that must cover them all.
-    pub const ALL: [SignerKind; 5] = [
+    pub const ALL: [SignerKind; 6] = [
         SignerKind::RsaPkcs1Sha256,
         SignerKind::RsaPssSha256,
         SignerKind::EcdsaP256Sha256,
         SignerKind::EcdsaP256ExplicitSha256,
         SignerKind::EcdsaP384Sha384,
+        SignerKind::EcdsaBrainpoolP256Sha256,
     ];
 
     /// The hash of this signer's signature and of the CMS messageDigest.
@@ -96,6 +100,7 @@ impl SignerKind {
             SignerKind::EcdsaP256Sha256 => "ecdsa-p256-sha256",
             SignerKind::EcdsaP256ExplicitSha256 => "ecdsa-p256-explicit-sha256",
             SignerKind::EcdsaP384Sha384 => "ecdsa-p384-sha384",
+            SignerKind::EcdsaBrainpoolP256Sha256 => "ecdsa-brainpoolp256r1-sha256",
         }
     }
 
@@ -106,6 +111,7 @@ impl SignerKind {
             SignerKind::EcdsaP256Sha256 => 2,
             SignerKind::EcdsaP256ExplicitSha256 => 3,
             SignerKind::EcdsaP384Sha384 => 4,
+            SignerKind::EcdsaBrainpoolP256Sha256 => 5,
         }
     }
 }
@@ -135,6 +141,7 @@ enum TestKey {
     Rsa(Box<rsa::RsaPrivateKey>),
     P256(p256::ecdsa::SigningKey),
     P384(p384::ecdsa::SigningKey),
+    BrainpoolP256r1(ecdsa17::SigningKey<bp256::BrainpoolP256r1>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -237,6 +244,13 @@ impl Signer<TestSignature> for TestSigner {
                 let sig: p384::ecdsa::Signature = key.try_sign(msg)?;
                 sig.to_der().as_bytes().to_vec()
             }
+            (TestKey::BrainpoolP256r1(key), Algo::EcdsaSha256) => {
+                use ecdsa17::signature::hazmat::PrehashSigner as _;
+                let sig: ecdsa17::Signature<bp256::BrainpoolP256r1> = key
+                    .sign_prehash(&HashAlg::Sha256.digest(msg))
+                    .map_err(|_| signature::Error::new())?;
+                sig.to_der().as_bytes().to_vec()
+            }
             _ => return Err(signature::Error::new()),
         };
         Ok(TestSignature(sig))
@@ -318,6 +332,31 @@ fn make_signer(kind: SignerKind, seed: u64) -> Result<TestSigner, PkiError> {
                 spki.as_bytes().to_vec(),
             )
         }
+        SignerKind::EcdsaBrainpoolP256Sha256 => {
+            // ecdsa 0.17 takes a newer rand_core than our seeded StdRng: draw the scalar's
+            // bytes ourselves (a value ≥ n is refused; the loop ends at once in practice).
+            let key = loop {
+                let mut bytes = [0u8; 32];
+                rng.fill_bytes(&mut bytes);
+                if let Ok(k) = ecdsa17::SigningKey::<bp256::BrainpoolP256r1>::from_slice(&bytes) {
+                    break k;
+                }
+            };
+            let point = key.verifying_key().to_sec1_point(false);
+            let spki = SubjectPublicKeyInfoOwned {
+                algorithm: AlgorithmIdentifierOwned {
+                    oid: OID_EC_PUBLIC_KEY,
+                    parameters: Some(Any::from(EcCurve::BrainpoolP256r1.oid())),
+                },
+                subject_public_key: BitString::from_bytes(point.as_bytes())
+                    .map_err(err("EC point"))?,
+            };
+            (
+                TestKey::BrainpoolP256r1(key),
+                Algo::EcdsaSha256,
+                spki.to_der().map_err(err("brainpool SPKI"))?,
+            )
+        }
     };
     Ok(TestSigner {
         key,
@@ -373,9 +412,9 @@ pub struct TestPki {
     csca_name: Name,
     seed: u64,
     label: &'static str,
-    ds_keys: [Cached<TestSigner>; 5],
-    signers: [Cached<DocumentSigner>; 5],
-    expired: [Cached<DocumentSigner>; 5],
+    ds_keys: [Cached<TestSigner>; SignerKind::ALL.len()],
+    signers: [Cached<DocumentSigner>; SignerKind::ALL.len()],
+    expired: [Cached<DocumentSigner>; SignerKind::ALL.len()],
 }
 
 impl std::fmt::Debug for TestPki {
@@ -483,7 +522,7 @@ impl TestPki {
 
     fn cached_signer<'a>(
         &'a self,
-        cache: &'a [Cached<DocumentSigner>; 5],
+        cache: &'a [Cached<DocumentSigner>; SignerKind::ALL.len()],
         kind: SignerKind,
         expired: bool,
     ) -> Result<&'a DocumentSigner, PkiError> {
