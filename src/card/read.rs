@@ -929,14 +929,26 @@ mod tests {
     }
 
     #[test]
-    fn active_authentication_passes_with_named_and_explicit_p256_keys() {
-        for explicit in [false, true] {
+    fn active_authentication_passes_with_named_and_explicit_keys_on_both_curves() {
+        use crate::card::emulator::profile::CaCurve;
+        for (explicit, curve) in [
+            (false, CaCurve::P256),
+            (true, CaCurve::P256),
+            (false, CaCurve::BrainpoolP256r1),
+            (true, CaCurve::BrainpoolP256r1),
+        ] {
             let mut p = pace_card();
             p.chip.active_auth = true;
+            p.chip.active_auth_curve = curve;
             p.chip.explicit_key_params = explicit;
             let r = read_with(&p, &plan(&p)).unwrap();
             let v = &r.verification;
-            assert_eq!(v.active_auth, AuthResult::Passed, "{:?}", v.errors);
+            assert_eq!(
+                v.active_auth,
+                AuthResult::Passed,
+                "{curve:?} explicit={explicit}: {:?}",
+                v.errors
+            );
             assert_eq!(v.chip_auth, AuthResult::NotSupported);
             assert_eq!(v.data_groups.get(&15), Some(&passive_auth::DgStatus::Ok));
             assert_eq!(v.verdict, Verdict::Genuine);
@@ -948,6 +960,7 @@ mod tests {
         let mut p = pace_card();
         p.chip.chip_auth = true;
         p.chip.active_auth = true;
+        p.chip.active_auth_curve = crate::card::emulator::profile::CaCurve::BrainpoolP256r1;
         p.chip.clone = true;
         let r = read_with(&p, &KeyPlan::from_qr(&qr_of(&p), today()).unwrap()).unwrap();
         let v = &r.verification;

@@ -40,7 +40,53 @@ pub struct ChipSecrets {
     /// Chip authentication private key; `None`: the chip refuses CA.
     pub chip_auth: Option<CaChip>,
     /// Active authentication signing key; `None`: no INTERNAL AUTHENTICATE.
-    pub active_auth: Option<p256::ecdsa::SigningKey>,
+    pub active_auth: Option<AaKey>,
+}
+
+/// An active authentication private key on one of the curves the emulator offers.
+pub enum AaKey {
+    P256(p256::ecdsa::SigningKey),
+    /// ecdsa 0.17, the family of bp256 (p256 is on 0.16).
+    BrainpoolP256r1(ecdsa17::SigningKey<bp256::BrainpoolP256r1>),
+}
+
+impl AaKey {
+    /// The key from its big-endian private scalar.
+    pub fn new(curve: crate::card::passive_auth::EcCurve, scalar: &[u8]) -> Result<AaKey, String> {
+        use crate::card::passive_auth::EcCurve;
+        match curve {
+            EcCurve::P256 => p256::ecdsa::SigningKey::from_slice(scalar)
+                .map(AaKey::P256)
+                .map_err(|e| e.to_string()),
+            EcCurve::BrainpoolP256r1 => ecdsa17::SigningKey::from_slice(scalar)
+                .map(AaKey::BrainpoolP256r1)
+                .map_err(|e| e.to_string()),
+            EcCurve::P384 => Err("active authentication on P-384 is not emulated".into()),
+        }
+    }
+
+    /// ECDSA over SHA-256 of the challenge, plain r‖s (BSI TR-03111), as chips answer
+    /// INTERNAL AUTHENTICATE (9303-11 §6.1).
+    fn sign_challenge(&self, challenge: &[u8]) -> Option<Vec<u8>> {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(challenge);
+        match self {
+            AaKey::P256(key) => {
+                use p256::ecdsa::signature::hazmat::PrehashSigner;
+                PrehashSigner::<p256::ecdsa::Signature>::sign_prehash(key, &digest)
+                    .ok()
+                    .map(|sig| sig.to_bytes().to_vec())
+            }
+            AaKey::BrainpoolP256r1(key) => {
+                use ecdsa17::signature::hazmat::PrehashSigner;
+                PrehashSigner::<ecdsa17::Signature<bp256::BrainpoolP256r1>>::sign_prehash(
+                    key, &digest,
+                )
+                .ok()
+                .map(|sig| sig.to_bytes().to_vec())
+            }
+        }
+    }
 }
 
 /// A personalised software chip.
@@ -266,20 +312,17 @@ impl Chip {
         }
     }
 
-    /// Active authentication: ECDSA P-256 over SHA-256 of the challenge, plain r||s.
+    /// Active authentication: ECDSA over SHA-256 of the challenge, plain r||s.
     fn internal_authenticate(&mut self, cmd: &Command) -> Response {
-        use p256::ecdsa::signature::hazmat::PrehashSigner;
-        use sha2::Digest;
         let Some(key) = self.secrets.active_auth.as_ref() else {
             return Response::status(StatusWord::InsNotSupported);
         };
         if cmd.data.len() != 8 {
             return Response::status(StatusWord::WrongLength);
         }
-        let digest = sha2::Sha256::digest(&cmd.data);
-        match PrehashSigner::<p256::ecdsa::Signature>::sign_prehash(key, &digest) {
-            Ok(sig) => Response::new(sig.to_bytes().to_vec(), StatusWord::Success),
-            Err(_) => Response::status(StatusWord::Other(0x6F00)),
+        match key.sign_challenge(&cmd.data) {
+            Some(sig) => Response::new(sig, StatusWord::Success),
+            None => Response::status(StatusWord::Other(0x6F00)),
         }
     }
 

@@ -10,7 +10,7 @@
 //! gives the same card and nothing secret is committed; a clone's chip holds key
 //! pairs drawn from another seed.
 
-use super::chip::{Chip, ChipSecrets};
+use super::chip::{AaKey, Chip, ChipSecrets};
 use super::pki;
 use super::profile::CaCurve;
 use super::profile::{CitizenProfile, FaceImage};
@@ -267,8 +267,12 @@ pub fn personalise(p: &CitizenProfile) -> Result<Personalised, ProfileError> {
             secrets.chip_auth = Some(CaChip::new(curve, &sk, CaCipher::Aes(16)));
         }
         if p.chip.active_auth {
-            let (_, pk) = key_pair(EcCurve::P256, "active authentication", id)?;
-            let (sk, _) = key_pair(EcCurve::P256, &chip_label("active authentication"), id)?;
+            let curve = match p.chip.active_auth_curve {
+                CaCurve::BrainpoolP256r1 => EcCurve::BrainpoolP256r1,
+                CaCurve::P256 => EcCurve::P256,
+            };
+            let (_, pk) = key_pair(curve, "active authentication", id)?;
+            let (sk, _) = key_pair(curve, &chip_label("active authentication"), id)?;
             infos.push(info(
                 &dg14::ID_AA.to_string(),
                 SecurityInfoKind::ActiveAuthenticationInfo {
@@ -276,13 +280,11 @@ pub fn personalise(p: &CitizenProfile) -> Result<Personalised, ProfileError> {
                     signature_algorithm: "1.2.840.10045.4.3.2".into(), // ecdsa-with-SHA256
                 },
             ));
-            let dg15 = Dg15::from_spki(&ec_spki(EcCurve::P256, &pk, explicit)?)
+            let dg15 = Dg15::from_spki(&ec_spki(curve, &pk, explicit)?)
                 .map_err(|e| field("chip.active_auth", e.to_string()))?;
             files.insert(0x010F, dg15.encode());
-            secrets.active_auth = Some(
-                p256::ecdsa::SigningKey::from_slice(&sk)
-                    .map_err(|e| field("chip.active_auth", e.to_string()))?,
-            );
+            secrets.active_auth =
+                Some(AaKey::new(curve, &sk).map_err(|e| field("chip.active_auth", e))?);
         }
         let dg14 = Dg14 {
             security_infos: infos,

@@ -84,9 +84,12 @@ pub struct ChipOptions {
     pub chip_auth: bool,
     /// Curve of the chip authentication key.
     pub chip_auth_curve: CaCurve,
-    /// DG15 with a P-256 active authentication key (ECDSA-SHA256, named in DG14);
+    /// DG15 with an EC active authentication key (ECDSA-SHA256, named in DG14);
     /// the chip signs INTERNAL AUTHENTICATE challenges.
     pub active_auth: bool,
+    /// Curve of the active authentication key (AA key type of real CCCDs is
+    /// unconfirmed, DG13.md: both are tried).
+    pub active_auth_curve: CaCurve,
     /// Write the DG14/DG15 keys with explicit EC domain parameters instead of a
     /// named-curve OID (common on ICAO chips).
     pub explicit_key_params: bool,
@@ -95,7 +98,7 @@ pub struct ChipOptions {
     pub clone: bool,
 }
 
-/// Curve of the emulated chip authentication key.
+/// Curve of an emulated chip key (chip or active authentication).
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case")]
 pub enum CaCurve {
@@ -124,6 +127,7 @@ impl Default for ChipOptions {
             chip_auth: false,
             chip_auth_curve: CaCurve::BrainpoolP256r1,
             active_auth: false,
+            active_auth_curve: CaCurve::P256,
             explicit_key_params: false,
             clone: false,
         }
