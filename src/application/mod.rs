@@ -1,0 +1,12 @@
+//! Card applications and appointments, offline (issue 9): the 9 online steps of a
+//! CCCD application (Như Thanh's letter, `shared/context/004_…`) done at the kiosk
+//! with the officer beside the citizen, for citizens whose card is missing, lost,
+//! damaged, expiring or never issued.
+//!
+//! Layers, each usable by the kiosk screens without the others:
+//! [`vietnamese_input`] (Telex/VNI for the on-screen keyboard), [`fields`]
+//! (typed fields, procedures and reasons), [`calendar`] (appointment slots in the
+//! queue database), [`renewal`] (offer a renewal from a chip read), [`record`]
+//! (the application record in the queue) and [`cli`] (`cccd-kiosk appointments`).
+
+pub mod vietnamese_input;
