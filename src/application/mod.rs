@@ -9,4 +9,5 @@
 //! queue database), [`renewal`] (offer a renewal from a chip read), [`record`]
 //! (the application record in the queue) and [`cli`] (`cccd-kiosk appointments`).
 
+pub mod fields;
 pub mod vietnamese_input;

@@ -622,6 +622,12 @@ impl Composer {
     }
 }
 
+/// True for the letters of Vietnamese script: a–z, đ, and the vowels with their
+/// shape and tone marks, either case (what a name field accepts besides spaces).
+pub fn is_vietnamese_letter(c: char) -> bool {
+    Letter::decode(c).is_some()
+}
+
 /// The text `keys` give with `method` and `style` (a whole field typed at once).
 pub fn compose(method: InputMethod, style: ToneStyle, keys: &str) -> String {
     let mut c = Composer::new(method).with_style(style);
