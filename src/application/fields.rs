@@ -36,7 +36,6 @@ use crate::config::Language;
 use crate::queue::phone::{Phone, PhoneError};
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
-use std::fmt;
 use std::str::FromStr;
 use unicode_normalization::UnicodeNormalization;
 
@@ -712,7 +711,7 @@ mod tests {
         NaiveDate::from_ymd_opt(2025, 6, 10).unwrap()
     }
 
-    fn problem<T: fmt::Debug>(r: Result<T, FieldError>) -> (Field, Problem) {
+    fn problem<T: std::fmt::Debug>(r: Result<T, FieldError>) -> (Field, Problem) {
         let e = r.unwrap_err();
         (e.field, e.problem)
     }

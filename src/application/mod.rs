@@ -9,5 +9,7 @@
 //! queue database), [`renewal`] (offer a renewal from a chip read), [`record`]
 //! (the application record in the queue) and [`cli`] (`cccd-kiosk appointments`).
 
+pub mod calendar;
 pub mod fields;
+pub mod record;
 pub mod vietnamese_input;
