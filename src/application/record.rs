@@ -696,4 +696,100 @@ pub(crate) mod tests {
             Problem::IdSex
         );
     }
+
+    fn records_jsonl(dir: &std::path::Path, identity: &age::x25519::Identity) -> String {
+        use std::io::Read;
+        let file = std::fs::File::open(dir.join("payload.age")).unwrap();
+        let dec = age::Decryptor::new(std::io::BufReader::new(file)).unwrap();
+        let reader = dec
+            .decrypt(std::iter::once(identity as &dyn age::Identity))
+            .unwrap();
+        let mut tar = tar::Archive::new(reader);
+        for e in tar.entries().unwrap() {
+            let mut e = e.unwrap();
+            if e.path().unwrap().to_string_lossy() == "records.jsonl" {
+                let mut text = String::new();
+                e.read_to_string(&mut text).unwrap();
+                return text;
+            }
+        }
+        panic!("no records.jsonl")
+    }
+
+    #[test]
+    fn an_application_travels_in_the_same_bundle_and_verifies_with_the_identity() {
+        use crate::queue::export;
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("data")).unwrap();
+        let activation =
+            crate::queue::NewActivation::synthetic(1, crate::queue::record::synthetic_jpeg(1, 32));
+        store.append(&activation).unwrap();
+        let app = submit(&mut store, &calendar(), &application(3)).unwrap();
+        let identity = age::x25519::Identity::generate();
+        let out = dir.path().join("usb");
+        let m = export::export(
+            &mut store,
+            &out,
+            None,
+            &identity.to_public(),
+            &mut |_, _| {},
+        )
+        .unwrap();
+        assert_eq!(m.count, 2);
+        assert_eq!(
+            m.files.len(),
+            2,
+            "records.jsonl and the one activation photo"
+        );
+        let v = export::verify(&out, Some(&identity)).unwrap();
+        assert_eq!((v.records_checked, v.decrypted), (2, true));
+        let text = records_jsonl(&out, &identity);
+        let line: Value = serde_json::from_str(text.lines().nth(1).unwrap()).unwrap();
+        let rec = &line["record"];
+        assert_eq!(rec["id"], app.record_id.to_string());
+        assert_eq!(rec["service"], "card_application");
+        assert_eq!(rec["kind"], KIND);
+        assert_eq!(
+            rec["application"]["applicant"]["full_name"],
+            "Lò Thị Mai Dung"
+        );
+        assert_eq!(rec["application"]["procedure"], "first_issue");
+        assert_eq!(rec["application"]["slot"]["office"], "Công an xã Ka Lăng");
+        assert_eq!(rec["application"]["declaration"]["text"], DECLARATION_VI);
+        assert!(rec.get("live_photo").is_none());
+        assert_eq!(
+            store.list(&Default::default()).unwrap()[1].status,
+            crate::queue::Status::Exported
+        );
+        // Marking attendance later does not change the exported record: the batch rebuilds.
+        calendar::set_status(
+            &mut store,
+            &app.receipt,
+            calendar::AppointmentStatus::Attended,
+            at(),
+        )
+        .unwrap();
+        let again = dir.path().join("usb2");
+        let m2 = export::export(
+            &mut store,
+            &again,
+            Some(&m.batch_id),
+            &identity.to_public(),
+            &mut |_, _| {},
+        )
+        .unwrap();
+        assert_eq!(m2.chain_head, m.chain_head);
+        assert_eq!(records_jsonl(&again, &identity), text);
+        // An altered application is caught by the chain.
+        let tampered = text.replace("Lò Thị Mai Dung", "Lò Thị Mai Hoa");
+        assert_ne!(tampered, text);
+        let mut head = [0u8; 32];
+        let mut broke = false;
+        for l in tampered.lines() {
+            let v: Value = serde_json::from_str(l).unwrap();
+            head = export::chain_step(&head, &v["record"]);
+            broke |= v["chain"].as_str() != Some(hex::encode(head).as_str());
+        }
+        assert!(broke);
+    }
 }
