@@ -12,4 +12,5 @@
 pub mod calendar;
 pub mod fields;
 pub mod record;
+pub mod renewal;
 pub mod vietnamese_input;
