@@ -176,7 +176,10 @@ pub struct Appointments {
     #[serde(default = "default_book_ahead", deserialize_with = "de_book_ahead")]
     pub book_ahead_days: u32,
     /// Offer a renewal when the card expires within this many months (1 to 24).
-    #[serde(default = "default_renewal_window", deserialize_with = "de_renewal_window")]
+    #[serde(
+        default = "default_renewal_window",
+        deserialize_with = "de_renewal_window"
+    )]
     pub renewal_window_months: u32,
 }
 
@@ -600,7 +603,12 @@ fn de_offices<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> 
     Ok(out)
 }
 
-fn de_range<'de, D: Deserializer<'de>>(d: D, lo: i64, hi: i64, what: &str) -> Result<u32, D::Error> {
+fn de_range<'de, D: Deserializer<'de>>(
+    d: D,
+    lo: i64,
+    hi: i64,
+    what: &str,
+) -> Result<u32, D::Error> {
     let v = toml::Value::deserialize(d)?;
     match v {
         toml::Value::Integer(i) if (lo..=hi).contains(&i) => {
@@ -628,7 +636,8 @@ fn de_renewal_window<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
 
 fn de_days<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     let v = toml::Value::deserialize(d)?;
-    let form = "a list of weekdays from \"mon\", \"tue\", \"wed\", \"thu\", \"fri\", \"sat\", \"sun\"";
+    let form =
+        "a list of weekdays from \"mon\", \"tue\", \"wed\", \"thu\", \"fri\", \"sat\", \"sun\"";
     let list = v.as_array().ok_or_else(|| bad(form, &v))?;
     let mut out: Vec<String> = Vec::new();
     for item in list {
@@ -665,7 +674,10 @@ fn parse_hours(s: &str) -> Option<(u32, u32)> {
 
 fn de_hours<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     let v = toml::Value::deserialize(d)?;
-    match v.as_str().and_then(|s| parse_hours(s).map(|_| s.trim().to_string())) {
+    match v
+        .as_str()
+        .and_then(|s| parse_hours(s).map(|_| s.trim().to_string()))
+    {
         Some(s) => Ok(s),
         None => Err(bad(
             "opening hours \"HH:MM-HH:MM\", opening before closing (e.g. \"07:30-22:00\")",
@@ -945,7 +957,8 @@ pin_hash = "{hash}"
         assert_eq!(a.days, ["sat", "sun"]);
         assert_eq!(a.hours_minutes(), (13 * 60, 17 * 60 + 30));
 
-        let (key, msg, line, _) = err("kiosk_id = \"K1\"\n[appointments]\noffices = [\"CA\"]\nslot_minutes = 0\n");
+        let (key, msg, line, _) =
+            err("kiosk_id = \"K1\"\n[appointments]\noffices = [\"CA\"]\nslot_minutes = 0\n");
         assert_eq!((key.as_str(), line), ("appointments.slot_minutes", 4));
         assert!(msg.contains("between 5 and 240, found 0"), "{msg}");
         let (key, msg, ..) = err("[appointments]\noffices = [\"CA\"]\nhours = \"22:00-07:30\"\n");

@@ -10,6 +10,7 @@
 //! (the application record in the queue) and [`cli`] (`cccd-kiosk appointments`).
 
 pub mod calendar;
+pub mod cli;
 pub mod fields;
 pub mod record;
 pub mod renewal;

@@ -347,7 +347,11 @@ pub fn export(
             match crate::application::record::export_value(store, &row.summary, &row.sealed)? {
                 Some(rec) => (rec, None),
                 None => {
-                    let p = store.open_personal(&row.id, &row.sealed, photo_of(store, &row.id)?.as_deref())?;
+                    let p = store.open_personal(
+                        &row.id,
+                        &row.sealed,
+                        photo_of(store, &row.id)?.as_deref(),
+                    )?;
                     (export_record(row, &p), Some(p.live_photo_sha256))
                 }
             };
