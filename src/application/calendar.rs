@@ -337,6 +337,28 @@ pub struct Appointment {
     pub status_at: Option<String>,
 }
 
+impl Appointment {
+    /// How the roster and the done screen state it: "applied, appointment on …".
+    pub fn note(&self, lang: crate::config::Language) -> String {
+        let (day, start) = (
+            self.slot.day.format("%d/%m/%Y"),
+            self.slot.start.format("%H:%M"),
+        );
+        match lang {
+            crate::config::Language::Vi => format!(
+                "Đã nộp hồ sơ, hẹn ngày {day} lúc {start} tại {}",
+                self.slot.office
+            ),
+            crate::config::Language::En => {
+                format!(
+                    "Applied, appointment on {day} at {start}, {}",
+                    self.slot.office
+                )
+            }
+        }
+    }
+}
+
 const APPOINTMENT_COLUMNS: &str =
     "a.id, a.record_id, r.receipt, a.office, a.day, a.start, a.seat, a.status, a.status_at";
 
@@ -808,6 +830,10 @@ mod tests {
             assert_eq!(
                 for_record(&s, &a.record_id).unwrap().unwrap().status,
                 AppointmentStatus::Attended
+            );
+            assert_eq!(
+                b.appointment.note(crate::config::Language::Vi),
+                "Đã nộp hồ sơ, hẹn ngày 10/06/2025 lúc 07:30 tại Công an xã Ka Lăng"
             );
             assert!(list_day(&s, slot((9, 0)).day.succ_opt().unwrap())
                 .unwrap()

@@ -333,6 +333,39 @@ impl NewApplication {
     }
 }
 
+/// What the citizen brings to the appointment, for the done screen and the
+/// printed receipt: `(Vietnamese, English)` lines, the appointment itself first.
+pub fn reminders(procedure: Procedure, reason: Reason) -> Vec<(&'static str, &'static str)> {
+    let mut out = vec![(
+        "Đến đúng giờ hẹn, đọc mã phiếu cho cán bộ: cán bộ chụp ảnh, thu vân tay và mống mắt.",
+        "Come at the booked time and give the receipt code: photo, fingerprints and iris are taken there.",
+    )];
+    match (procedure, reason) {
+        (_, Reason::FromOldCmnd) => out.push((
+            "Mang theo Chứng minh nhân dân cũ.",
+            "Bring the old ID card (CMND).",
+        )),
+        (Procedure::Renewal, _) => out.push((
+            "Mang theo thẻ đang dùng: nộp lại khi nhận thẻ mới.",
+            "Bring the card you hold: it is handed in for the new one.",
+        )),
+        _ => {}
+    }
+    if reason == Reason::InformationChange {
+        out.push((
+            "Mang theo giấy tờ chứng minh thông tin thay đổi (quyết định cải chính, trích lục hộ tịch…).",
+            "Bring the documents that prove the change (correction decision, civil status extract…).",
+        ));
+    }
+    if reason == Reason::Lost {
+        out.push((
+            "Không cần mang thẻ cũ; nếu tìm lại được, mang theo để nộp lại.",
+            "No old card is needed; if it turns up, bring it to hand in.",
+        ));
+    }
+    out
+}
+
 /// What the done screen shows after [`submit`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Submitted {
@@ -791,5 +824,24 @@ pub(crate) mod tests {
             broke |= v["chain"].as_str() != Some(hex::encode(head).as_str());
         }
         assert!(broke);
+    }
+
+    #[test]
+    fn reminders_say_what_to_bring_for_each_procedure() {
+        let vi = |p, r| {
+            reminders(p, r)
+                .into_iter()
+                .map(|(v, _)| v)
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        assert!(vi(Procedure::Renewal, Reason::Damaged).contains("Mang theo thẻ đang dùng"));
+        assert!(vi(Procedure::FirstIssue, Reason::FromOldCmnd).contains("Chứng minh nhân dân cũ"));
+        assert!(vi(Procedure::Renewal, Reason::InformationChange).contains("giấy tờ chứng minh"));
+        assert!(!vi(Procedure::Reissue, Reason::Lost).contains("thẻ đang dùng"));
+        assert_eq!(
+            reminders(Procedure::FirstIssue, Reason::NeverIssued).len(),
+            1
+        );
     }
 }
