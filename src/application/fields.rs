@@ -162,6 +162,8 @@ pub enum Problem {
     Unknown { found: String },
     /// The declaration was not accepted.
     NotAccepted,
+    /// A choice (procedure, reason, office, slot) was not made.
+    NotChosen,
 }
 
 impl Problem {
@@ -298,6 +300,7 @@ impl Problem {
                     format!("{found:?} is not one of the choices")
                 }
             }
+            Problem::NotChosen => if vi { "chưa chọn" } else { "not chosen" }.into(),
             Problem::NotAccepted => if vi {
                 "công dân chưa đánh dấu cam đoan"
             } else {

@@ -7,10 +7,13 @@
 //! [`vietnamese_input`] (Telex/VNI for the on-screen keyboard), [`fields`]
 //! (typed fields, procedures and reasons), [`calendar`] (appointment slots in the
 //! queue database), [`renewal`] (offer a renewal from a chip read), [`record`]
-//! (the application record in the queue) and [`cli`] (`cccd-kiosk appointments`).
+//! (the application record in the queue), [`draft`] (the steps as the screens
+//! collect them; nothing is stored before the citizen confirms) and [`cli`]
+//! (`cccd-kiosk appointments`).
 
 pub mod calendar;
 pub mod cli;
+pub mod draft;
 pub mod fields;
 pub mod record;
 pub mod renewal;
