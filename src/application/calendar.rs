@@ -247,7 +247,7 @@ impl Calendar {
 
     /// Check that `slot` is one this calendar offers at `now`.
     pub fn check(&self, slot: &Slot, now: DateTime<FixedOffset>) -> Result<(), CalendarError> {
-        if !self.config.offices.iter().any(|o| *o == slot.office) {
+        if !self.config.offices.contains(&slot.office) {
             return Err(CalendarError::UnknownOffice(slot.office.clone()));
         }
         let starts = self.slot_starts(slot.day);

@@ -202,9 +202,12 @@ fn totals_line(lines: &[Line]) -> String {
     )
 }
 
+/// A slot's heading: start, end, office.
+type SlotKey = (NaiveTime, NaiveTime, String);
+
 /// Lines grouped by (start, end, office), in time order.
-fn by_slot(lines: &[Line]) -> Vec<((NaiveTime, NaiveTime, String), Vec<&Line>)> {
-    let mut groups: Vec<((NaiveTime, NaiveTime, String), Vec<&Line>)> = Vec::new();
+fn by_slot(lines: &[Line]) -> Vec<(SlotKey, Vec<&Line>)> {
+    let mut groups: Vec<(SlotKey, Vec<&Line>)> = Vec::new();
     for l in lines {
         let key = (
             l.appointment.slot.start,
