@@ -258,7 +258,8 @@ impl Calendar {
             return Err(CalendarError::NotASlot(slot.start));
         }
         let today = now.date_naive();
-        let ends = slot.day.and_time(self.slot_end(slot.start));
+        let ends =
+            slot.day.and_time(slot.start) + Duration::minutes(i64::from(self.config.slot_minutes));
         if slot.day < today || (slot.day == today && ends <= now.naive_local()) {
             return Err(CalendarError::Past {
                 day: slot.day,
@@ -645,6 +646,17 @@ mod tests {
             c.check(&slot("Công an xã Ka Lăng", 17, t(9, 0)), now()),
             Err(CalendarError::TooFarAhead { days: 7, .. })
         ));
+        // A calendar open to midnight: the last slot ends at 24:00, not at 00:00 of its own day.
+        let mut late = c.config().clone();
+        late.hours = "20:00-24:00".into();
+        late.slot_minutes = 30;
+        let late = Calendar::new(late);
+        assert_eq!(
+            late.slot_starts(now().date_naive()).last(),
+            Some(&t(23, 30))
+        );
+        late.check(&slot("Công an xã Ka Lăng", 9, t(23, 30)), now())
+            .unwrap();
     }
 
     mod booking {
