@@ -170,6 +170,8 @@ pub struct SlotAvailability {
     pub booked: u32,
     /// Seats in the slot.
     pub capacity: u32,
+    /// A seat is free and the slot can still be booked now (not over, not too far ahead).
+    pub bookable: bool,
 }
 
 impl SlotAvailability {
@@ -276,12 +278,14 @@ impl Calendar {
         Ok(())
     }
 
-    /// Every slot of `office` on `day` with its seats taken.
+    /// Every slot of `office` on `day` with its seats taken, and whether it can
+    /// be booked at `now` (what the slot picker greys out).
     pub fn availability(
         &self,
         store: &Store,
         office: &str,
         day: NaiveDate,
+        now: DateTime<FixedOffset>,
     ) -> Result<Vec<SlotAvailability>, CalendarError> {
         if !self.config.offices.iter().any(|o| o == office) {
             return Err(CalendarError::UnknownOffice(office.into()));
@@ -298,14 +302,23 @@ impl Calendar {
         Ok(self
             .slot_starts(day)
             .into_iter()
-            .map(|start| SlotAvailability {
-                start,
-                end: self.slot_end(start),
-                booked: taken
+            .map(|start| {
+                let booked = taken
                     .iter()
                     .find(|(s, _)| *s == time_text(start))
-                    .map_or(0, |(_, n)| *n),
-                capacity: self.config.capacity,
+                    .map_or(0, |(_, n)| *n);
+                let slot = Slot {
+                    office: office.into(),
+                    day,
+                    start,
+                };
+                SlotAvailability {
+                    start,
+                    end: self.slot_end(start),
+                    booked,
+                    capacity: self.config.capacity,
+                    bookable: booked < self.config.capacity && self.check(&slot, now).is_ok(),
+                }
             })
             .collect())
     }
@@ -691,10 +704,22 @@ mod tests {
                 "the refused application left no record"
             );
             let av = cal
-                .availability(&s, "Công an xã Ka Lăng", slot((9, 0)).day)
+                .availability(&s, "Công an xã Ka Lăng", slot((9, 0)).day, at())
                 .unwrap();
             let nine = av.iter().find(|x| x.start == slot((9, 0)).start).unwrap();
-            assert!(nine.is_full());
+            assert!(nine.is_full() && !nine.bookable);
+            assert!(
+                av.iter()
+                    .find(|x| x.start == slot((9, 30)).start)
+                    .unwrap()
+                    .bookable
+            );
+            // Today's slots that are over cannot be chosen.
+            let today = cal
+                .availability(&s, "Công an xã Ka Lăng", at().date_naive(), at())
+                .unwrap();
+            assert!(!today.first().unwrap().bookable);
+            assert!(today.last().unwrap().bookable);
             assert_eq!(nine.end, NaiveTime::from_hms_opt(9, 30, 0).unwrap());
             // The next slot and the other office are free.
             let mut c = application(3);
