@@ -42,6 +42,8 @@
 //!   (`DDUWCS` → `ĐỨC`, `Dduwcs` → `Đức`).
 //! - **Output is NFC**: only precomposed characters are produced; anything else
 //!   typed (a combining mark from another keyboard) is normalised to NFC.
+//! - [`InputMethod::Plain`] turns composition off, for e-mail addresses and
+//!   codes (`ddung@…` would otherwise become `đung@…`).
 //! - Backspace deletes the last character as shown (not the last keystroke) and
 //!   re-enables marks in the syllable.
 
@@ -56,6 +58,8 @@ pub enum InputMethod {
     Telex,
     /// Digits as marks (`1`–`5` tones, `6` ^, `7` horn, `8` breve, `9` đ, `0`).
     Vni,
+    /// No composition: every key is itself (e-mail addresses, codes).
+    Plain,
 }
 
 /// Where the tone goes on `oa`, `oe`, `uy` without a final consonant (module doc).
@@ -562,6 +566,10 @@ impl Composer {
             self.text = self.text.nfc().collect();
             return;
         }
+        if self.method == InputMethod::Plain {
+            self.text.push(c);
+            return;
+        }
         let (start, mut letters) = self.syllable();
         let action = self.method.action(c);
         if action == Action::Plain || self.literal {
@@ -781,6 +789,19 @@ mod tests {
         assert_eq!(vni("Tho6n 3, 2024"), "Thôn 3, 2024");
         assert_eq!(vni("So61 12"), "Số 12");
         assert_eq!(telex("Soos 12 DDuwowngf 3/2"), "Số 12 Đường 3/2");
+    }
+
+    #[test]
+    fn plain_mode_types_an_e_mail_address_as_it_is() {
+        assert_eq!(telex("ddung@gmail.com"), "đung@gmail.com");
+        assert_eq!(
+            compose(
+                InputMethod::Plain,
+                ToneStyle::Traditional,
+                "ddung.nguyeenx@gmail.com"
+            ),
+            "ddung.nguyeenx@gmail.com"
+        );
     }
 
     #[test]
