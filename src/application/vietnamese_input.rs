@@ -714,6 +714,107 @@ mod tests {
         }
     }
 
+    /// Every word with a diacritic in three of the campaign documents (shared/context 002–004).
+    const CORPUS: &str = "\
+        Biên Báo Bước Bảo Bắt Bộ CHỦ CHỨC Chuẩn Châu Chính Chỉ Chọn Chủ CÔNG Các Cân Công Căn Cơ \
+        Cảnh Cấp CẦU Cổng CỤ Cựu DÂN Giáo Gắn HIỆN HOẠCH Hoàn Huyện Hóa Hướng Hải Hộ Hội Khánh \
+        Kiểm Kính KẾ Kế Kết Liên Là Lê Lưu Lồng Mường Mầm Mặt Mỗi Mở MỤC Mục Mức NHIỆM NHÂN \
+        Nguyễn Ngọc Nhân Như Nhập Nông Nơi NỘI Nội PHÁP PHÂN PHÓ PHƯƠNG PHẠM Pháp Phát Phòng Phó \
+        Phương Phạm Phối Phụ Quá Quân Quản Sáu Số Sử THỂ THỜI THỰC Thành Thông Thường Thể Thống \
+        Thời Thủ Thực Tiếp Tiểu Triển Truyền Trên Trưởng Trật Tuyên Tài Tâm Tè Tôi Tăng TƯỢNG Tư \
+        Tạo TỊCH TỔ Tổ Việt Văn Vĩnh VỤ Xác Xây YÊU Yêu biên biến biết biểu biệt buổi buộc bài \
+        bàn bám báo băng bước bản bảo bấm bắt bằng bị bố bổ bộ chiến chuyên chuyển chuẩn châm \
+        chí chính chíp chúng chưa chất chậm chắc chặt chẽ chỉ chỉnh chịu chọn chủ chứ chức cuộc \
+        cài cá các cách cán cáo có công cùng căn cũ cơ cư cước cường cả cải cấp cần cầu cập cốt \
+        cổng cộng cụ của cứ cứu cửa cực diện dân dõi dẫn dịch dục dụng dữ dự dựng ghép già giá \
+        giác giám giáo giúp giải giấy giới giờ giữa gì góp gõ gương gần gắn gọi gồm gửi hiểm \
+        hiển hiểu hiện hiệp hiệu hoàn hoá hoạch hoạt hoặc huyện huấn hàng hành hình hóa hướng \
+        hưởng hằng hết hệ họ học họp hồ hỗ hộ hội hợp khoán khoản khuyến khuyết khích khó khóa \
+        không khăn khẩn khẩu khắc khối kiếm kiến kiểm kiện kèm kích ký kế kết kể kịp liên liệt \
+        liệu loại luật là làm lái lãnh lên lý lưu lượng lạc lại lập lễ lịch lồng lộ lớp lời lợi \
+        lục lực miệng máy mã mình môi mưu mạng mạnh mẫu mật mắc mặt mọi một mời mục mức nghiêm \
+        nghiệp nghĩa nghệ nghỉ nghị ngoài ngoại nguyện nguồn ngành ngày ngõ ngũ người nhiều \
+        nhiệm nhà nhân nhìn nhóm như nhất nhận nhập nhật những niêm niên này nâng nêu nòng nút \
+        năm năng nơi nắm nếu nền nỗ nội nộp nữ pháp phát phân phép phí phòng phóng phù phương \
+        phải phấn phần phận phố phối phổ phụ phục phủ quyết quyền quá quả quốc rà rôn rõ rơi \
+        rộng soát soạn sách sát sâu sóng sơ sắc sắp sẽ số sống sổ sở sử sửa sự thiết thiếu thoại \
+        thuận thuộc thành tháng thân thì thôn thông thúc thư thường thưởng thần thẩm thập thắc \
+        thẻ thế thể thị thống thời thủ thứ thức thực tiêu tiến tiếp tiết tiện toàn triển triệt \
+        truyền trách tránh trên trì trình trí trò trù trú trương trước trường trưởng trạng trấn \
+        trận trắc trễ trị trọng trở trợ trực tuyên tuyến tuần tuổi tài tàng tác tâm tên tìm tình \
+        tích tính tô túc tăng tư tướng tượng tại tạm tạo tải tảng tầm tận tập tật tặng tế tỉnh \
+        tịch tỏa tố tối tốt tồn tổ tổng tờ tục từ từng tử tự uỷ viên việc và vào vân văn vướng \
+        vận vật vắng về vị với vụ vực xuyên xuất xác xây xã xét xóm xăng xếp xử yêu yết yếu án \
+        ích ô ý ăn Đoàn ĐÍCH Đài Đào Đánh Đăng Đơn Đảng Đẩy Đề Để Định ĐỐI Đối Đồn Đồng Đội Đợt \
+        Đức đa đang đi điều điểm điện đoàn đoạn đua đài đánh đáp đâu đây đã đêm đình đích đó đón \
+        đôn đông đúng đăng đơn đưa được đại đạo đạt đảm đảo đấu đầu đầy đẩy đặc đặt đến đề đều \
+        để địa định đọc đọng đốc đối đồng đổi độ đội động đời đỡ đợt đủ đứng ảnh ở ỦY Ủy ủy ứng \
+    ";
+
+    /// The keys a typist presses for `word`: each letter with its shape key right
+    /// after it, the tone key at the end of the word.
+    fn keys_for(word: &str, method: InputMethod) -> String {
+        let mut keys = String::new();
+        let mut tone = Tone::Level;
+        for c in word.chars() {
+            let l = Letter::decode(c).unwrap();
+            let base = if l.upper {
+                l.base.to_ascii_uppercase()
+            } else {
+                l.base
+            };
+            keys.push(base);
+            let shape = match (method, l.mark) {
+                (_, Mark::None) => None,
+                (InputMethod::Telex, Mark::Circumflex) => Some(base),
+                (InputMethod::Telex, Mark::Breve | Mark::Horn) => Some('w'),
+                (InputMethod::Telex, Mark::Stroke) => Some(base),
+                (_, Mark::Circumflex) => Some('6'),
+                (_, Mark::Horn) => Some('7'),
+                (_, Mark::Breve) => Some('8'),
+                (_, Mark::Stroke) => Some('9'),
+            };
+            keys.extend(shape);
+            if l.tone != Tone::Level {
+                tone = l.tone;
+            }
+        }
+        let telex = ['\0', 's', 'f', 'r', 'x', 'j'];
+        let vni = ['\0', '1', '2', '3', '4', '5'];
+        let table = if method == InputMethod::Telex {
+            telex
+        } else {
+            vni
+        };
+        if tone != Tone::Level {
+            keys.extend(table.get(tone.index()));
+        }
+        keys
+    }
+
+    #[test]
+    fn every_word_of_the_campaign_documents_can_be_typed_both_ways() {
+        let mut failures = Vec::new();
+        let mut n = 0;
+        for word in CORPUS.split_whitespace() {
+            for method in [InputMethod::Telex, InputMethod::Vni] {
+                n += 1;
+                let keys = keys_for(word, method);
+                let trad = compose(method, ToneStyle::Traditional, &keys);
+                let modern = compose(method, ToneStyle::Modern, &keys);
+                if trad != word && modern != word {
+                    failures.push(format!("{word}: {keys} -> {trad}"));
+                }
+            }
+        }
+        assert!(n > 1000, "{n}");
+        assert!(
+            failures.is_empty(),
+            "{} of {n}: {failures:?}",
+            failures.len()
+        );
+    }
+
     #[test]
     fn keys_in_another_order_give_the_same_word() {
         for keys in ["nguyeenx", "nguyeexn", "nguyexen", "nguyenxe"] {
