@@ -752,12 +752,21 @@ mod tests {
     ";
 
     /// The keys a typist presses for `word`: each letter with its shape key right
-    /// after it, the tone key at the end of the word.
-    fn keys_for(word: &str, method: InputMethod) -> String {
+    /// after it, the tone key at the end of the word or (`early`) right after the
+    /// first vowel of the syllable (the other habit: the tone as soon as it can go).
+    fn keys_for(word: &str, method: InputMethod, early: bool) -> String {
+        let letters: Vec<Letter> = word.chars().map(|c| Letter::decode(c).unwrap()).collect();
+        let tone = tone_of(&letters);
+        let tone_key = match method {
+            InputMethod::Telex => ['\0', 's', 'f', 'r', 'x', 'j'],
+            _ => ['\0', '1', '2', '3', '4', '5'],
+        }
+        .get(tone.index())
+        .copied()
+        .filter(|_| tone != Tone::Level);
+        let first_vowel = parse(&letters).map(|p| p.nucleus.0);
         let mut keys = String::new();
-        let mut tone = Tone::Level;
-        for c in word.chars() {
-            let l = Letter::decode(c).unwrap();
+        for (i, l) in letters.iter().enumerate() {
             let base = if l.upper {
                 l.base.to_ascii_uppercase()
             } else {
@@ -766,28 +775,20 @@ mod tests {
             keys.push(base);
             let shape = match (method, l.mark) {
                 (_, Mark::None) => None,
-                (InputMethod::Telex, Mark::Circumflex) => Some(base),
+                (InputMethod::Telex, Mark::Circumflex | Mark::Stroke) => Some(base),
                 (InputMethod::Telex, Mark::Breve | Mark::Horn) => Some('w'),
-                (InputMethod::Telex, Mark::Stroke) => Some(base),
                 (_, Mark::Circumflex) => Some('6'),
                 (_, Mark::Horn) => Some('7'),
                 (_, Mark::Breve) => Some('8'),
                 (_, Mark::Stroke) => Some('9'),
             };
             keys.extend(shape);
-            if l.tone != Tone::Level {
-                tone = l.tone;
+            if early && Some(i) == first_vowel {
+                keys.extend(tone_key);
             }
         }
-        let telex = ['\0', 's', 'f', 'r', 'x', 'j'];
-        let vni = ['\0', '1', '2', '3', '4', '5'];
-        let table = if method == InputMethod::Telex {
-            telex
-        } else {
-            vni
-        };
-        if tone != Tone::Level {
-            keys.extend(table.get(tone.index()));
+        if !early || first_vowel.is_none() {
+            keys.extend(tone_key);
         }
         keys
     }
@@ -799,15 +800,17 @@ mod tests {
         for word in CORPUS.split_whitespace() {
             for method in [InputMethod::Telex, InputMethod::Vni] {
                 n += 1;
-                let keys = keys_for(word, method);
-                let trad = compose(method, ToneStyle::Traditional, &keys);
-                let modern = compose(method, ToneStyle::Modern, &keys);
-                if trad != word && modern != word {
-                    failures.push(format!("{word}: {keys} -> {trad}"));
+                for early in [false, true] {
+                    let keys = keys_for(word, method, early);
+                    let trad = compose(method, ToneStyle::Traditional, &keys);
+                    let modern = compose(method, ToneStyle::Modern, &keys);
+                    if trad != word && modern != word {
+                        failures.push(format!("{word}: {keys} -> {trad}"));
+                    }
                 }
             }
         }
-        assert!(n > 1000, "{n}");
+        assert!(n > 1000, "{n} words typed");
         assert!(
             failures.is_empty(),
             "{} of {n}: {failures:?}",
