@@ -343,6 +343,8 @@ pub struct Appointment {
     pub receipt: String,
     /// The slot.
     pub slot: Slot,
+    /// When the slot ends (as booked: a later change of `slot_minutes` does not move it).
+    pub end: NaiveTime,
     /// Seat number within the slot, 1…capacity.
     pub seat: u32,
     /// Where it is in its life.
@@ -374,7 +376,7 @@ impl Appointment {
 }
 
 const APPOINTMENT_COLUMNS: &str =
-    "a.id, a.record_id, r.receipt, a.office, a.day, a.start, a.seat, a.status, a.status_at";
+    "a.id, a.record_id, r.receipt, a.office, a.day, a.start, a.seat, a.status, a.status_at, a.end_time";
 
 fn conversion<E: std::error::Error + Send + Sync + 'static>(i: usize, e: E) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
@@ -393,6 +395,10 @@ fn appointment_from_row(r: &rusqlite::Row) -> rusqlite::Result<Appointment> {
             office: r.get(3)?,
             day: NaiveDate::parse_from_str(&day, "%Y-%m-%d").map_err(|e| conversion(4, e))?,
             start: NaiveTime::parse_from_str(&start, "%H:%M").map_err(|e| conversion(5, e))?,
+        },
+        end: {
+            let end: String = r.get(9)?;
+            NaiveTime::parse_from_str(&end, "%H:%M").map_err(|e| conversion(9, e))?
         },
         seat: r.get(6)?,
         status: status
@@ -454,15 +460,17 @@ pub(crate) fn book_in(
             capacity,
         })?;
     let id = Uuid::now_v7().hyphenated().to_string();
+    let end = calendar.slot_end(slot.start);
     tx.execute(
-        "INSERT INTO appointments (id, record_id, office, day, start, seat, id_index, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO appointments (id, record_id, office, day, start, end_time, seat, id_index, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
             id,
             record_id.to_string(),
             slot.office,
             day_text(slot.day),
             time_text(slot.start),
+            time_text(end),
             seat,
             id_index,
             stamp
@@ -478,6 +486,7 @@ pub(crate) fn book_in(
         record_id: *record_id,
         receipt,
         slot: slot.clone(),
+        end,
         seat,
         status: AppointmentStatus::Booked,
         status_at: None,
@@ -814,8 +823,8 @@ mod tests {
                 .unwrap();
             let insert = |seat: u32| {
                 s.conn().execute(
-                    "INSERT INTO appointments (id, record_id, office, day, start, seat, id_index, created_at)
-                     SELECT ?1, ?2, office, day, start, ?3, x'00', created_at FROM appointments WHERE id = ?4",
+                    "INSERT INTO appointments (id, record_id, office, day, start, end_time, seat, id_index, created_at)
+                     SELECT ?1, ?2, office, day, start, end_time, ?3, x'00', created_at FROM appointments WHERE id = ?4",
                     params![format!("x{seat}"), other.to_string(), seat, a.appointment.id],
                 )
             };
@@ -845,6 +854,8 @@ mod tests {
                 [b.receipt.as_str(), a.receipt.as_str()],
                 "by start time"
             );
+            // The end is stored as booked: a later change of slot length does not move it.
+            assert_eq!(listed[1].end, t(9, 30));
             let marked = set_status(
                 &mut s,
                 &a.receipt.to_lowercase(),

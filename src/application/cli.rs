@@ -14,7 +14,7 @@
 //! Exit status: 0 done; 1 the store failed or the appointment was not found;
 //! 2 bad input (the message names the field).
 
-use super::calendar::{self, Appointment, AppointmentStatus, Calendar, CalendarError};
+use super::calendar::{self, Appointment, AppointmentStatus, CalendarError};
 use super::record;
 use crate::config::Appointments;
 use crate::queue::store::Store;
@@ -83,7 +83,7 @@ fn calendar_error(e: CalendarError) -> i32 {
 }
 
 /// Run an `appointments` subcommand against the queue in `data_dir`; `config` is
-/// the `[appointments]` section (for slot end times). Returns the exit status.
+/// the `[appointments]` section (to check `--office`). Returns the exit status.
 pub fn run(cmd: AppointmentsCmd, data_dir: &Path, config: Option<&Appointments>) -> i32 {
     match run_inner(cmd, data_dir, config) {
         Ok(code) | Err(code) => code,
@@ -123,13 +123,15 @@ fn run_inner(
                     ))
                 }
             };
+            if let (Some(o), Some(c)) = (&office, config) {
+                if !c.offices.contains(o) {
+                    return Err(bad(
+                        "office",
+                        format!("{o:?} is not one of {}", c.offices.join(", ")),
+                    ));
+                }
+            }
             let store = Store::open(data_dir).map_err(failed)?;
-            let slot_minutes = config.map_or(30, |c| c.slot_minutes);
-            let cal = Calendar::new(config.cloned().unwrap_or_else(|| {
-                let mut c = Appointments::with_offices(&["-"]);
-                c.slot_minutes = slot_minutes;
-                c
-            }));
             let mut lines = Vec::new();
             for a in calendar::list_day(&store, day).map_err(calendar_error)? {
                 if office.as_ref().is_some_and(|o| *o != a.slot.office) {
@@ -137,7 +139,7 @@ fn run_inner(
                 }
                 let app = record::get(&store, a.record_id).map_err(failed)?;
                 lines.push(Line {
-                    end: cal.slot_end(a.slot.start),
+                    end: a.end,
                     name: (!no_names).then(|| app.application.applicant.full_name.clone()),
                     procedure: app
                         .application
@@ -507,6 +509,14 @@ mod tests {
         );
         assert!(!html.contains("Họ và tên"));
 
+        assert_eq!(
+            run(
+                cmd(&["list", "--day", "2025-06-10", "--office", "UBND xã"]),
+                dir.path(),
+                Some(&cfg)
+            ),
+            2
+        );
         // Bad input names the field; an empty day still prints a list.
         assert_eq!(
             run(

@@ -75,6 +75,7 @@ const MIGRATIONS: &[M<'static>] = &[
              office      TEXT NOT NULL,
              day         TEXT NOT NULL,
              start       TEXT NOT NULL,
+             end_time    TEXT NOT NULL,
              seat        INTEGER NOT NULL CHECK (seat >= 1),
              id_index    BLOB NOT NULL,
              created_at  TEXT NOT NULL,
@@ -87,7 +88,7 @@ const MIGRATIONS: &[M<'static>] = &[
          CREATE TRIGGER appointments_no_delete BEFORE DELETE ON appointments
              BEGIN SELECT RAISE(ABORT, 'appointments are kept: cancel instead'); END;
          CREATE TRIGGER appointments_no_rewrite BEFORE UPDATE OF
-             id, record_id, office, day, start, seat, id_index, created_at ON appointments
+             id, record_id, office, day, start, end_time, seat, id_index, created_at ON appointments
              BEGIN SELECT RAISE(ABORT, 'an appointment keeps its slot: cancel it and book another'); END;",
     ),
 ];
