@@ -125,6 +125,27 @@ impl ApplicantForm {
         }
     }
 
+    /// Prefill from a roster entry (tracker `roster.csv`: `id_number, full_name,
+    /// date_of_birth` as `YYYY-MM-DD`, `sex`, `address`), for the citizen to check.
+    pub fn from_roster(
+        id_number: &str,
+        full_name: &str,
+        date_of_birth: &str,
+        sex: &str,
+        address: &str,
+    ) -> ApplicantForm {
+        ApplicantForm {
+            full_name: full_name.trim().into(),
+            date_of_birth: NaiveDate::parse_from_str(date_of_birth.trim(), "%Y-%m-%d")
+                .map(|d| d.format("%d/%m/%Y").to_string())
+                .unwrap_or_else(|_| date_of_birth.trim().into()),
+            sex: sex.trim().into(),
+            id_number: id_number.trim().into(),
+            old_id_number: String::new(),
+            place_of_residence: address.trim().into(),
+        }
+    }
+
     /// Check every field; the first wrong one is named.
     pub fn validate(&self, today: NaiveDate, source: Prefill) -> Result<Applicant, FieldError> {
         let full_name = fields::full_name(&self.full_name)?;
@@ -706,6 +727,32 @@ pub(crate) mod tests {
         );
         submit(&mut store, &cal, &a).unwrap();
         assert_eq!(store.list(&Default::default()).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn prefill_from_a_roster_row() {
+        let form = ApplicantForm::from_roster(
+            "012305000042",
+            "Lò Thị Mai",
+            "2005-03-12",
+            "Nữ",
+            "Bản Nậm Củm, xã Ka Lăng",
+        );
+        assert_eq!(form.date_of_birth, "12/03/2005");
+        let a = form.validate(at().date_naive(), Prefill::Roster).unwrap();
+        assert_eq!(a.id_number.as_deref(), Some("012305000042"));
+        assert_eq!(
+            a.place_of_residence.as_deref(),
+            Some("Bản Nậm Củm, xã Ka Lăng")
+        );
+        let unknown = ApplicantForm::from_roster("", "Lò Thị Mai", "", "Nữ", "");
+        assert_eq!(
+            unknown
+                .validate(at().date_naive(), Prefill::Roster)
+                .unwrap_err()
+                .field,
+            Field::DateOfBirth
+        );
     }
 
     #[test]
