@@ -8,11 +8,12 @@
 //! (typed fields, procedures and reasons), [`calendar`] (appointment slots in the
 //! queue database), [`renewal`] (offer a renewal from a chip read), [`record`]
 //! (the application record in the queue), [`draft`] (the steps as the screens
-//! collect them; nothing is stored before the citizen confirms) and [`cli`]
-//! (`cccd-kiosk appointments`).
+//! collect them; nothing is stored before the citizen confirms), [`desk`] (the
+//! one object the screens hold) and [`cli`] (`cccd-kiosk appointments`).
 
 pub mod calendar;
 pub mod cli;
+pub mod desk;
 pub mod draft;
 pub mod fields;
 pub mod record;
