@@ -322,9 +322,13 @@ fn officer_mode_needs_the_pin_and_keeps_its_settings() {
     tap(&mut h, "Cán bộ");
     type_digits(&mut h, "1111");
     tap(&mut h, "Mở khoá");
-    h.get_by_label("Mã PIN không đúng.");
+    wait_for(&mut h, "the PIN check", |a| a.flow().pin_failures == 1);
+    h.get_by_label("Mã PIN không đúng. Còn 4 lần thử.");
     type_digits(&mut h, "2468");
     tap(&mut h, "Mở khoá");
+    wait_for(&mut h, "the unlock", |a| {
+        a.flow().screen == Screen::Officer { unlocked: true }
+    });
     tap(&mut h, "Mã cán bộ: —");
     type_digits(&mut h, "4521");
     tap(&mut h, "Mã đơn vị (xã/phường): —");
@@ -385,4 +389,119 @@ fn the_kiosk_writes_one_durable_encrypted_record_whose_receipt_the_citizen_sees(
     // and nothing of the citizen is readable in the database file
     let db = std::fs::read(dir.path().join(cccd_kiosk::queue::store::DB_FILE)).unwrap();
     assert!(!db.windows(12).any(|w| w == b"001195000123"));
+}
+
+/// Walk one citizen from Welcome to Done (QR camera, countdown photo, phone typed twice).
+fn serve_citizen(h: &mut Harness<'static, KioskApp>) {
+    to_review(h);
+    tap(h, "Tiếp tục");
+    wait_for(h, "the countdown capture", |a| {
+        a.flow().session.photo.is_some()
+    });
+    tap(h, "Tiếp tục");
+    type_digits(h, "0912345678");
+    tap(h, "Tiếp tục");
+    type_digits(h, "0912345678");
+    tap(h, "Tiếp tục");
+    wait_for(h, "the receipt", |a| {
+        matches!(a.flow().screen, Screen::Done { .. })
+    });
+}
+
+#[test]
+fn configured_officers_unlock_with_their_own_pin_and_lock_out_after_repeated_failures() {
+    let sink = MemorySink::default();
+    let mut config = Config::for_test();
+    config.officer_pin = "2468".into(); // ignored: the config names officers
+    config.officers = vec![
+        cccd_kiosk::config::Officer {
+            id: "can-bo-01".into(),
+            name: "Lê Thị Hoa".into(),
+            pin_hash: cccd_kiosk::config::hash_pin("112233").unwrap(),
+        },
+        cccd_kiosk::config::Officer {
+            id: "can-bo-07".into(),
+            name: "Trần Văn Bình".into(),
+            pin_hash: cccd_kiosk::config::hash_pin("135790").unwrap(),
+        },
+    ];
+    config.pin_attempts = 3;
+    config.pin_lockout = Duration::from_secs(2);
+    let app = KioskApp::for_test_with(
+        Box::new(EmulatedCards::new(CitizenProfile::demo())),
+        camera(true),
+        Box::new(sink.clone()),
+        config,
+    );
+    let mut h = harness(app);
+    tap(&mut h, "Cán bộ");
+    for (n, pin) in ["2468", "111111", "135791"].into_iter().enumerate() {
+        type_digits(&mut h, pin);
+        tap(&mut h, "Mở khoá");
+        if n < 2 {
+            wait_for(&mut h, "the PIN check", |a| {
+                a.flow().pin_failures == n as u32 + 1
+            });
+            h.get_by_label(&format!("Mã PIN không đúng. Còn {} lần thử.", 2 - n));
+        }
+    }
+    wait_for(&mut h, "the lock-out", |a| {
+        a.flow().pin_locked_until.is_some()
+    });
+    h.get_by_label_contains("Đã nhập sai mã PIN 3 lần: chế độ cán bộ bị khoá đến");
+    // While locked, even the right PIN is not taken: the keypad is gone.
+    assert!(h.query_by_label("5").is_none());
+    tap(&mut h, "Mở khoá");
+    assert_eq!(h.state().flow().screen, Screen::Officer { unlocked: false });
+    std::thread::sleep(Duration::from_millis(2100));
+    h.run_ok();
+    type_digits(&mut h, "135790");
+    tap(&mut h, "Mở khoá");
+    wait_for(&mut h, "the unlock", |a| {
+        a.flow().screen == Screen::Officer { unlocked: true }
+    });
+    // The officer is the one whose PIN matched; only the unit is typed.
+    h.get_by_label("Mã cán bộ: can-bo-07 Trần Văn Bình");
+    assert!(h.query_by_label("Mã cán bộ: —").is_none());
+    tap(&mut h, "Mã đơn vị (xã/phường): —");
+    type_digits(&mut h, "00031");
+    tap(&mut h, "Lưu");
+    assert_eq!(screen(&h), "welcome");
+
+    serve_citizen(&mut h);
+    let records = sink.records.lock().unwrap();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].officer_id.as_deref(), Some("can-bo-07"));
+    assert_eq!(records[0].unit.as_deref(), Some("00031"));
+}
+
+#[test]
+fn language_and_idle_timeout_come_from_the_config() {
+    let sink = MemorySink::default();
+    let mut config = Config::for_test();
+    config.language = cccd_kiosk::ui::i18n::Lang::En;
+    config.idle_timeout = Duration::from_secs(20);
+    let app = KioskApp::for_test_with(
+        Box::new(EmulatedCards::new(CitizenProfile::demo())),
+        camera(false),
+        Box::new(sink.clone()),
+        config,
+    );
+    let mut h = harness(app);
+    h.get_by_label("Hello! What would you like to do today?");
+    tap(&mut h, "Tiếng Việt");
+    tap(&mut h, "Kích hoạt định danh điện tử mức 2");
+    tap(&mut h, "Tôi đồng ý, tiếp tục");
+    tap(&mut h, "Nhập số định danh");
+    type_digits(&mut h, "0011");
+    h.state_mut().pretend_idle(Duration::from_secs(15));
+    h.run_ok();
+    assert_eq!(screen(&h), "card_key", "15 s is under the configured 20 s");
+    h.state_mut().pretend_idle(Duration::from_secs(21));
+    h.run_ok();
+    assert_eq!(screen(&h), "welcome");
+    assert!(!h.state().flow().session.holds_personal_data());
+    // Back in the configured language for the next citizen.
+    h.get_by_label("Hello! What would you like to do today?");
+    assert!(sink.records.lock().unwrap().is_empty());
 }

@@ -246,14 +246,60 @@ pub struct Officer {
     pub mode: Mode,
 }
 
+/// An officer PIN on its way to be checked (wiped on drop, never printed).
+#[derive(Clone, Default)]
+pub struct Pin(pub zeroize::Zeroizing<String>);
+
+impl std::fmt::Debug for Pin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Pin(…)")
+    }
+}
+
+/// What a PIN check found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PinCheck {
+    /// It matched this configured officer's Argon2 hash.
+    Officer(String),
+    /// It matched the fallback PIN (no officers configured): the officer types their id.
+    Fallback,
+    Wrong,
+}
+
+/// Officer-mode lock-out: after `attempts` wrong PINs in a row, no PIN is checked
+/// for `lockout` (a 4-digit PIN must not be guessable by a bystander in an afternoon).
+#[derive(Debug, Clone, Copy)]
+pub struct PinPolicy {
+    pub attempts: u32,
+    pub lockout: chrono::Duration,
+}
+
+impl Default for PinPolicy {
+    fn default() -> Self {
+        Self {
+            attempts: 5,
+            lockout: chrono::Duration::minutes(5),
+        }
+    }
+}
+
 /// Everything the state machine holds.
 #[derive(Debug, Default)]
 pub struct Flow {
     pub screen: Screen,
     pub session: Session,
     pub lang: Lang,
+    /// The configured language, restored after every wipe.
+    pub home_lang: Lang,
     pub reader: ReaderStatus,
     pub officer: Officer,
+    /// True when `officer.officer_id` came from a configured officer's PIN (not typed).
+    pub officer_verified: bool,
+    /// Wrong PINs since the last good one or lock-out (kept across citizens).
+    pub pin_failures: u32,
+    /// Officer mode refuses PINs until then.
+    pub pin_locked_until: Option<DateTime<Utc>>,
+    pub pin_policy: PinPolicy,
     /// Monotonic counter for read ids.
     pub reads_started: u64,
 }
@@ -312,16 +358,26 @@ pub enum Event {
     Idle,
     Home,
     OfficerOpen,
+    /// Unlock without a PIN check (the demo tour only; no screen sends it).
     OfficerUnlocked,
+    /// The officer typed a PIN and tapped Unlock.
+    OfficerPin(Pin),
+    /// The PIN worker's answer.
+    OfficerPinChecked(PinCheck),
     OfficerSaved(Officer),
 }
 
 /// Work for the app to do after a transition.
 #[derive(Debug)]
 pub enum Effect {
-    StartRead { read_id: u64, plan: Box<KeyPlan> },
+    StartRead {
+        read_id: u64,
+        plan: Box<KeyPlan>,
+    },
     Camera(crate::camera::worker::Mode),
     Enqueue(Box<Enrollment>),
+    /// Check a PIN against the configured hashes (Argon2 is slow on purpose: a worker).
+    CheckPin(Pin),
 }
 
 /// The one place the screen changes.
@@ -352,7 +408,43 @@ pub fn transition(mut flow: Flow, event: Event, now: DateTime<Utc>) -> (Flow, Ve
         }
         (Screen::Welcome, Event::OfficerOpen) => Screen::Officer { unlocked: false },
         (Screen::Officer { .. }, Event::OfficerUnlocked) => Screen::Officer { unlocked: true },
-        (Screen::Officer { .. }, Event::OfficerSaved(o)) => {
+        (Screen::Officer { unlocked: false }, Event::OfficerPin(pin)) => {
+            if flow.pin_locked_until.is_some_and(|t| now < t) {
+                // Locked: the PIN is not even checked.
+            } else {
+                flow.pin_locked_until = None;
+                fx.push(Effect::CheckPin(pin));
+            }
+            Screen::Officer { unlocked: false }
+        }
+        (Screen::Officer { unlocked: false }, Event::OfficerPinChecked(check)) => match check {
+            PinCheck::Wrong => {
+                flow.pin_failures += 1;
+                if flow.pin_failures >= flow.pin_policy.attempts {
+                    flow.pin_failures = 0;
+                    flow.pin_locked_until = Some(now + flow.pin_policy.lockout);
+                    tracing::warn!("officer mode locked after repeated wrong PINs");
+                }
+                Screen::Officer { unlocked: false }
+            }
+            PinCheck::Officer(id) => {
+                flow.pin_failures = 0;
+                tracing::info!(officer = %id, "officer mode unlocked");
+                flow.officer.officer_id = id;
+                flow.officer_verified = true;
+                Screen::Officer { unlocked: true }
+            }
+            PinCheck::Fallback => {
+                flow.pin_failures = 0;
+                flow.officer_verified = false;
+                Screen::Officer { unlocked: true }
+            }
+        },
+        (Screen::Officer { unlocked: true }, Event::OfficerSaved(mut o)) => {
+            if flow.officer_verified {
+                // The id is the one whose PIN matched, whatever the draft says.
+                o.officer_id = flow.officer.officer_id.clone();
+            }
             flow.officer = o;
             Screen::Welcome
         }
@@ -558,11 +650,11 @@ fn update_reader(r: &mut ReaderStatus, e: &CardEvent) {
 }
 
 /// Drop the session (its fields wipe themselves) and return to Welcome; officer
-/// settings and the reader status stay, the language goes back to Vietnamese.
+/// settings and the reader status stay, the language goes back to the configured one.
 fn wipe(mut flow: Flow) -> Flow {
     flow.session = Session::default();
     flow.screen = Screen::Welcome;
-    flow.lang = Lang::Vi;
+    flow.lang = flow.home_lang;
     flow
 }
 

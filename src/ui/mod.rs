@@ -42,8 +42,20 @@ pub struct Config {
     pub done_timeout: Duration,
     /// Photo countdown once every check passes.
     pub countdown: Duration,
-    /// Officer PIN (empty: officer mode locked).
+    /// Officers from `kiosk.toml` (`[[officer]]`, Argon2 PIN hashes): a PIN opens
+    /// officer mode as the officer whose hash it matches, and that officer's id goes
+    /// on every record.
+    pub officers: Vec<crate::config::Officer>,
+    /// Fallback PIN (`--officer-pin`, `$CCCD_OFFICER_PIN`) for a kiosk whose config
+    /// names no officer; the officer then types their id. Empty: no fallback.
+    /// Ignored when `officers` is not empty (a configured kiosk has no shared PIN).
     pub officer_pin: String,
+    /// Wrong PINs in a row before officer mode locks.
+    pub pin_attempts: u32,
+    /// How long officer mode stays locked after `pin_attempts` wrong PINs.
+    pub pin_lockout: Duration,
+    /// Language of the Welcome screen, and after every wipe (`kiosk.toml` `language`).
+    pub language: i18n::Lang,
     /// Use the face detector (false: fail closed, officer confirms every photo).
     pub face_detector: bool,
 }
@@ -54,14 +66,18 @@ impl Default for Config {
             idle_timeout: Duration::from_secs(60),
             done_timeout: Duration::from_secs(15),
             countdown: Duration::from_secs(3),
+            officers: Vec::new(),
             officer_pin: String::new(),
+            pin_attempts: 5,
+            pin_lockout: Duration::from_secs(300),
+            language: i18n::Lang::Vi,
             face_detector: true,
         }
     }
 }
 
 impl Config {
-    /// Test timers: a short countdown; the PIN `2468`.
+    /// Test timers: a short countdown; the fallback PIN `2468` (no configured officers).
     pub fn for_test() -> Self {
         Self {
             countdown: Duration::from_millis(200),
