@@ -23,6 +23,28 @@ fn camera(qr: bool) -> Box<SyntheticSource> {
     Box::new(c)
 }
 
+/// A citizen born on 1 January, `age` years ago (so `age` all year), female, with the
+/// QR text of her card's front.
+fn minor(age: i32) -> (CitizenProfile, String) {
+    use chrono::Datelike;
+    let year = chrono::Local::now().year() - age;
+    let id = format!("0013{:02}000456", year % 100);
+    let p = CitizenProfile {
+        id_number: id.clone(),
+        full_name: "Phạm Ngọc Ánh".into(),
+        date_of_birth: format!("01/01/{year}"),
+        date_of_issue: "10/07/2025".into(),
+        date_of_expiry: format!("01/01/{}", year + 25),
+        spouse_name: None,
+        old_id_number: None,
+        ..CitizenProfile::demo()
+    };
+    let qr = format!(
+        "{id}||Phạm Ngọc Ánh|0101{year}|Nữ|Số 12 Ngõ 34 Phố Hàng Bạc, Phường Hàng Bạc, Quận Hoàn Kiếm, Hà Nội|10072025"
+    );
+    (p, qr)
+}
+
 fn kiosk(profile: CitizenProfile, qr: bool, sink: &MemorySink) -> Harness<'static, KioskApp> {
     let app = KioskApp::for_test(
         Box::new(EmulatedCards::new(profile)),
@@ -503,5 +525,141 @@ fn language_and_idle_timeout_come_from_the_config() {
     assert!(!h.state().flow().session.holds_personal_data());
     // Back in the configured language for the next citizen.
     h.get_by_label("Hello! What would you like to do today?");
+    assert!(sink.records.lock().unwrap().is_empty());
+}
+
+fn camera_showing(qr: &str) -> Box<SyntheticSource> {
+    let mut c = SyntheticSource::new(Some(qr.to_string()));
+    c.frame_interval = Duration::from_millis(15);
+    Box::new(c)
+}
+
+#[test]
+fn a_citizen_aged_15_needs_the_guardian_recorded_before_the_record_is_queued() {
+    use cccd_kiosk::queue::store::{ListFilter, Store};
+    let dir = tempfile::tempdir().unwrap();
+    let sink = cccd_kiosk::queue::sink::StoreSink::open(dir.path(), "HN-TEST-01", "00001").unwrap();
+    let (profile, qr) = minor(15);
+    let app = KioskApp::for_test(
+        Box::new(EmulatedCards::new(profile)),
+        camera_showing(&qr),
+        Box::new(sink),
+    );
+    let mut h = harness(app);
+    to_review(&mut h);
+    h.get_by_label("Phạm Ngọc Ánh");
+    tap(&mut h, "Tiếp tục");
+    assert_eq!(screen(&h), "guardian");
+    h.get_by_label_contains("Công dân 15 tuổi: cần người giám hộ");
+    // Every button is on the 1280×800 screen (a button below the edge cannot be touched).
+    assert!(
+        h.get_by_label("Người giám hộ đồng ý, tiếp tục")
+            .rect()
+            .max
+            .y
+            <= 800.0
+    );
+    assert!(h.get_by_label("O").rect().max.x <= 1280.0);
+    tap(&mut h, "Người giám hộ đồng ý, tiếp tục");
+    h.get_by_label("Xin nhập Họ tên người giám hộ đầy đủ (họ và tên).");
+    // TRẦN THỊ MAI on the name keyboard: tones go on the vowel just typed.
+    for k in ["T", "R", "Â", "N"] {
+        tap(&mut h, k);
+    }
+    tap(&mut h, "◌̀ huyền");
+    tap(&mut h, "␣");
+    for k in ["T", "H", "I"] {
+        tap(&mut h, k);
+    }
+    tap(&mut h, "◌̣ nặng");
+    tap(&mut h, "␣");
+    for k in ["M", "A", "I"] {
+        tap(&mut h, k);
+    }
+    assert_eq!(h.state().flow().session.guardian.full_name, "TRẦN THỊ MAI");
+    h.get_by_label("Họ tên người giám hộ: TRẦN THỊ MAI");
+    tap(&mut h, "Người giám hộ đồng ý, tiếp tục");
+    h.get_by_label("Xin chọn Quan hệ với công dân.");
+    assert!(
+        h.get_by_label("Người giám hộ đồng ý, tiếp tục")
+            .rect()
+            .max
+            .y
+            <= 800.0
+    );
+    tap(&mut h, "Mẹ");
+    tap(&mut h, "Số định danh người giám hộ: —");
+    let own_id = h
+        .state()
+        .flow()
+        .session
+        .card
+        .as_ref()
+        .unwrap()
+        .id_number
+        .clone();
+    type_digits(&mut h, &own_id);
+    tap(&mut h, "Người giám hộ đồng ý, tiếp tục");
+    h.get_by_label("Số định danh người giám hộ không được trùng với số của công dân.");
+    for _ in 0..12 {
+        tap(&mut h, "Xoá");
+    }
+    type_digits(&mut h, "001310000999"); // born 2010: a minor
+    tap(&mut h, "Người giám hộ đồng ý, tiếp tục");
+    h.get_by_label(
+        "Số định danh người giám hộ cho thấy người này chưa đủ 18 tuổi: người giám hộ phải là người thành niên.",
+    );
+    for _ in 0..12 {
+        tap(&mut h, "Xoá");
+    }
+    type_digits(&mut h, "001180000789"); // a woman born 1980
+    tap(&mut h, "Người giám hộ đồng ý, tiếp tục");
+    assert_eq!(screen(&h), "photo");
+    wait_for(&mut h, "the countdown capture", |a| {
+        a.flow().session.photo.is_some()
+    });
+    tap(&mut h, "Tiếp tục");
+    type_digits(&mut h, "0912345678");
+    tap(&mut h, "Tiếp tục");
+    type_digits(&mut h, "0912345678");
+    tap(&mut h, "Tiếp tục");
+    wait_for(&mut h, "the receipt", |a| {
+        matches!(a.flow().screen, Screen::Done { .. })
+    });
+    drop(h);
+
+    let store = Store::open(dir.path()).unwrap();
+    let list = store.list(&ListFilter::default()).unwrap();
+    assert_eq!(list.len(), 1);
+    let g = store
+        .get(list[0].id)
+        .unwrap()
+        .personal
+        .consent
+        .guardian
+        .unwrap();
+    assert_eq!(g.full_name, "TRẦN THỊ MAI");
+    assert_eq!(g.relation, "Mẹ");
+    assert_eq!(g.id_number.as_deref(), Some("001180000789"));
+}
+
+#[test]
+fn a_citizen_under_14_is_refused_with_a_clear_message_and_nothing_is_queued() {
+    let sink = MemorySink::default();
+    let (profile, qr) = minor(13);
+    let app = KioskApp::for_test(
+        Box::new(EmulatedCards::new(profile)),
+        camera_showing(&qr),
+        Box::new(sink.clone()),
+    );
+    let mut h = harness(app);
+    to_review(&mut h);
+    h.get_by_label(
+        "Công dân dưới 14 tuổi chưa thể tự làm thủ tục này tại máy. Cha, mẹ hoặc người giám hộ làm thủ tục thay tại quầy cán bộ.",
+    );
+    assert!(h.query_by_label("Tiếp tục").is_none(), "no way forward");
+    tap(&mut h, "Huỷ");
+    assert_eq!(screen(&h), "welcome");
+    assert!(!h.state().flow().session.holds_personal_data());
     assert!(sink.records.lock().unwrap().is_empty());
 }

@@ -97,7 +97,7 @@ impl StoreSink {
             consent: Consent {
                 text_version: e.consent_version.clone(),
                 accepted_at: e.consent_at,
-                guardian: None,
+                guardian: e.guardian.clone(),
             },
             corrects: None,
         })

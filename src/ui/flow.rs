@@ -34,6 +34,8 @@ pub enum Screen {
     Reading,
     Review,
     Photo,
+    /// A citizen aged 14–15: the officer records the guardian who consents.
+    Guardian,
     Phone,
     Done {
         receipt: String,
@@ -55,6 +57,7 @@ impl Screen {
             Screen::Reading => "reading",
             Screen::Review => "review",
             Screen::Photo => "photo",
+            Screen::Guardian => "guardian",
             Screen::Phone => "phone",
             Screen::Done { .. } => "done",
             Screen::Officer { .. } => "officer",
@@ -205,6 +208,38 @@ impl Drop for PhoneEntry {
     }
 }
 
+/// Which guardian field the keypad writes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GuardianField {
+    #[default]
+    Name,
+    Id,
+}
+
+/// The guardian as the officer types them (wiped on drop).
+#[derive(Debug, Default, Clone)]
+pub struct GuardianEntry {
+    pub field: GuardianField,
+    pub full_name: String,
+    /// An i18n key of the relation (`relation.mother`, …).
+    pub relation: Option<&'static str>,
+    pub id_number: String,
+}
+
+impl Drop for GuardianEntry {
+    fn drop(&mut self) {
+        self.full_name.zeroize();
+        self.id_number.zeroize();
+    }
+}
+
+/// Youngest age served at all (a younger citizen is refused with a clear message).
+pub const MIN_AGE: u32 = 14;
+/// Up to this age a guardian consents with the citizen (Decree 13/2023 Art. 20).
+pub const GUARDIAN_UNTIL_AGE: u32 = 15;
+/// Youngest age of a guardian (an adult).
+pub const GUARDIAN_MIN_AGE: i32 = 18;
+
 /// One citizen's data while they are at the kiosk.
 #[derive(Debug, Default)]
 pub struct Session {
@@ -217,6 +252,11 @@ pub struct Session {
     pub card: Option<CardData>,
     pub photo: Option<LivePhoto>,
     pub phone: PhoneEntry,
+    /// Age in whole years on the day of the read (from the chip's date of birth).
+    pub age: Option<u32>,
+    pub guardian: GuardianEntry,
+    /// The guardian the officer confirmed (ages 14–15).
+    pub guardian_ok: Option<crate::queue::record::Guardian>,
     /// What the current screen should tell the citizen.
     pub notice: Option<Notice>,
     /// The read worker's id; results from other (cancelled) reads are dropped.
@@ -235,6 +275,9 @@ impl Session {
             || self.key.qr.is_some()
             || !self.phone.first.is_empty()
             || !self.phone.second.is_empty()
+            || !self.guardian.full_name.is_empty()
+            || !self.guardian.id_number.is_empty()
+            || self.guardian_ok.is_some()
     }
 }
 
@@ -348,6 +391,8 @@ pub enum Event {
     /// Back to the previous step / cancel the current one.
     Back,
     ReviewAccepted,
+    /// The officer confirmed the guardian's details (validated by the transition).
+    GuardianConfirmed,
     PhotoTaken(Box<LivePhoto>),
     Retake,
     PhotoAccepted,
@@ -522,6 +567,10 @@ pub fn transition(mut flow: Flow, event: Event, now: DateTime<Utc>) -> (Flow, Ve
         {
             match outcome {
                 ReadOutcome::Card(card) => {
+                    flow.session.age = age_on(&card.date_of_birth, now);
+                    if flow.session.age.is_some_and(|a| a < MIN_AGE) {
+                        flow.session.notice = Some(Notice::new("err.too_young"));
+                    }
                     flow.session.card = Some(*card);
                     flow.session.plan = None;
                     Screen::Review
@@ -556,9 +605,31 @@ pub fn transition(mut flow: Flow, event: Event, now: DateTime<Utc>) -> (Flow, Ve
                 }
             }
         }
-        (Screen::Review, Event::ReviewAccepted) => {
-            fx.push(Effect::Camera(Cam::Face));
-            Screen::Photo
+        (Screen::Review, Event::ReviewAccepted) => match flow.session.age {
+            Some(a) if a < MIN_AGE => Screen::Review,
+            Some(a) if a <= GUARDIAN_UNTIL_AGE && flow.session.guardian_ok.is_none() => {
+                Screen::Guardian
+            }
+            _ => {
+                fx.push(Effect::Camera(Cam::Face));
+                Screen::Photo
+            }
+        },
+        (Screen::Guardian, Event::GuardianConfirmed) => match check_guardian(&flow, now) {
+            Ok(g) => {
+                flow.session.notice = None;
+                flow.session.guardian_ok = Some(g);
+                fx.push(Effect::Camera(Cam::Face));
+                Screen::Photo
+            }
+            Err(n) => {
+                flow.session.notice = Some(n);
+                Screen::Guardian
+            }
+        },
+        (Screen::Guardian, Event::Back) => {
+            flow.session.notice = None;
+            Screen::Review
         }
         (Screen::Review, Event::Back) => {
             flow = wipe(flow);
@@ -658,10 +729,70 @@ fn wipe(mut flow: Flow) -> Flow {
     flow
 }
 
+/// Whole years from a date of birth to `now` (local date): DG13's `DD/MM/YYYY` or the
+/// MRZ's `YYYY-MM-DD`; None when the chip has no full date (the elderly's `00/00/YYYY`).
+pub fn age_on(date_of_birth: &str, now: DateTime<Utc>) -> Option<u32> {
+    use chrono::Datelike;
+    let born = chrono::NaiveDate::parse_from_str(date_of_birth, "%d/%m/%Y")
+        .or_else(|_| chrono::NaiveDate::parse_from_str(date_of_birth, "%Y-%m-%d"))
+        .ok()?;
+    let today = now.with_timezone(&chrono::Local).date_naive();
+    let mut age = today.year() - born.year();
+    if (today.month(), today.day()) < (born.month(), born.day()) {
+        age -= 1;
+    }
+    u32::try_from(age).ok()
+}
+
+/// The guardian as typed, or what is wrong (the notice names the field).
+fn check_guardian(
+    flow: &Flow,
+    now: DateTime<Utc>,
+) -> Result<crate::queue::record::Guardian, Notice> {
+    use chrono::Datelike;
+    let g = &flow.session.guardian;
+    let bad = |key: &'static str, field: &'static str| Notice {
+        key,
+        field: Some(field),
+        detail: None,
+    };
+    let name = g.full_name.split_whitespace().collect::<Vec<_>>().join(" ");
+    if name.split(' ').count() < 2 {
+        return Err(bad("err.guardian_name", "field.guardian_name"));
+    }
+    let relation = g
+        .relation
+        .ok_or_else(|| bad("err.guardian_relation", "field.guardian_relation"))?;
+    let id = crate::card::access_key::IdNumber::parse(&g.id_number)
+        .map_err(|_| bad("err.id_length", "field.guardian_id"))?;
+    let citizen_id = flow
+        .session
+        .card
+        .as_ref()
+        .map(|c| c.id_number.as_str())
+        .unwrap_or_default();
+    if id.as_str() == citizen_id {
+        return Err(bad("err.guardian_same", "field.guardian_id"));
+    }
+    let year = now.with_timezone(&chrono::Local).year();
+    if id.century_digit() > 5 || year - id.birth_year() < GUARDIAN_MIN_AGE {
+        return Err(bad("err.guardian_minor", "field.guardian_id"));
+    }
+    Ok(crate::queue::record::Guardian {
+        full_name: name,
+        relation: super::i18n::tr(super::i18n::Lang::Vi, relation).to_string(),
+        id_number: Some(id.as_str().to_string()),
+    })
+}
+
 fn enrollment(flow: &Flow, phone: String, now: DateTime<Utc>) -> Option<Enrollment> {
     let s = &flow.session;
     let card = s.card.as_ref()?;
     let photo = s.photo.as_ref()?;
+    let needs_guardian = s.age.is_some_and(|a| a <= GUARDIAN_UNTIL_AGE);
+    if s.age.is_some_and(|a| a < MIN_AGE) || (needs_guardian && s.guardian_ok.is_none()) {
+        return None;
+    }
     let non_empty = |x: &str| (!x.is_empty()).then(|| x.to_string());
     Some(Enrollment {
         created_at: now,
@@ -681,6 +812,7 @@ fn enrollment(flow: &Flow, phone: String, now: DateTime<Utc>) -> Option<Enrollme
         live_sha256: photo.sha256.clone(),
         quality: photo.quality,
         phone,
+        guardian: s.guardian_ok.clone(),
     })
 }
 
@@ -752,6 +884,15 @@ mod tests {
         );
         assert_eq!(f.screen, Screen::CardKey);
         assert!(f.session.card.is_none());
+    }
+
+    #[test]
+    fn age_comes_from_either_date_form_and_an_unknown_date_gives_none() {
+        use chrono::TimeZone;
+        let now = Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap();
+        assert_eq!(age_on("02/06/2011", now), Some(14)); // birthday tomorrow
+        assert_eq!(age_on("2011-05-31", now), Some(15));
+        assert_eq!(age_on("00/00/1948", now), None);
     }
 
     #[test]

@@ -93,6 +93,8 @@ pub struct Enrollment {
     pub quality: PhotoQuality,
     /// VN mobile, normalised `+84…`.
     pub phone: String,
+    /// The guardian who consented with a citizen aged 14–15.
+    pub guardian: Option<crate::queue::record::Guardian>,
 }
 
 impl Drop for Enrollment {
@@ -105,6 +107,12 @@ impl Drop for Enrollment {
         self.phone.zeroize();
         self.chip_photo_sha256.zeroize();
         self.live_sha256.zeroize();
+        if let Some(g) = self.guardian.as_mut() {
+            g.full_name.zeroize();
+            if let Some(id) = g.id_number.as_mut() {
+                id.zeroize();
+            }
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 pub mod card_key;
 pub mod consent;
 pub mod done;
+pub mod guardian;
 pub mod officer;
 pub mod phone;
 pub mod photo;
@@ -118,6 +119,7 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
             Screen::Reading => reading::show(ui, sc),
             Screen::Review => review::show(ui, sc),
             Screen::Photo => photo::show(ui, sc),
+            Screen::Guardian => guardian::show(ui, sc),
             Screen::Phone => phone::show(ui, sc),
             Screen::Done { receipt } => done::show(ui, sc, &receipt),
             Screen::Officer { unlocked } => officer::show(ui, sc, unlocked),
@@ -132,7 +134,7 @@ fn step_of(s: &Screen) -> Option<u8> {
         Screen::PlaceCard => 2,
         Screen::CardKey => 3,
         Screen::Reading => 4,
-        Screen::Review => 5,
+        Screen::Review | Screen::Guardian => 5,
         Screen::Photo => 6,
         Screen::Phone => 7,
         Screen::Done { .. } => 8,
