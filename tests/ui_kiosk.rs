@@ -9,7 +9,7 @@ use cccd_kiosk::card::emulator::profile::CitizenProfile;
 use cccd_kiosk::card::passive_auth::TrustStore;
 use cccd_kiosk::ui::cards::EmulatedCards;
 use cccd_kiosk::ui::flow::Screen;
-use cccd_kiosk::ui::sink::{receipt_valid, MemorySink};
+use cccd_kiosk::ui::sink::{receipt_valid, Contact, MemorySink};
 use cccd_kiosk::ui::{Config, KioskApp};
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
@@ -130,6 +130,9 @@ fn happy_path_queues_one_record_with_normalised_phone_consent_and_chip_data() {
     tap(&mut h, "+84");
     type_digits(&mut h, "912345678");
     tap(&mut h, "Tiếp tục");
+    wait_for(&mut h, "the receipt", |a| {
+        matches!(a.flow().screen, Screen::Done { .. })
+    });
 
     let Screen::Done { receipt } = h.state().flow().screen.clone() else {
         panic!("not done: {}", screen(&h));
@@ -145,7 +148,7 @@ fn happy_path_queues_one_record_with_normalised_phone_consent_and_chip_data() {
     let records = sink.records.lock().unwrap();
     assert_eq!(records.len(), 1);
     let r = &records[0];
-    assert_eq!(r.phone, "+84912345678");
+    assert_eq!(r.contact, Contact::Phone("+84912345678".into()));
     assert_eq!(r.service.as_str(), "eid_level2");
     assert_eq!(r.consent_version, cccd_kiosk::ui::flow::CONSENT_VERSION);
     assert!(r.consent_at <= r.created_at);
@@ -386,6 +389,9 @@ fn the_kiosk_writes_one_durable_encrypted_record_whose_receipt_the_citizen_sees(
     tap(&mut h, "Tiếp tục");
     type_digits(&mut h, "0912345678");
     tap(&mut h, "Tiếp tục");
+    wait_for(&mut h, "the receipt", |a| {
+        matches!(a.flow().screen, Screen::Done { .. })
+    });
     let Screen::Done { receipt } = h.state().flow().screen.clone() else {
         panic!("not done: {}", screen(&h));
     };
@@ -662,4 +668,122 @@ fn a_citizen_under_14_is_refused_with_a_clear_message_and_nothing_is_queued() {
     assert_eq!(screen(&h), "welcome");
     assert!(!h.state().flow().session.holds_personal_data());
     assert!(sink.records.lock().unwrap().is_empty());
+}
+
+/// From Review to the contact step (photo captured, accepted).
+fn to_contact(h: &mut Harness<'static, KioskApp>) {
+    to_review(h);
+    tap(h, "Tiếp tục");
+    wait_for(h, "the countdown capture", |a| {
+        a.flow().session.photo.is_some()
+    });
+    tap(h, "Tiếp tục");
+    assert_eq!(screen(h), "phone");
+}
+
+#[test]
+fn a_relatives_number_or_an_email_and_a_warning_for_a_number_already_used_today() {
+    let sink = MemorySink::default();
+    let mut h = kiosk(CitizenProfile::demo(), true, &sink);
+    serve_citizen(&mut h); // own number 0912 345 678
+    tap(&mut h, "Hoàn tất");
+
+    // The next citizen gives a relative's number, the same one.
+    to_contact(&mut h);
+    tap(&mut h, "Số người thân");
+    type_digits(&mut h, "0912345678");
+    tap(&mut h, "Tiếp tục");
+    h.get_by_label("Xin chọn quan hệ với người thân.");
+    tap(&mut h, "Con");
+    tap(&mut h, "Tiếp tục");
+    type_digits(&mut h, "0912345678");
+    tap(&mut h, "Tiếp tục");
+    wait_for(&mut h, "the duplicate check", |a| {
+        a.flow().session.phone.duplicate.is_some()
+    });
+    h.get_by_label("Số 0912 345 678 đã được dùng cho 1 hồ sơ khác hôm nay. Nếu đúng là số của bạn hoặc gia đình bạn, vẫn có thể dùng.");
+    assert_eq!(
+        sink.records.lock().unwrap().len(),
+        1,
+        "a warning, not yet saved"
+    );
+    tap(&mut h, "Vẫn dùng số này");
+    wait_for(&mut h, "the receipt", |a| {
+        matches!(a.flow().screen, Screen::Done { .. })
+    });
+    tap(&mut h, "Hoàn tất");
+
+    // A third citizen gives an e-mail address.
+    to_contact(&mut h);
+    tap(&mut h, "E-mail");
+    for k in ["h", "u", "o", "n", "g"] {
+        tap(&mut h, k);
+    }
+    tap(&mut h, "Tiếp tục");
+    h.get_by_label("Địa chỉ e-mail chưa đúng (ví dụ: ten@gmail.com).");
+    tap(&mut h, "@gmail.com");
+    tap(&mut h, "Tiếp tục");
+    wait_for(&mut h, "the receipt", |a| {
+        matches!(a.flow().screen, Screen::Done { .. })
+    });
+
+    let r = sink.records.lock().unwrap();
+    assert_eq!(r.len(), 3);
+    assert_eq!(r[0].contact, Contact::Phone("+84912345678".into()));
+    assert_eq!(
+        r[1].contact,
+        Contact::RelativePhone {
+            phone: "+84912345678".into(),
+            relation: "Con".into()
+        }
+    );
+    assert_eq!(r[2].contact, Contact::Email("huong@gmail.com".into()));
+}
+
+#[test]
+fn the_record_is_written_off_the_ui_thread_and_a_failed_save_keeps_the_data_for_a_retry() {
+    let sink = MemorySink {
+        delay: Duration::from_millis(400),
+        ..MemorySink::default()
+    };
+    *sink.fail_with.lock().unwrap() = Some("disk full (ENOSPC)".into());
+    let mut h = kiosk(CitizenProfile::demo(), true, &sink);
+    to_contact(&mut h);
+    type_digits(&mut h, "0987654321");
+    tap(&mut h, "Tiếp tục");
+    type_digits(&mut h, "0987654321");
+    let t = std::time::Instant::now();
+    tap(&mut h, "Tiếp tục");
+    // The frame came back before the slow sink finished: the UI did not wait.
+    wait_for(&mut h, "the saving screen", |a| {
+        a.flow().session.phone.saving
+    });
+    h.get_by_label("Đang lưu hồ sơ…");
+    assert!(
+        t.elapsed() < Duration::from_millis(400),
+        "{:?}",
+        t.elapsed()
+    );
+    wait_for(&mut h, "the failure", |a| !a.flow().session.phone.saving);
+    h.get_by_label("Chưa lưu được hồ sơ. Xin báo cán bộ.");
+    h.get_by_label("Chi tiết cho cán bộ: disk full (ENOSPC)");
+    assert_eq!(screen(&h), "phone");
+    assert!(
+        sink.records.lock().unwrap().is_empty(),
+        "nothing half-written"
+    );
+    let s = &h.state().flow().session;
+    assert!(
+        s.card.is_some() && s.photo.is_some(),
+        "the citizen's data are kept"
+    );
+
+    *sink.fail_with.lock().unwrap() = None;
+    tap(&mut h, "Thử lưu lại");
+    wait_for(&mut h, "the receipt", |a| {
+        matches!(a.flow().screen, Screen::Done { .. })
+    });
+    let r = sink.records.lock().unwrap();
+    assert_eq!(r.len(), 1);
+    assert_eq!(r[0].contact, Contact::Phone("+84987654321".into()));
 }

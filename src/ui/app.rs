@@ -5,7 +5,7 @@
 use super::cards::{self, CardSource, ReadMsg};
 use super::flow::{transition, Effect, Event, Flow, Pin, PinCheck, Screen};
 use super::screens::{self, ScreenCtx, UiState};
-use super::sink::RecordSink;
+use super::sink::{RecordSink, SinkJob, SinkWorker};
 use super::{theme, Config};
 use crate::camera::worker::{CameraMsg, CameraWorker, Report};
 use crate::camera::FrameSource;
@@ -20,7 +20,7 @@ pub struct KioskApp {
     flow: Flow,
     cards: Box<dyn CardSource>,
     camera: CameraWorker,
-    sink: Box<dyn RecordSink>,
+    sink: SinkWorker,
     trust: Arc<TrustStore>,
     config: Config,
     read_tx: Sender<ReadMsg>,
@@ -71,7 +71,18 @@ impl KioskApp {
             }),
         );
         let (read_tx, read_rx) = channel();
-        let (work_tx, work_rx) = channel();
+        let (work_tx, work_rx) = channel::<Event>();
+        let sink_tx = work_tx.clone();
+        let sink_wake = ctx_cell.clone();
+        let sink = SinkWorker::start(
+            sink,
+            Box::new(move |e| {
+                let _ = sink_tx.send(e);
+                if let Some(c) = sink_wake.get() {
+                    c.request_repaint();
+                }
+            }),
+        );
         let now = Instant::now();
         let flow = Flow {
             lang: config.language,
@@ -208,10 +219,18 @@ impl KioskApp {
                 });
             }
             Effect::Enqueue(e) => {
-                // The SQLite sink commits in a few ms; a slow sink belongs on a worker.
-                let r = self.sink.enqueue(&e);
-                drop(e);
-                self.dispatch(Event::Enqueued(r));
+                // On the sink's thread: the UI keeps drawing while SQLite syncs.
+                if let Err(err) = self.sink.send(SinkJob::Enqueue(e)) {
+                    self.dispatch(Event::Enqueued(Err(err)));
+                }
+            }
+            Effect::CheckPhone(phone) => {
+                if let Err(err) = self.sink.send(SinkJob::PhoneToday(phone.clone())) {
+                    self.dispatch(Event::PhoneChecked {
+                        phone,
+                        count: Err(err),
+                    });
+                }
             }
         }
     }
@@ -282,6 +301,8 @@ impl KioskApp {
             {
                 self.dispatch(Event::Home)
             }
+            // A record being written is not abandoned half-way by the idle timer.
+            _ if self.flow.session.phone.saving => {}
             _ if now.duration_since(self.last_activity) >= self.config.idle_timeout => {
                 self.dispatch(Event::Idle)
             }

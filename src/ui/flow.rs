@@ -192,19 +192,46 @@ impl Drop for LivePhoto {
     }
 }
 
-/// The phone keypad: first entry, then the same number again.
+/// Which contact the citizen gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ContactKind {
+    #[default]
+    Own,
+    /// A relative's number (the citizen has no phone), with the relation.
+    Relative,
+    Email,
+}
+
+/// The contact step: phone typed twice (own or a relative's), or an e-mail.
 #[derive(Debug, Default, Clone)]
 pub struct PhoneEntry {
+    pub kind: ContactKind,
     pub first: String,
     pub second: String,
     /// True once the first entry was accepted and the citizen types it again.
     pub confirming: bool,
+    /// Relation of the relative (an i18n key, `kin.*`).
+    pub relation: Option<&'static str>,
+    pub email: String,
+    /// The contact confirmed, waiting for the duplicate check or the save.
+    pub contact: Option<super::sink::Contact>,
+    /// The number already checked against today's records (no second check).
+    pub checked: Option<String>,
+    /// Records today that already carry the number: the warning shown.
+    pub duplicate: Option<u64>,
+    /// The record is being written (buttons off, idle timer held).
+    pub saving: bool,
 }
 
 impl Drop for PhoneEntry {
     fn drop(&mut self) {
         self.first.zeroize();
         self.second.zeroize();
+        self.email.zeroize();
+        if let Some(c) = self.checked.as_mut() {
+            c.zeroize();
+        }
+        self.contact = None; // a Contact wipes itself on drop
     }
 }
 
@@ -275,6 +302,8 @@ impl Session {
             || self.key.qr.is_some()
             || !self.phone.first.is_empty()
             || !self.phone.second.is_empty()
+            || !self.phone.email.is_empty()
+            || self.phone.contact.is_some()
             || !self.guardian.full_name.is_empty()
             || !self.guardian.id_number.is_empty()
             || self.guardian_ok.is_some()
@@ -396,8 +425,19 @@ pub enum Event {
     PhotoTaken(Box<LivePhoto>),
     Retake,
     PhotoAccepted,
-    /// The phone number, normalised and confirmed.
+    /// The citizen's own phone number, normalised and confirmed.
     PhoneConfirmed(String),
+    /// Any contact, validated by the Phone screen.
+    ContactConfirmed(super::sink::Contact),
+    /// The sink's answer: records today with this phone.
+    PhoneChecked {
+        phone: String,
+        count: Result<u64, String>,
+    },
+    /// The number is on another record today, and the citizen keeps it.
+    DuplicateAccepted,
+    /// Try the failed save again (the citizen's data were kept).
+    RetrySave,
     Enqueued(Result<String, String>),
     /// No touch for the idle limit, or the Done screen's time is up.
     Idle,
@@ -423,6 +463,8 @@ pub enum Effect {
     Enqueue(Box<Enrollment>),
     /// Check a PIN against the configured hashes (Argon2 is slow on purpose: a worker).
     CheckPin(Pin),
+    /// Count today's records with this phone (on the sink's thread).
+    CheckPhone(String),
 }
 
 /// The one place the screen changes.
@@ -651,22 +693,50 @@ pub fn transition(mut flow: Flow, event: Event, now: DateTime<Utc>) -> (Flow, Ve
             fx.push(Effect::Camera(Cam::Off));
             Screen::Review
         }
+        (Screen::Phone, Event::Back) if flow.session.phone.saving => Screen::Phone,
         (Screen::Phone, Event::Back) => {
             flow.session.phone = PhoneEntry::default();
             fx.push(Effect::Camera(Cam::Face));
             flow.session.photo = None;
             Screen::Photo
         }
-        (Screen::Phone, Event::PhoneConfirmed(phone)) => match enrollment(&flow, phone, now) {
-            Some(e) => {
-                fx.push(Effect::Enqueue(Box::new(e)));
-                Screen::Phone
+        (Screen::Phone, Event::PhoneConfirmed(phone)) => {
+            contact_given(&mut flow, super::sink::Contact::Phone(phone), now, &mut fx);
+            Screen::Phone
+        }
+        (Screen::Phone, Event::ContactConfirmed(c)) => {
+            contact_given(&mut flow, c, now, &mut fx);
+            Screen::Phone
+        }
+        (Screen::Phone, Event::PhoneChecked { phone, count }) => {
+            let pending = flow.session.phone.contact.as_ref().and_then(|c| c.phone());
+            if pending == Some(phone.as_str()) {
+                flow.session.phone.checked = Some(phone);
+                match count {
+                    Ok(n) if n > 0 => {
+                        flow.session.phone.saving = false;
+                        flow.session.phone.duplicate = Some(n);
+                    }
+                    Ok(_) => save(&mut flow, now, &mut fx),
+                    Err(e) => {
+                        // A warning, never a block: the check failing does not stop the citizen.
+                        tracing::warn!("duplicate-phone check failed: {e}");
+                        save(&mut flow, now, &mut fx)
+                    }
+                }
             }
-            None => {
-                flow.session.notice = Some(Notice::new("err.incomplete"));
-                Screen::Phone
-            }
-        },
+            Screen::Phone
+        }
+        (Screen::Phone, Event::DuplicateAccepted) if flow.session.phone.duplicate.is_some() => {
+            flow.session.phone.duplicate = None;
+            save(&mut flow, now, &mut fx);
+            Screen::Phone
+        }
+        (Screen::Phone, Event::RetrySave) if !flow.session.phone.saving => {
+            flow.session.notice = None;
+            save(&mut flow, now, &mut fx);
+            Screen::Phone
+        }
         (Screen::Phone, Event::Enqueued(Ok(receipt))) => {
             // Queued: the citizen's data leaves the kiosk's memory now.
             let lang = flow.lang;
@@ -675,6 +745,8 @@ pub fn transition(mut flow: Flow, event: Event, now: DateTime<Utc>) -> (Flow, Ve
             Screen::Done { receipt }
         }
         (Screen::Phone, Event::Enqueued(Err(detail))) => {
+            // Nothing was written (one transaction); everything stays for a retry.
+            flow.session.phone.saving = false;
             flow.session.notice = Some(Notice {
                 key: "err.queue_failed",
                 field: None,
@@ -686,6 +758,50 @@ pub fn transition(mut flow: Flow, event: Event, now: DateTime<Utc>) -> (Flow, Ve
     };
     flow.screen = next;
     (flow, fx)
+}
+
+/// The contact is confirmed: check a phone against today's records first (once per
+/// number), then save.
+fn contact_given(
+    flow: &mut Flow,
+    c: super::sink::Contact,
+    now: DateTime<Utc>,
+    fx: &mut Vec<Effect>,
+) {
+    if flow.session.phone.saving {
+        return;
+    }
+    flow.session.notice = None;
+    flow.session.phone.duplicate = None;
+    let phone = c.phone().map(str::to_string);
+    flow.session.phone.contact = Some(c);
+    match phone {
+        Some(p) if flow.session.phone.checked.as_deref() != Some(p.as_str()) => {
+            flow.session.phone.saving = true;
+            fx.push(Effect::CheckPhone(p));
+        }
+        _ => save(flow, now, fx),
+    }
+}
+
+/// Build the record from the session and hand it to the sink's thread.
+fn save(flow: &mut Flow, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
+    match flow
+        .session
+        .phone
+        .contact
+        .clone()
+        .and_then(|c| enrollment(flow, c, now))
+    {
+        Some(e) => {
+            flow.session.phone.saving = true;
+            fx.push(Effect::Enqueue(Box::new(e)));
+        }
+        None => {
+            flow.session.phone.saving = false;
+            flow.session.notice = Some(Notice::new("err.incomplete"));
+        }
+    }
 }
 
 fn after_consent(flow: &mut Flow, fx: &mut Vec<Effect>) -> Screen {
@@ -785,7 +901,11 @@ fn check_guardian(
     })
 }
 
-fn enrollment(flow: &Flow, phone: String, now: DateTime<Utc>) -> Option<Enrollment> {
+fn enrollment(
+    flow: &Flow,
+    contact: super::sink::Contact,
+    now: DateTime<Utc>,
+) -> Option<Enrollment> {
     let s = &flow.session;
     let card = s.card.as_ref()?;
     let photo = s.photo.as_ref()?;
@@ -811,7 +931,7 @@ fn enrollment(flow: &Flow, phone: String, now: DateTime<Utc>) -> Option<Enrollme
         live_jpeg: photo.jpeg.clone(),
         live_sha256: photo.sha256.clone(),
         quality: photo.quality,
-        phone,
+        contact,
         guardian: s.guardian_ok.clone(),
     })
 }

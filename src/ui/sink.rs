@@ -65,6 +65,44 @@ pub struct PhotoQuality {
     pub officer_confirmed: bool,
 }
 
+/// How the result reaches the citizen (DESIGN.md "Flow and consent": phone or
+/// e-mail; a relative's number with the relation).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Contact {
+    /// The citizen's own mobile, normalised `+84…`.
+    Phone(String),
+    /// A relative's mobile (`+84…`) and who they are ("Con", "Cháu", …).
+    RelativePhone { phone: String, relation: String },
+    /// An e-mail address.
+    Email(String),
+}
+
+impl Contact {
+    /// The phone number, when the contact is one.
+    pub fn phone(&self) -> Option<&str> {
+        match self {
+            Contact::Phone(p) | Contact::RelativePhone { phone: p, .. } => Some(p),
+            Contact::Email(_) => None,
+        }
+    }
+
+    fn zeroize(&mut self) {
+        match self {
+            Contact::Phone(p) | Contact::Email(p) => p.zeroize(),
+            Contact::RelativePhone { phone, relation } => {
+                phone.zeroize();
+                relation.zeroize();
+            }
+        }
+    }
+}
+
+impl Drop for Contact {
+    fn drop(&mut self) {
+        self.zeroize();
+    }
+}
+
 /// Everything the kiosk collected for one citizen.
 #[derive(Debug, Clone)]
 pub struct Enrollment {
@@ -91,8 +129,8 @@ pub struct Enrollment {
     pub live_jpeg: Vec<u8>,
     pub live_sha256: String,
     pub quality: PhotoQuality,
-    /// VN mobile, normalised `+84…`.
-    pub phone: String,
+    /// How the result reaches the citizen.
+    pub contact: Contact,
     /// The guardian who consented with a citizen aged 14–15.
     pub guardian: Option<crate::queue::record::Guardian>,
 }
@@ -104,7 +142,6 @@ impl Drop for Enrollment {
         self.dg1.zeroize();
         self.dg13.zeroize();
         self.live_jpeg.zeroize();
-        self.phone.zeroize();
         self.chip_photo_sha256.zeroize();
         self.live_sha256.zeroize();
         if let Some(g) = self.guardian.as_mut() {
@@ -118,8 +155,12 @@ impl Drop for Enrollment {
 
 /// A durable (or test) store of enrollments.
 pub trait RecordSink: Send {
-    /// Store the record; returns the receipt code shown to the citizen.
+    /// Store the record, all of it or nothing; returns the receipt code shown to the
+    /// citizen.
     fn enqueue(&mut self, e: &Enrollment) -> Result<String, String>;
+    /// How many records made today already carry `phone` (normalised `+84…`): the
+    /// kiosk warns (does not block) when a number is on another record today.
+    fn records_with_phone_today(&mut self, phone: &str) -> Result<u64, String>;
 }
 
 /// Keeps records in memory, shared with the test that made it.
@@ -127,14 +168,18 @@ pub trait RecordSink: Send {
 pub struct MemorySink {
     /// The records enqueued, in order.
     pub records: Arc<Mutex<Vec<Enrollment>>>,
-    /// When set, every enqueue fails with this message (disk full, …).
-    pub fail_with: Option<String>,
+    /// While set, every enqueue fails with this message (disk full, …); shared, so a
+    /// test can clear it and see the retry succeed.
+    pub fail_with: Arc<Mutex<Option<String>>>,
+    /// Each enqueue takes this long (a slow disk's fsync): the UI must not wait on it.
+    pub delay: std::time::Duration,
 }
 
 impl RecordSink for MemorySink {
     fn enqueue(&mut self, e: &Enrollment) -> Result<String, String> {
-        if let Some(m) = &self.fail_with {
-            return Err(m.clone());
+        std::thread::sleep(self.delay);
+        if let Some(m) = self.fail_with.lock().ok().and_then(|f| f.clone()) {
+            return Err(m);
         }
         let mut r = self
             .records
@@ -142,6 +187,88 @@ impl RecordSink for MemorySink {
             .map_err(|_| "memory sink poisoned".to_string())?;
         r.push(e.clone());
         Ok(receipt_code(&mut rand::thread_rng()))
+    }
+
+    fn records_with_phone_today(&mut self, phone: &str) -> Result<u64, String> {
+        let today = chrono::Local::now().date_naive();
+        let r = self
+            .records
+            .lock()
+            .map_err(|_| "memory sink poisoned".to_string())?;
+        Ok(r.iter()
+            .filter(|e| {
+                e.contact.phone() == Some(phone)
+                    && e.created_at.with_timezone(&chrono::Local).date_naive() == today
+            })
+            .count() as u64)
+    }
+}
+
+/// Work for the sink thread.
+pub enum SinkJob {
+    Enqueue(Box<Enrollment>),
+    PhoneToday(String),
+}
+
+/// The sink on its own thread, so the UI never waits on SQLite's fsync
+/// (`synchronous=FULL`): jobs go in on a channel, results come back as flow events.
+pub struct SinkWorker {
+    tx: Option<std::sync::mpsc::Sender<SinkJob>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl SinkWorker {
+    /// Start the thread; `reply` gets each job's result event (and wakes the UI).
+    pub fn start(
+        mut sink: Box<dyn RecordSink>,
+        reply: Box<dyn Fn(super::flow::Event) + Send>,
+    ) -> SinkWorker {
+        use super::flow::Event;
+        let (tx, rx) = std::sync::mpsc::channel::<SinkJob>();
+        let thread = std::thread::Builder::new()
+            .name("record-sink".into())
+            .spawn(move || {
+                for job in rx {
+                    match job {
+                        SinkJob::Enqueue(e) => {
+                            let r = sink.enqueue(&e);
+                            drop(e);
+                            if let Err(err) = &r {
+                                tracing::error!("enqueue failed: {err}");
+                            }
+                            reply(Event::Enqueued(r));
+                        }
+                        SinkJob::PhoneToday(phone) => {
+                            let count = sink.records_with_phone_today(&phone);
+                            reply(Event::PhoneChecked { phone, count });
+                        }
+                    }
+                }
+            })
+            .ok();
+        SinkWorker {
+            tx: Some(tx),
+            thread,
+        }
+    }
+
+    /// Hand a job to the thread (never blocks).
+    pub fn send(&self, job: SinkJob) -> Result<(), String> {
+        self.tx
+            .as_ref()
+            .ok_or_else(|| "record sink stopped".to_string())?
+            .send(job)
+            .map_err(|_| "the record-sink thread has stopped".to_string())
+    }
+}
+
+impl Drop for SinkWorker {
+    fn drop(&mut self) {
+        // Close the channel, then wait: a record being written is finished, never cut.
+        self.tx = None;
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
     }
 }
 

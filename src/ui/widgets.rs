@@ -251,6 +251,54 @@ pub fn name_keypad(ui: &mut Ui, buf: &mut String, max: usize, erase_label: &str)
     changed
 }
 
+/// A keyboard for e-mail addresses: a–z, 0–9, `@ . _ -` and a `@gmail.com` key (most
+/// citizens' provider). Returns true when `buf` changed.
+pub fn email_keypad(ui: &mut Ui, buf: &mut String, max: usize, erase_label: &str) -> bool {
+    let mut changed = false;
+    let rows = ["1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm@._-"];
+    let key = Vec2::new(TOUCH, TOUCH + 4.0);
+    ui.vertical(|ui| {
+        ui.spacing_mut().item_spacing = egui::vec2(5.0, 5.0);
+        for row in rows {
+            ui.horizontal(|ui| {
+                for c in row.chars() {
+                    if ui
+                        .add(Button::new(RichText::new(c.to_string()).size(24.0)).min_size(key))
+                        .clicked()
+                        && buf.chars().count() < max
+                    {
+                        buf.push(c);
+                        changed = true;
+                    }
+                }
+            });
+        }
+        ui.horizontal(|ui| {
+            if ui
+                .add(
+                    Button::new(RichText::new("@gmail.com").size(22.0))
+                        .min_size(Vec2::new(3.0 * TOUCH, TOUCH + 4.0)),
+                )
+                .clicked()
+                && buf.chars().count() + 10 <= max
+            {
+                buf.push_str("@gmail.com");
+                changed = true;
+            }
+            if ui
+                .add(
+                    Button::new(RichText::new(erase_label).size(22.0))
+                        .min_size(Vec2::new(2.0 * TOUCH, TOUCH + 4.0)),
+                )
+                .clicked()
+            {
+                changed |= buf.pop().is_some();
+            }
+        });
+    });
+    changed
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
