@@ -6,7 +6,6 @@
 //! must not leave a citizen's data in memory after it is queued or abandoned.
 
 use chrono::{DateTime, Utc};
-use rand::Rng;
 use std::sync::{Arc, Mutex};
 use zeroize::Zeroize;
 
@@ -186,7 +185,8 @@ impl RecordSink for MemorySink {
             .lock()
             .map_err(|_| "memory sink poisoned".to_string())?;
         r.push(e.clone());
-        Ok(receipt_code(&mut rand::thread_rng()))
+        // The same codes the durable queue gives (one implementation: queue::receipt).
+        Ok(crate::queue::receipt::Receipt::random(&mut rand::thread_rng()).to_string())
     }
 
     fn records_with_phone_today(&mut self, phone: &str) -> Result<u64, String> {
@@ -268,84 +268,6 @@ impl Drop for SinkWorker {
         self.tx = None;
         if let Some(t) = self.thread.take() {
             let _ = t.join();
-        }
-    }
-}
-
-/// Receipt alphabet: digits and capitals without look-alikes (0/O, 1/I/L, 5/S, 2/Z, 8/B).
-pub const RECEIPT_ALPHABET: &[u8] = b"34679ACDEFGHJKMNPQRTUVWXY";
-
-/// A receipt code: 7 random characters and a check character (DESIGN.md "Flow and
-/// consent"), 8 in all, so a mistyped code is caught when a citizen reads it out.
-pub fn receipt_code(rng: &mut impl Rng) -> String {
-    let n = RECEIPT_ALPHABET.len();
-    let body: Vec<u8> = (0..7)
-        .map(|_| {
-            RECEIPT_ALPHABET
-                .get(rng.gen_range(0..n))
-                .copied()
-                .unwrap_or(b'A')
-        })
-        .collect();
-    let mut s: String = body.iter().map(|&b| b as char).collect();
-    if let Some(c) = receipt_check(&s) {
-        s.push(c);
-    }
-    s
-}
-
-/// The check character of a 7-character body: the weighted sum of the character
-/// values mod 25 (the alphabet size). Every weight is coprime to 25 (1, 2, 3, 4, 8,
-/// 6, 7: position 5 takes 8, not 5), so every single substitution changes the check.
-pub fn receipt_check(body: &str) -> Option<char> {
-    let n = RECEIPT_ALPHABET.len();
-    let mut sum = 0usize;
-    for (i, ch) in body.bytes().enumerate() {
-        let v = RECEIPT_ALPHABET.iter().position(|&a| a == ch)?;
-        let w = match i + 1 {
-            5 => 8,
-            k => k,
-        };
-        sum += w * v;
-    }
-    RECEIPT_ALPHABET.get(sum % n).map(|&b| b as char)
-}
-
-/// True when `code` is 8 alphabet characters with a matching check character.
-pub fn receipt_valid(code: &str) -> bool {
-    code.len() == 8 && code.get(..7).and_then(receipt_check) == code.chars().nth(7)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn receipt_codes_have_8_unambiguous_characters_and_a_check() {
-        let mut rng = rand::thread_rng();
-        for _ in 0..200 {
-            let c = receipt_code(&mut rng);
-            assert_eq!(c.len(), 8);
-            assert!(
-                !c.contains(['0', 'O', '1', 'I', 'L', '5', 'S', '2', 'Z', '8', 'B']),
-                "{c}"
-            );
-            assert!(receipt_valid(&c), "{c}");
-        }
-    }
-
-    #[test]
-    fn every_single_character_substitution_is_caught() {
-        let code = receipt_code(&mut rand::thread_rng());
-        for i in 0..7 {
-            for &a in RECEIPT_ALPHABET {
-                let mut b = code.clone().into_bytes();
-                if b[i] == a {
-                    continue;
-                }
-                b[i] = a;
-                assert!(!receipt_valid(&String::from_utf8(b).unwrap()));
-            }
         }
     }
 }
