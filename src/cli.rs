@@ -262,20 +262,25 @@ pub fn main() -> i32 {
         Some(Cmd::Queue { cmd }) => {
             crate::queue::cli::run(cmd, &cfg.data_dir(cli.data_dir.as_deref()))
         }
-        Some(Cmd::Kiosk(a)) => cmd_kiosk(a, cfg, cli.data_dir.as_deref()),
+        Some(Cmd::Kiosk(a)) => cmd_kiosk(a, &loaded, cli.data_dir.as_deref()),
         None => cmd_kiosk(
             KioskArgs {
                 size: "1280x800".into(),
                 ..KioskArgs::default()
             },
-            cfg,
+            &loaded,
             cli.data_dir.as_deref(),
         ),
     }
 }
 
-fn cmd_kiosk(a: KioskArgs, cfg: &Config, data_dir: Option<&std::path::Path>) -> i32 {
+fn cmd_kiosk(
+    a: KioskArgs,
+    loaded: &crate::config::Loaded,
+    data_dir: Option<&std::path::Path>,
+) -> i32 {
     use crate::ui::{self, CameraChoice, Config, RunOptions};
+    let cfg = &loaded.config;
     let size = match a
         .size
         .split_once('x')
@@ -334,6 +339,12 @@ fn cmd_kiosk(a: KioskArgs, cfg: &Config, data_dir: Option<&std::path::Path>) -> 
             ),
             officers: cfg.officers.clone(),
             officer_pin,
+            diagnostics: Some(crate::ui::screens::diagnostics::DiagnosticsSetup {
+                loaded: loaded.clone(),
+                data_dir: cfg.data_dir(data_dir),
+                allow_virtual: allow_virtual() || cfg.allow_virtual_readers,
+                with_emulator: true,
+            }),
             language: match cfg.language {
                 crate::config::Language::Vi => crate::ui::i18n::Lang::Vi,
                 crate::config::Language::En => crate::ui::i18n::Lang::En,

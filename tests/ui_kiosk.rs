@@ -792,3 +792,69 @@ fn the_record_is_written_off_the_ui_thread_and_a_failed_save_keeps_the_data_for_
     assert_eq!(r.len(), 1);
     assert_eq!(r[0].contact, Contact::Phone("+84987654321".into()));
 }
+
+#[test]
+fn officer_diagnostics_show_each_check_with_advice_in_vietnamese_and_the_camera_frame_rate() {
+    use cccd_kiosk::ui::screens::diagnostics::DiagnosticsSetup;
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("not-created");
+    let sink = MemorySink::default();
+    let mut config = Config::for_test();
+    config.diagnostics = Some(DiagnosticsSetup {
+        loaded: cccd_kiosk::config::Loaded {
+            config: cccd_kiosk::config::Config::default(),
+            path: None,
+        },
+        data_dir: data_dir.clone(),
+        allow_virtual: false,
+        with_emulator: true,
+    });
+    let app = KioskApp::for_test_with(
+        Box::new(EmulatedCards::new(CitizenProfile::demo())),
+        camera(false),
+        Box::new(sink.clone()),
+        config,
+    );
+    let mut h = harness(app);
+    tap(&mut h, "Cán bộ");
+    type_digits(&mut h, "2468");
+    tap(&mut h, "Mở khoá");
+    wait_for(&mut h, "the unlock", |a| {
+        a.flow().screen == Screen::Officer { unlocked: true }
+    });
+    tap(&mut h, "Chẩn đoán");
+    assert_eq!(screen(&h), "diagnostics");
+    wait_for(&mut h, "the checks", |a| a.flow().diagnostics.is_some());
+    // The doctor's own checks and advice, in Vietnamese.
+    h.get_by_label("⚠ Cần chú ý: Cấu hình máy");
+    h.get_by_label_contains("Cách xử lý: Ghi kiosk_id và unit");
+    h.get_by_label("✖ Lỗi: Ổ đĩa");
+    h.get_by_label_contains("Cách xử lý: Tạo thư mục dữ liệu");
+    h.get_by_label("✔ Đạt: Đọc thử thẻ mô phỏng");
+    h.get_by_label_contains("lỗi,");
+    // The camera's frame rate, measured from the kiosk's own source (~60 fps here).
+    wait_for(&mut h, "the frame rate", |a| {
+        a.flow().diagnostics.is_some() && a.flow().screen == Screen::Diagnostics
+    });
+    let t = Instant::now();
+    while h.query_by_label_contains("khung hình/giây").is_none()
+        || h.query_by_label_contains("đang đo").is_some()
+    {
+        assert!(t.elapsed() < Duration::from_secs(10), "no frame rate shown");
+        h.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let text = format!("{:?}", h.get_by_label_contains("khung hình/giây"));
+    let fps: f64 = text
+        .split("Camera: ")
+        .nth(1)
+        .and_then(|t| t.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(fps > 5.0, "{fps}");
+    // Nothing about citizens is touched: no record, no data directory made.
+    assert!(sink.records.lock().unwrap().is_empty());
+    assert!(!data_dir.exists());
+    tap(&mut h, "Quay lại");
+    assert_eq!(h.state().flow().screen, Screen::Officer { unlocked: true });
+}

@@ -57,3 +57,35 @@ pub trait FrameSource: Send {
     /// Tell the source what the flow is looking for (only synthetic sources care).
     fn set_scene(&mut self, _scene: Scene) {}
 }
+
+/// Frames per second `source` delivers: `frames` frames timed after one warm-up frame
+/// (a webcam's first frame includes opening it), stopping early after `limit`. Used by
+/// `doctor` and the officer's diagnostics screen: a camera that delivers a few frames
+/// a second makes the face checks and the countdown feel broken.
+pub fn measure_fps(
+    source: &mut dyn FrameSource,
+    frames: u32,
+    limit: std::time::Duration,
+) -> Result<f64, CameraError> {
+    source.next_frame()?;
+    let t = std::time::Instant::now();
+    let mut n = 0u32;
+    while n < frames.max(1) && t.elapsed() < limit {
+        source.next_frame()?;
+        n += 1;
+    }
+    Ok(f64::from(n) / t.elapsed().as_secs_f64().max(1e-9))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_per_second_follow_the_sources_frame_interval() {
+        let mut s = synthetic::SyntheticSource::new(None);
+        s.frame_interval = std::time::Duration::from_millis(20); // 50 fps at most
+        let fps = measure_fps(&mut s, 10, std::time::Duration::from_secs(5)).unwrap();
+        assert!((20.0..=50.5).contains(&fps), "{fps}");
+    }
+}

@@ -224,6 +224,12 @@ impl KioskApp {
                     self.dispatch(Event::Enqueued(Err(err)));
                 }
             }
+            Effect::RunDiagnostics => {
+                let setup = self.config.diagnostics.clone().unwrap_or_default();
+                self.spawn_work("diagnostics", move || {
+                    Event::DiagnosticsDone(Box::new(screens::diagnostics::run(&setup)))
+                });
+            }
             Effect::CheckPhone(phone) => {
                 if let Err(err) = self.sink.send(SinkJob::PhoneToday(phone.clone())) {
                     self.dispatch(Event::PhoneChecked {
@@ -315,6 +321,7 @@ impl KioskApp {
                 flow: &mut self.flow,
                 camera: self.report.as_ref(),
                 camera_error: self.camera_error.as_deref(),
+                camera_fps: self.camera.fps(),
                 preview: self.tex.preview.as_ref(),
                 chip_photo: self.tex.chip.as_ref(),
                 live_photo: self.tex.live.as_ref(),

@@ -44,6 +44,8 @@ pub enum Screen {
     Officer {
         unlocked: bool,
     },
+    /// Officer mode: the `doctor` checks and the camera's frame rate.
+    Diagnostics,
 }
 
 impl Screen {
@@ -61,6 +63,7 @@ impl Screen {
             Screen::Phone => "phone",
             Screen::Done { .. } => "done",
             Screen::Officer { .. } => "officer",
+            Screen::Diagnostics => "diagnostics",
         }
     }
 }
@@ -372,6 +375,8 @@ pub struct Flow {
     /// Officer mode refuses PINs until then.
     pub pin_locked_until: Option<DateTime<Utc>>,
     pub pin_policy: PinPolicy,
+    /// The last diagnostics report (no personal data), None while the checks run.
+    pub diagnostics: Option<Box<crate::doctor::Report>>,
     /// Monotonic counter for read ids.
     pub reads_started: u64,
 }
@@ -450,6 +455,10 @@ pub enum Event {
     /// The PIN worker's answer.
     OfficerPinChecked(PinCheck),
     OfficerSaved(Officer),
+    /// Officer mode: run the diagnostics.
+    DiagnosticsOpen,
+    /// The diagnostics worker's report.
+    DiagnosticsDone(Box<crate::doctor::Report>),
 }
 
 /// Work for the app to do after a transition.
@@ -465,6 +474,8 @@ pub enum Effect {
     CheckPin(Pin),
     /// Count today's records with this phone (on the sink's thread).
     CheckPhone(String),
+    /// Run the `doctor` checks on a worker thread.
+    RunDiagnostics,
 }
 
 /// The one place the screen changes.
@@ -534,6 +545,26 @@ pub fn transition(mut flow: Flow, event: Event, now: DateTime<Utc>) -> (Flow, Ve
             }
             flow.officer = o;
             Screen::Welcome
+        }
+        (Screen::Officer { unlocked: true }, Event::DiagnosticsOpen) => {
+            flow.diagnostics = None;
+            fx.push(Effect::RunDiagnostics);
+            // Count frames (no analysis) for the camera's frame rate.
+            fx.push(Effect::Camera(Cam::Measure));
+            Screen::Diagnostics
+        }
+        (Screen::Diagnostics, Event::DiagnosticsDone(r)) => {
+            flow.diagnostics = Some(r);
+            Screen::Diagnostics
+        }
+        (Screen::Diagnostics, Event::DiagnosticsOpen) if flow.diagnostics.is_some() => {
+            flow.diagnostics = None;
+            fx.push(Effect::RunDiagnostics);
+            Screen::Diagnostics
+        }
+        (Screen::Diagnostics, Event::Back) => {
+            fx.push(Effect::Camera(Cam::Off));
+            Screen::Officer { unlocked: true }
         }
         (Screen::Officer { .. }, Event::Back) => Screen::Welcome,
         (Screen::Consent, Event::ConsentAccepted) => {

@@ -58,6 +58,8 @@ pub struct Config {
     pub language: i18n::Lang,
     /// Use the face detector (false: fail closed, officer confirms every photo).
     pub face_detector: bool,
+    /// What the officer's diagnostics screen checks (None: the defaults).
+    pub diagnostics: Option<screens::diagnostics::DiagnosticsSetup>,
 }
 
 impl Default for Config {
@@ -72,6 +74,7 @@ impl Default for Config {
             pin_lockout: Duration::from_secs(300),
             language: i18n::Lang::Vi,
             face_detector: true,
+            diagnostics: None,
         }
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod card_key;
 pub mod consent;
+pub mod diagnostics;
 pub mod done;
 pub mod guardian;
 pub mod officer;
@@ -48,6 +49,8 @@ pub struct ScreenCtx<'a> {
     pub flow: &'a mut Flow,
     pub camera: Option<&'a Report>,
     pub camera_error: Option<&'a str>,
+    /// Frames per second the camera thread measured (diagnostics).
+    pub camera_fps: Option<f64>,
     pub preview: Option<&'a TextureHandle>,
     pub chip_photo: Option<&'a TextureHandle>,
     pub live_photo: Option<&'a TextureHandle>,
@@ -123,6 +126,7 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
             Screen::Phone => phone::show(ui, sc),
             Screen::Done { receipt } => done::show(ui, sc, &receipt),
             Screen::Officer { unlocked } => officer::show(ui, sc, unlocked),
+            Screen::Diagnostics => diagnostics::show(ui, sc),
         })
         .inner;
     event.or(screen_event)

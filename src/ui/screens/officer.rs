@@ -115,6 +115,9 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx, unlocked: bool) -> Option<Event> {
                 if widgets::big_button(ui, sc.t("officer.save"), true).clicked() {
                     ev = Some(Event::OfficerSaved(draft_v.clone()));
                 }
+                if widgets::big_button(ui, sc.t("diag.open"), false).clicked() {
+                    ev = Some(Event::DiagnosticsOpen);
+                }
                 if widgets::big_button(ui, sc.t("common.back"), false).clicked() {
                     ev = Some(Event::Back);
                 }
