@@ -81,11 +81,36 @@ pub fn measure_fps(
 mod tests {
     use super::*;
 
+    /// A camera that takes `0` per frame, like a webcam at 1/`0` fps.
+    struct Paced(std::time::Duration);
+
+    impl FrameSource for Paced {
+        fn next_frame(&mut self) -> Result<image::RgbImage, CameraError> {
+            std::thread::sleep(self.0);
+            Ok(image::RgbImage::new(2, 2))
+        }
+    }
+
     #[test]
     fn frames_per_second_follow_the_sources_frame_interval() {
-        let mut s = synthetic::SyntheticSource::new(None);
-        s.frame_interval = std::time::Duration::from_millis(20); // 50 fps at most
-        let fps = measure_fps(&mut s, 10, std::time::Duration::from_secs(5)).unwrap();
-        assert!((20.0..=50.5).contains(&fps), "{fps}");
+        let limit = std::time::Duration::from_secs(5);
+        let fast = measure_fps(&mut Paced(std::time::Duration::from_millis(20)), 10, limit);
+        let fast = fast.unwrap();
+        assert!((25.0..=50.5).contains(&fast), "{fast}"); // 50 fps at most
+        let slow = measure_fps(&mut Paced(std::time::Duration::from_millis(100)), 3, limit);
+        let slow = slow.unwrap();
+        assert!((5.0..=10.1).contains(&slow), "{slow}");
+    }
+
+    #[test]
+    fn a_camera_that_fails_reports_the_error_not_a_rate() {
+        struct Gone;
+        impl FrameSource for Gone {
+            fn next_frame(&mut self) -> Result<image::RgbImage, CameraError> {
+                Err(CameraError::Unavailable("unplugged".into()))
+            }
+        }
+        let r = measure_fps(&mut Gone, 5, std::time::Duration::from_secs(1));
+        assert_eq!(r, Err(CameraError::Unavailable("unplugged".into())));
     }
 }
