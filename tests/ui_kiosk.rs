@@ -67,16 +67,39 @@ fn harness(app: KioskApp) -> Harness<'static, KioskApp> {
 fn wait_for(h: &mut Harness<'static, KioskApp>, what: &str, cond: impl Fn(&KioskApp) -> bool) {
     let t = Instant::now();
     while !cond(h.state()) {
-        assert!(
-            t.elapsed() < Duration::from_secs(30),
-            "timed out waiting for {what}: on screen {}, notice {:?}",
-            h.state().flow().screen.name(),
-            h.state().flow().session.notice
-        );
+        if t.elapsed() >= Duration::from_secs(30) {
+            let shot = save_screen(h, what);
+            panic!(
+                "timed out waiting for {what}: on screen {}, notice {:?}; what was on screen: {}",
+                h.state().flow().screen.name(),
+                h.state().flow().session.notice,
+                shot.display()
+            );
+        }
         h.step();
         std::thread::sleep(Duration::from_millis(10));
     }
     h.run_ok();
+}
+
+/// What the screen shows (every widget with its role, label and value, from the
+/// AccessKit tree egui_kittest queries), saved under `target/tmp/ui-timeouts/` when a
+/// test times out. This build of egui_kittest has no GPU renderer (feature `wgpu`),
+/// so the "screenshot" is the tree as text.
+fn save_screen(h: &Harness<'static, KioskApp>, what: &str) -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("ui-timeouts");
+    let name: String = what
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let path = dir.join(format!("{name}.txt"));
+    let text = format!(
+        "screen {}\n{:#?}\n",
+        h.state().flow().screen.name(),
+        h.root()
+    );
+    let _ = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, text));
+    path
 }
 
 fn tap(h: &mut Harness<'static, KioskApp>, label: &str) {
@@ -857,4 +880,40 @@ fn officer_diagnostics_show_each_check_with_advice_in_vietnamese_and_the_camera_
     assert!(!data_dir.exists());
     tap(&mut h, "Quay lại");
     assert_eq!(h.state().flow().screen, Screen::Officer { unlocked: true });
+}
+
+#[test]
+fn place_card_follows_the_reader_being_unplugged_and_plugged_back() {
+    let sink = MemorySink::default();
+    let cards = EmulatedCards::empty_reader(CitizenProfile::demo());
+    let reader = cards.handle();
+    let app = KioskApp::for_test(Box::new(cards), camera(false), Box::new(sink.clone()));
+    let mut h = harness(app);
+    h.get_by_label("Đầu đọc thẻ sẵn sàng.");
+    tap(&mut h, "Kích hoạt định danh điện tử mức 2");
+    tap(&mut h, "Tôi đồng ý, tiếp tục");
+    assert_eq!(screen(&h), "place_card");
+    h.get_by_label("Đặt thẻ nằm phẳng trên đầu đọc, mặt có chip hướng lên.");
+    reader.unplug_reader();
+    h.run_ok();
+    h.get_by_label("Chưa thấy đầu đọc thẻ. Xin báo cán bộ.");
+    reader.plug_reader();
+    h.run_ok();
+    h.get_by_label("Đặt thẻ nằm phẳng trên đầu đọc, mặt có chip hướng lên.");
+    reader.insert();
+    h.run_ok();
+    assert_eq!(screen(&h), "card_key");
+    // Unplugged while the key is typed: back to Place card, told why.
+    reader.unplug_reader();
+    h.run_ok();
+    assert_eq!(screen(&h), "place_card");
+    h.get_by_label("Đầu đọc thẻ vừa bị rút ra. Xin cắm lại đầu đọc hoặc báo cán bộ.");
+    h.get_by_label("Chưa thấy đầu đọc thẻ. Xin báo cán bộ.");
+    reader.plug_reader();
+    h.run_ok();
+    assert!(h
+        .query_by_label("Đầu đọc thẻ vừa bị rút ra. Xin cắm lại đầu đọc hoặc báo cán bộ.")
+        .is_none());
+    h.get_by_label("Đặt thẻ nằm phẳng trên đầu đọc, mặt có chip hướng lên.");
+    assert!(sink.records.lock().unwrap().is_empty());
 }

@@ -112,6 +112,19 @@ impl EmulatedHandle {
             p.push(CardEvent::CardRemoved(EMULATED_READER.into()));
         }
     }
+    /// Unplug the reader (the monitor reports the card gone, then the reader).
+    pub fn unplug_reader(&self) {
+        if let Ok(mut p) = self.0.lock() {
+            p.push(CardEvent::CardRemoved(EMULATED_READER.into()));
+            p.push(CardEvent::ReaderRemoved(EMULATED_READER.into()));
+        }
+    }
+    /// Plug the reader back in (empty).
+    pub fn plug_reader(&self) {
+        if let Ok(mut p) = self.0.lock() {
+            p.push(CardEvent::ReaderAdded(EMULATED_READER.into()));
+        }
+    }
 }
 
 /// Reader name the emulated source reports.

@@ -599,6 +599,21 @@ pub fn transition(mut flow: Flow, event: Event, now: DateTime<Utc>) -> (Flow, Ve
             fx.push(Effect::Camera(Cam::Off));
             Screen::PlaceCard
         }
+        // Hot-plug: a reader unplugged while the citizen types the key sends them back
+        // to Place card, which follows the monitor (no reader → reader → card).
+        (Screen::CardKey | Screen::PlaceCard, Event::Card(CardEvent::ReaderRemoved(_)))
+            if flow.reader == ReaderStatus::NoReader =>
+        {
+            fx.push(Effect::Camera(Cam::Off));
+            flow.session.notice = Some(Notice::new("err.reader_removed"));
+            Screen::PlaceCard
+        }
+        (Screen::PlaceCard, Event::Card(CardEvent::ReaderAdded(_))) => {
+            if flow.session.notice.as_ref().map(|n| n.key) == Some("err.reader_removed") {
+                flow.session.notice = None;
+            }
+            Screen::PlaceCard
+        }
         (Screen::CardKey, Event::KeyInvalid(n)) => {
             flow.session.notice = Some(n);
             Screen::CardKey
@@ -852,7 +867,10 @@ fn to_card_key(flow: &mut Flow, fx: &mut Vec<Effect>) -> Screen {
 
 fn update_reader(r: &mut ReaderStatus, e: &CardEvent) {
     *r = match (std::mem::take(r), e) {
-        (_, CardEvent::ReaderAdded(n)) => ReaderStatus::Ready(n.clone()),
+        // A second reader plugged in does not hide the card on the first.
+        (ReaderStatus::NoReader | ReaderStatus::ServiceDown, CardEvent::ReaderAdded(n)) => {
+            ReaderStatus::Ready(n.clone())
+        }
         (_, CardEvent::CardInserted { reader, .. }) => ReaderStatus::CardPresent(reader.clone()),
         (ReaderStatus::CardPresent(n), CardEvent::CardRemoved(m)) if n == *m => {
             ReaderStatus::Ready(n)
