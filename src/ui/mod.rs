@@ -1,7 +1,8 @@
 //! The kiosk screen: an eframe app whose screens are states of one machine
 //! ([`flow`]), drawn by one file each ([`screens`]), with card reads and the
-//! camera on worker threads ([`cards`], [`crate::camera::worker`]) reporting
-//! through channels, so the UI thread never blocks.
+//! camera on worker threads ([`cards`], [`crate::camera::worker`]), and the record
+//! sink, the officer PIN check (Argon2) and the diagnostics too, reporting through
+//! channels, so the UI thread never blocks.
 //!
 //! Decisions:
 //! - Vietnamese first, English second ([`i18n`], strings in `assets/i18n/`).
@@ -9,7 +10,12 @@
 //! - Consent comes before the chip is read (DESIGN.md "Flow and consent"); nothing
 //!   reaches the [`sink::RecordSink`] before the Phone step; every way out of the
 //!   flow drops the session, whose fields wipe themselves (zeroize).
-//! - Touch only: targets ≥ 56 px, no hover, no keyboard; keypads on screen.
+//! - Touch only: targets ≥ 56 px, no hover, no keyboard; keypads on screen (digits,
+//!   MRZ, Vietnamese names with tone keys, e-mail).
+//! - Officers come from `kiosk.toml` (Argon2 PIN hashes): the PIN says who the
+//!   officer is, and that id goes on the record; repeated wrong PINs lock officer
+//!   mode for a while ([`flow::PinPolicy`]). Citizens aged 14–15 need the guardian
+//!   recorded; younger ones are refused ([`flow::MIN_AGE`]).
 //! - `run` with `demo_tour` walks every screen with the emulated card and the
 //!   synthetic camera and saves a PNG of each ([`tour`]).
 

@@ -1,6 +1,10 @@
 //! Where a finished enrollment goes: the [`RecordSink`] seam between the kiosk
-//! screens and the durable queue (SQLite, built separately and connected by the
-//! integrator). Nothing reaches a sink before the Phone step completes.
+//! screens and the durable queue ([`crate::queue::sink::StoreSink`]). Nothing reaches
+//! a sink before the contact step completes. The sink lives on its own thread
+//! ([`SinkWorker`]): SQLite's `synchronous=FULL` fsync must never freeze the touch
+//! screen, and a failed write (one transaction: all or nothing) comes back as an
+//! event while the session keeps the citizen's data for a retry. Receipt codes are
+//! [`crate::queue::receipt`]'s, for every sink.
 //!
 //! An [`Enrollment`] wipes its bytes and strings on drop (zeroize): the kiosk
 //! must not leave a citizen's data in memory after it is queued or abandoned.
