@@ -832,9 +832,17 @@ fn officer_diagnostics_show_each_check_with_advice_in_vietnamese_and_the_camera_
         allow_virtual: false,
         with_emulator: true,
     });
+    /// A webcam at 25 frames per second (a frame every 40 ms), whatever the CPU.
+    struct Webcam25;
+    impl cccd_kiosk::camera::FrameSource for Webcam25 {
+        fn next_frame(&mut self) -> Result<image::RgbImage, cccd_kiosk::camera::CameraError> {
+            std::thread::sleep(Duration::from_millis(40));
+            Ok(image::RgbImage::new(64, 48))
+        }
+    }
     let app = KioskApp::for_test_with(
         Box::new(EmulatedCards::new(CitizenProfile::demo())),
-        camera(false),
+        Box::new(Webcam25),
         Box::new(sink.clone()),
         config,
     );
@@ -855,7 +863,7 @@ fn officer_diagnostics_show_each_check_with_advice_in_vietnamese_and_the_camera_
     h.get_by_label_contains("Cách xử lý: Tạo thư mục dữ liệu");
     h.get_by_label("✔ Đạt: Đọc thử thẻ mô phỏng");
     h.get_by_label_contains("lỗi,");
-    // The camera's frame rate, measured from the kiosk's own source (~60 fps here).
+    // The camera's frame rate, measured from the kiosk's own source.
     wait_for(&mut h, "the frame rate", |a| {
         a.flow().diagnostics.is_some() && a.flow().screen == Screen::Diagnostics
     });
@@ -874,7 +882,10 @@ fn officer_diagnostics_show_each_check_with_advice_in_vietnamese_and_the_camera_
         .and_then(|t| t.split(' ').next())
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("{text}"));
-    assert!(fps > 5.0, "{fps}");
+    assert!(
+        (15.0..=25.5).contains(&fps),
+        "{fps} frames/s from a 25 fps camera"
+    );
     // Nothing about citizens is touched: no record, no data directory made.
     assert!(sink.records.lock().unwrap().is_empty());
     assert!(!data_dir.exists());
