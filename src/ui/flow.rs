@@ -1056,6 +1056,76 @@ mod tests {
     }
 
     #[test]
+    fn repeated_wrong_pins_lock_officer_mode_and_a_locked_pad_checks_nothing() {
+        let t0 = now();
+        let mut f = Flow {
+            screen: Screen::Officer { unlocked: false },
+            ..Default::default()
+        };
+        for _ in 0..5 {
+            let (g, fx) = transition(f, Event::OfficerPin(Pin::default()), t0);
+            assert!(matches!(fx.as_slice(), [Effect::CheckPin(_)]));
+            f = transition(g, Event::OfficerPinChecked(PinCheck::Wrong), t0).0;
+        }
+        assert_eq!(f.pin_locked_until, Some(t0 + chrono::Duration::minutes(5)));
+        // Locked: even the right PIN is not sent to be checked.
+        let (f, fx) = transition(
+            f,
+            Event::OfficerPin(Pin::default()),
+            t0 + chrono::Duration::minutes(4),
+        );
+        assert!(fx.is_empty());
+        // After the lock-out, PINs are checked again, and the matched officer is recorded.
+        let later = t0 + chrono::Duration::minutes(6);
+        let (f, fx) = transition(f, Event::OfficerPin(Pin::default()), later);
+        assert!(matches!(fx.as_slice(), [Effect::CheckPin(_)]));
+        let (f, _) = transition(
+            f,
+            Event::OfficerPinChecked(PinCheck::Officer("cb-7".into())),
+            later,
+        );
+        assert_eq!(f.screen, Screen::Officer { unlocked: true });
+        assert_eq!(f.officer.officer_id, "cb-7");
+        // The draft cannot change whose id goes on the records.
+        let draft = Officer {
+            officer_id: "someone-else".into(),
+            ..Officer::default()
+        };
+        let (f, _) = transition(f, Event::OfficerSaved(draft), later);
+        assert_eq!(f.officer.officer_id, "cb-7");
+    }
+
+    #[test]
+    fn a_15_year_old_without_a_guardian_is_never_enqueued() {
+        let mut f = Flow {
+            screen: Screen::Phone,
+            ..Default::default()
+        };
+        f.session.service = Some(Service::EidLevel2);
+        f.session.consent_at = Some(now());
+        f.session.card = Some(CardData::default());
+        f.session.photo = Some(LivePhoto {
+            jpeg: vec![0xFF, 0xD8, 0xFF],
+            sha256: String::new(),
+            rgb: (0, 0, Vec::new()),
+            quality: PhotoQuality {
+                brightness: 0.5,
+                sharpness: 1.0,
+                faces: Some(1),
+                officer_confirmed: false,
+            },
+        });
+        f.session.age = Some(15);
+        f.session.phone.checked = Some("+84912345678".into());
+        let (f, fx) = step(f, Event::PhoneConfirmed("+84912345678".into()));
+        assert!(fx.is_empty(), "{fx:?}");
+        assert_eq!(
+            f.session.notice.as_ref().map(|n| n.key),
+            Some("err.incomplete")
+        );
+    }
+
+    #[test]
     fn age_comes_from_either_date_form_and_an_unknown_date_gives_none() {
         use chrono::TimeZone;
         let now = Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap();
