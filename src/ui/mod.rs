@@ -171,8 +171,13 @@ pub fn open_camera(choice: &CameraChoice) -> Result<Box<dyn FrameSource>, UiErro
     })
 }
 
+/// When [`run`] began: the demo tour reports cold start (queue, camera, trust store,
+/// window and GL context, fonts) to the first frame drawn.
+pub static RUN_STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
 /// Start the kiosk window (or the demo tour) and run until it closes.
 pub fn run(opts: RunOptions) -> Result<(), UiError> {
+    let _ = RUN_STARTED.set(std::time::Instant::now());
     let trust = match &opts.trust_dir {
         Some(d) => TrustStore::load_dir(d)?,
         None => TrustStore::empty(),
