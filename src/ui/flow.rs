@@ -766,7 +766,8 @@ pub fn transition(mut flow: Flow, event: Event, now: DateTime<Utc>) -> (Flow, Ve
                     Ok(_) => save(&mut flow, now, &mut fx),
                     Err(e) => {
                         // A warning, never a block: the check failing does not stop the citizen.
-                        tracing::warn!("duplicate-phone check failed: {e}");
+                        tracing::warn!("duplicate-phone check failed");
+                        tracing::warn!(target: "sensitive", "duplicate-phone check failed: {e}");
                         save(&mut flow, now, &mut fx)
                     }
                 }

@@ -238,7 +238,9 @@ impl SinkWorker {
                             let r = sink.enqueue(&e);
                             drop(e);
                             if let Err(err) = &r {
-                                tracing::error!("enqueue failed: {err}");
+                                // The reason may quote a field's value: personal data.
+                                tracing::error!("enqueue failed; the officer's screen says why");
+                                tracing::error!(target: "sensitive", "enqueue failed: {err}");
                             }
                             reply(Event::Enqueued(r));
                         }
