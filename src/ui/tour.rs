@@ -32,6 +32,7 @@ enum Step {
     Done,
     OfficerPin,
     OfficerSettings,
+    Diagnostics,
     Finished,
 }
 
@@ -48,6 +49,8 @@ pub struct Tour {
     show_times: Vec<Duration>,
     frame_cpu: Vec<f32>,
     started: Instant,
+    /// From `ui::run` to the end of the first frame.
+    first_frame: Option<Duration>,
 }
 
 impl Tour {
@@ -65,6 +68,7 @@ impl Tour {
             show_times: Vec::new(),
             frame_cpu: Vec::new(),
             started: Instant::now(),
+            first_frame: None,
         }
     }
 
@@ -83,6 +87,7 @@ impl Tour {
             Step::Done => "11-done",
             Step::OfficerPin => "12-officer-pin",
             Step::OfficerSettings => "13-officer-settings",
+            Step::Diagnostics => "14-diagnostics",
             Step::Finished => "",
         }
     }
@@ -107,6 +112,7 @@ impl Tour {
                 Step::Done => matches!(f.screen, Screen::Done { .. }),
                 Step::OfficerPin => f.screen == (Screen::Officer { unlocked: false }),
                 Step::OfficerSettings => f.screen == (Screen::Officer { unlocked: true }),
+                Step::Diagnostics => f.screen == Screen::Diagnostics && f.diagnostics.is_some(),
                 Step::Finished => false,
             }
     }
@@ -173,7 +179,11 @@ impl Tour {
                 self.app.dispatch(Event::OfficerUnlocked);
                 Step::OfficerSettings
             }
-            Step::OfficerSettings | Step::Finished => Step::Finished,
+            Step::OfficerSettings => {
+                self.app.dispatch(Event::DiagnosticsOpen);
+                Step::Diagnostics
+            }
+            Step::Diagnostics | Step::Finished => Step::Finished,
         };
         self.step = next;
         self.entered = Instant::now();
@@ -219,10 +229,13 @@ impl Tour {
 
     fn finish(&mut self, ctx: &egui::Context) {
         let mut text = format!(
-            "{}x{} px, tour {:.1} s\n",
+            "{}x{} px, tour {:.1} s, cold start to first frame {} ms\n",
             ctx.content_rect().width(),
             ctx.content_rect().height(),
-            self.started.elapsed().as_secs_f32()
+            self.started.elapsed().as_secs_f32(),
+            self.first_frame
+                .map(|d| d.as_millis().to_string())
+                .unwrap_or_else(|| "?".into())
         );
         for t in &self.timings {
             text.push_str(t);
@@ -249,6 +262,9 @@ impl eframe::App for Tour {
         self.app.show(ui);
         self.show_times.push(t.elapsed());
         self.frames_in_step += 1;
+        if self.first_frame.is_none() {
+            self.first_frame = super::RUN_STARTED.get().map(|t| t.elapsed());
+        }
         // A screenshot arrives as an input event in a later frame.
         let shot = ctx.input(|i| {
             i.events.iter().find_map(|e| match e {
