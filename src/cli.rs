@@ -67,6 +67,11 @@ enum Cmd {
         #[command(subcommand)]
         cmd: crate::queue::cli::QueueCmd,
     },
+    /// The "5 rõ" campaign tracker: import units, targets and roster; reports; roster search.
+    Tracker {
+        #[command(subcommand)]
+        cmd: crate::tracker::cli::TrackerCmd,
+    },
     /// Check this kiosk: pcscd, readers, camera, disk, trust store, clock; says what to do.
     Doctor {
         /// Also read the built-in software card in-process (tests the whole card pipeline).
@@ -259,6 +264,9 @@ pub fn main() -> i32 {
         Some(Cmd::VirtualCard(_)) => EXIT_OK,
         Some(Cmd::Queue { cmd }) => {
             crate::queue::cli::run(cmd, &cfg.data_dir(cli.data_dir.as_deref()))
+        }
+        Some(Cmd::Tracker { cmd }) => {
+            crate::tracker::cli::run(cmd, &cfg.data_dir(cli.data_dir.as_deref()))
         }
         Some(Cmd::Kiosk(a)) => cmd_kiosk(a, cfg, cli.data_dir.as_deref()),
         None => cmd_kiosk(

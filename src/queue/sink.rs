@@ -100,6 +100,7 @@ impl StoreSink {
                 guardian: None,
             },
             corrects: None,
+            org_code: None,
         })
     }
 }

@@ -296,6 +296,26 @@ impl Store {
 
     /// Append a record and its photo in one transaction; returns its id.
     pub fn append(&mut self, new: &NewActivation) -> Result<RecordId, StoreError> {
+        let tx = self.conn.transaction()?;
+        let id = Self::insert(&self.keys, &tx, new)?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Append many records in ONE transaction (all or none): bulk loads such as the
+    /// simulator and the tracker's benchmark, where a commit (an fsync) per record
+    /// would dominate. Each record is validated as by [`Store::append`].
+    pub fn append_batch(&mut self, news: &[NewActivation]) -> Result<Vec<RecordId>, StoreError> {
+        let tx = self.conn.transaction()?;
+        let ids = news
+            .iter()
+            .map(|n| Self::insert(&self.keys, &tx, n))
+            .collect::<Result<Vec<_>, _>>()?;
+        tx.commit()?;
+        Ok(ids)
+    }
+
+    fn insert(keys: &Keys, tx: &Connection, new: &NewActivation) -> Result<RecordId, StoreError> {
         new.validate()?;
         let id = RecordId::new_v7();
         let photo_sha: [u8; 32] = Sha256::digest(&new.live_photo.jpeg).into();
@@ -312,14 +332,13 @@ impl Store {
                 what: e.to_string(),
             }
         })?);
-        let sealed = self.keys.seal(&aad("record", &id), &json)?;
-        let photo = self.keys.seal(&aad("photo", &id), &new.live_photo.jpeg)?;
-        let id_index = self.keys.index("id_number", new.card.id_number()?);
+        let sealed = keys.seal(&aad("record", &id), &json)?;
+        let photo = keys.seal(&aad("photo", &id), &new.live_photo.jpeg)?;
+        let id_index = keys.index("id_number", new.card.id_number()?);
         let phone_index = new
             .contact
             .phone()
-            .map(|p| self.keys.index("phone", p.as_str()).to_vec());
-        let tx = self.conn.transaction()?;
+            .map(|p| keys.index("phone", p.as_str()).to_vec());
         if let Some(old) = &new.corrects {
             let exists: bool = tx.query_row(
                 "SELECT EXISTS(SELECT 1 FROM records WHERE id = ?1)",
@@ -348,8 +367,8 @@ impl Store {
         };
         tx.execute(
             "INSERT INTO records (id, receipt, created_at, created_at_utc, kiosk_id, officer_id, unit_code, mode, service,
-                                  verdict, id_index, phone_index, corrects, personal)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                                  verdict, id_index, phone_index, corrects, personal, org_code)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
             params![
                 id.to_string(),
                 receipt.as_str(),
@@ -365,13 +384,13 @@ impl Store {
                 phone_index,
                 new.corrects.map(|c| c.to_string()),
                 sealed,
+                new.org_code,
             ],
         )?;
         tx.execute(
             "INSERT INTO photos (record_id, jpeg) VALUES (?1, ?2)",
             params![id.to_string(), photo],
         )?;
-        tx.commit()?;
         Ok(id)
     }
 
@@ -560,6 +579,12 @@ impl Store {
         } else {
             Err(StoreError::Passphrase("wrong passphrase"))
         }
+    }
+
+    /// The kiosk's keys: the tracker seals its roster with them and matches it by
+    /// the same keyed ID index as records.
+    pub(crate) fn keys(&self) -> &Keys {
+        &self.keys
     }
 
     pub(crate) fn conn(&self) -> &Connection {
