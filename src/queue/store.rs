@@ -305,11 +305,16 @@ impl Store {
     /// Append many records in ONE transaction (all or none): bulk loads such as the
     /// simulator and the tracker's benchmark, where a commit (an fsync) per record
     /// would dominate. Each record is validated as by [`Store::append`].
-    pub fn append_batch(&mut self, news: &[NewActivation]) -> Result<Vec<RecordId>, StoreError> {
+    /// Takes an iterator so a large load need not hold every record in memory.
+    pub fn append_batch<I>(&mut self, news: I) -> Result<Vec<RecordId>, StoreError>
+    where
+        I: IntoIterator,
+        I::Item: std::borrow::Borrow<NewActivation>,
+    {
         let tx = self.conn.transaction()?;
         let ids = news
-            .iter()
-            .map(|n| Self::insert(&self.keys, &tx, n))
+            .into_iter()
+            .map(|n| Self::insert(&self.keys, &tx, std::borrow::Borrow::borrow(&n)))
             .collect::<Result<Vec<_>, _>>()?;
         tx.commit()?;
         Ok(ids)

@@ -31,10 +31,12 @@ pub const CSV_COLUMNS: [&str; 10] = [
 pub fn build(store: &Store, period: &Period, service: Service) -> Result<Progress, TrackerError> {
     let units = UnitTree::load(store)?;
     let targets = targets::load(store, service)?;
-    let done = done::DoneCounts::new(&done::load(store)?, service);
+    let all = done::load(store)?;
+    let served = all.iter().map(|d| d.id_index).collect();
+    let done = done::DoneCounts::new(&all, service);
     let start = targets::campaign(store)?.map(|c| c.start);
     let mut p = progress::compute(&units, &targets, &done, period, start, service);
-    let roster = roster::officer_counts(store)?;
+    let roster = roster::officer_counts(store, &served)?;
     for o in &mut p.officers {
         if let Some(r) = roster.get(&o.officer_id) {
             o.roster = r.clone();

@@ -145,6 +145,7 @@ pub struct RosterEntry {
     pub officer_id: String,
     /// Whether a record (any service, not rejected) carries the citizen's ID number.
     pub served: bool,
+    /// The folded name with a leading space, so "begins a word" is one substring search.
     #[serde(skip)]
     folded: String,
 }
@@ -352,7 +353,7 @@ impl RosterIndex {
             let p: Personal = serde_json::from_slice(&plain)
                 .map_err(|e| TrackerError::Damaged(format!("roster entry: {e}")))?;
             entries.push(RosterEntry {
-                folded: fold(&p.full_name),
+                folded: format!(" {}", fold(&p.full_name)),
                 id_number: p.id_number,
                 full_name: p.full_name,
                 date_of_birth: p.date_of_birth,
@@ -378,7 +379,12 @@ impl RosterIndex {
         let text = q.text.as_deref().map(str::trim).unwrap_or_default();
         let digits = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
         let folded = if digits { String::new() } else { fold(text) };
-        let words: Vec<&str> = folded.split(' ').filter(|w| !w.is_empty()).collect();
+        let words: Vec<String> = folded
+            .split(' ')
+            .filter(|w| !w.is_empty())
+            .map(|w| format!(" {w}"))
+            .collect();
+        let exact = format!(" {folded}");
         let subtree = q.unit.as_deref().map(|u| self.units.subtree(u));
         let mut out: Vec<&RosterEntry> = self
             .entries
@@ -391,14 +397,12 @@ impl RosterIndex {
                     && if digits {
                         e.id_number.contains(text)
                     } else {
-                        words
-                            .iter()
-                            .all(|w| e.folded.split(' ').any(|n| n.starts_with(w)))
+                        words.iter().all(|w| e.folded.contains(w.as_str()))
                     }
             })
             .collect();
         if !words.is_empty() {
-            out.sort_by_key(|e| e.folded != folded);
+            out.sort_by_key(|e| e.folded != exact);
         }
         out
     }
@@ -425,9 +429,12 @@ pub struct OfficerRoster {
     pub home_visits_pending: u64,
 }
 
-/// Roster counts per officer, from the clear columns and the keyed index.
-pub fn officer_counts(store: &Store) -> Result<HashMap<String, OfficerRoster>, TrackerError> {
-    let served = super::done::served_indexes(store)?;
+/// Roster counts per officer, from the clear columns and the keyed index;
+/// `served` is [`super::done::served_indexes`] (the caller has usually counted already).
+pub fn officer_counts(
+    store: &Store,
+    served: &HashSet<[u8; 32]>,
+) -> Result<HashMap<String, OfficerRoster>, TrackerError> {
     let mut st = store
         .conn()
         .prepare("SELECT id_index, officer_id, classification FROM tracker_roster")?;
