@@ -9,6 +9,7 @@
 use cccd_kiosk::queue::record::{synthetic_jpeg, NewActivation};
 use cccd_kiosk::queue::store::{Store, Synchronous};
 use cccd_kiosk::queue::Service;
+use cccd_kiosk::tracker::done;
 use cccd_kiosk::tracker::progress::Period;
 use cccd_kiosk::tracker::report;
 use cccd_kiosk::tracker::roster::{import_roster, RosterIndex, RosterQuery};
@@ -132,6 +133,19 @@ fn tracker(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     let store = seed(dir.path());
     let day = NaiveDate::from_ymd_opt(2025, 6, 20).unwrap_or_default();
+    // Where a report's time goes (printed once).
+    let t = Instant::now();
+    let rows = done::load_rows(&store).unwrap_or_else(|e| panic!("{e}"));
+    let t_load = t.elapsed();
+    let t = Instant::now();
+    let all = done::resolve(&rows);
+    println!(
+        "report phases: read {} record rows {:.0} ms, resolve to {} done {:.0} ms",
+        rows.len(),
+        t_load.as_secs_f64() * 1e3,
+        all.len(),
+        t.elapsed().as_secs_f64() * 1e3
+    );
     let mut g = c.benchmark_group("tracker");
     g.sample_size(10);
     g.bench_function("daily_report_csv", |b| {

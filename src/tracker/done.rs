@@ -61,8 +61,13 @@ pub struct Done {
 
 /// Apply the counting rules (module doc) to `rows`.
 pub fn resolve(rows: &[RecordRow]) -> Vec<Done> {
-    let by_seq: HashMap<i64, &RecordRow> = rows.iter().map(|r| (r.seq, r)).collect();
     let corrected: HashSet<i64> = rows.iter().filter_map(|r| r.corrects).collect();
+    // Only chains need the lookup by seq (corrections are rare).
+    let by_seq: HashMap<i64, &RecordRow> = if corrected.is_empty() {
+        HashMap::new()
+    } else {
+        rows.iter().map(|r| (r.seq, r)).collect()
+    };
     let mut best: HashMap<([u8; 32], Service), (NaiveDate, i64, Done)> = HashMap::new();
     for head in rows.iter().filter(|r| !corrected.contains(&r.seq)) {
         if head.status == Status::Rejected {
