@@ -441,6 +441,91 @@ mod tests {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
     }
 
+    fn unit(code: &str, level: Level, parent: Option<&str>) -> crate::tracker::Unit {
+        crate::tracker::Unit {
+            code: code.into(),
+            name: format!("Đơn vị {code}"),
+            level,
+            parent_code: parent.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn roll_ups_keep_organisations_apart_and_ranking_follows_the_rule() {
+        let tree = UnitTree::new(vec![
+            unit("D", Level::District, None),
+            unit("A", Level::Commune, Some("D")),
+            unit("B", Level::Commune, Some("D")),
+            unit("C", Level::Commune, Some("D")),
+            unit("E", Level::Commune, Some("D")),
+            unit("S", Level::Organisation, Some("D")),
+        ]);
+        let t = |n| Target {
+            target: n,
+            deadline: d("2025-06-20"),
+        };
+        let targets: HashMap<String, Target> = [
+            ("A", t(10)),
+            ("B", t(10)),
+            ("C", t(20)),
+            ("E", t(4)),
+            ("S", t(5)),
+        ]
+        .into_iter()
+        .map(|(c, t)| (c.to_string(), t))
+        .collect();
+        let mut done = DoneCounts::default();
+        let mut add = |code: &str, day: &str, n: u64| {
+            *done
+                .by_unit
+                .entry(code.into())
+                .or_default()
+                .entry(d(day))
+                .or_default() += n;
+        };
+        add("A", "2025-06-03", 10); // done on 3 June
+        add("E", "2025-06-04", 4); // done on 4 June
+        add("B", "2025-06-04", 5); // 50 %
+        add("C", "2025-06-04", 10); // 50 %
+        add("S", "2025-06-04", 3); // an organisation: not in D
+        let p = compute(
+            &tree,
+            &targets,
+            &done,
+            &Period::day(d("2025-06-05")),
+            Some(d("2025-06-01")),
+            Service::EidLevel2,
+        );
+        let get = |c: &str| p.rows.iter().find(|r| r.code == c).unwrap();
+        assert_eq!(get("D").done_total, 29, "communes only, the school apart");
+        assert_eq!(
+            get("D").target,
+            Some(44),
+            "no own target: the communes' sum"
+        );
+        assert_eq!(p.total.done_total, 29);
+        assert_eq!(get("S").done_total, 3);
+        // A finished first (3 June), then E (4 June); B and C tie at 50 %.
+        let ranks: Vec<(&str, Option<u32>)> = ["A", "E", "B", "C"]
+            .iter()
+            .map(|c| (*c, get(c).rank))
+            .collect();
+        assert_eq!(
+            ranks,
+            [
+                ("A", Some(1)),
+                ("E", Some(2)),
+                ("B", Some(3)),
+                ("C", Some(3))
+            ]
+        );
+        assert_eq!(get("A").forecast, Some(d("2025-06-03")));
+        assert_eq!(get("S").rank, Some(1), "ranked among organisations");
+        // Parents before children, organisations after the territorial children.
+        let order: Vec<&str> = p.rows.iter().map(|r| r.code.as_str()).collect();
+        assert_eq!(order, ["D", "A", "B", "C", "E", "S"]);
+    }
+
     #[test]
     fn weeks_run_monday_to_sunday() {
         // 2025-06-08 is a Sunday, 2025-06-09 a Monday.
