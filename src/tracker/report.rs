@@ -146,7 +146,7 @@ pub fn to_markdown(p: &Progress, campaign: Option<&str>) -> String {
         if p.period.kind == PeriodKind::Week { "Trong tuần" } else { "Trong ngày" });
     let _ = writeln!(s, "|---|---|---|--:|--:|--:|--:|---|--:|--:|---|---|--:|");
     for r in p.rows.iter().chain(std::iter::once(&p.total)) {
-        let indent = "  ".repeat(r.depth);
+        let indent = "· ".repeat(r.depth);
         let name = if r.code == "TOTAL" {
             format!("**{}**", r.name)
         } else {
@@ -243,13 +243,17 @@ fn status_colour(s: Option<UnitStatus>) -> &'static str {
 }
 
 /// An SVG bar chart: % of target per unit at the first level under the root (the
-/// level a steering committee compares), coloured by status.
+/// level a steering committee compares) and per organisation with a target,
+/// coloured by status.
 fn chart(p: &Progress) -> String {
     let min_depth = p.rows.iter().map(|r| r.depth).min().unwrap_or(0);
     let mut bars: Vec<&UnitProgress> = p
         .rows
         .iter()
-        .filter(|r| r.depth == min_depth + 1 && r.target.is_some())
+        .filter(|r| {
+            (r.depth == min_depth + 1 || r.level == Some(super::units::Level::Organisation))
+                && r.target.is_some()
+        })
         .collect();
     if bars.is_empty() {
         bars = p

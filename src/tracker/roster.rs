@@ -210,7 +210,9 @@ pub fn import_roster(
     let (rows, mut rejected) = csv_io::read(bytes, file, &SCHEMA)?;
     let units = UnitTree::load(store)?;
     let mut seen: HashMap<[u8; 32], u64> = HashMap::new();
-    let mut good: Vec<([u8; 32], String, Classification, String, Vec<u8>)> = Vec::new();
+    // (index, unit, classification, officer, sealed personal part)
+    type Row = ([u8; 32], String, Classification, String, Vec<u8>);
+    let mut good: Vec<Row> = Vec::new();
     for row in &rows {
         let parsed = (|| {
             let id =
