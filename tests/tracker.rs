@@ -647,3 +647,32 @@ fn the_cli_imports_reports_and_searches_end_to_end() {
     );
     assert!(out.lines().nth(1).unwrap().contains("not served"), "{out}");
 }
+
+#[test]
+fn the_dashboard_shows_countdowns_totals_and_statuses() {
+    use cccd_kiosk::tracker::dashboard::{self, DashboardData};
+    use egui_kittest::kittest::Queryable;
+    let c = seed();
+    let day = d("2025-06-08");
+    let data = DashboardData::load(&c.store, day, Service::EidLevel2).unwrap();
+    let (today, total) = count(&c.expect, "H01", Service::EidLevel2, day, day);
+    // The TOTAL line ends at the total done; one line per commune follows.
+    assert_eq!(data.lines.len(), 3);
+    assert_eq!(data.lines[0].1.last().unwrap()[1] as u64, total);
+    let (_, x02) = count(&c.expect, "X02", Service::EidLevel2, day, day);
+    assert_eq!(data.lines[2].1.last().unwrap()[1] as u64, x02);
+    // Sunday 15:30: 1 h 30 to the daily report, 5 days 1 h 30 to Friday's.
+    let now = chrono::NaiveDateTime::parse_from_str("2025-06-08 15:30", "%Y-%m-%d %H:%M").unwrap();
+    let mut h = egui_kittest::Harness::builder()
+        .with_size([1280.0, 1000.0])
+        .build_ui(move |ui| dashboard::show(ui, &data, now));
+    h.run();
+    h.get_by_label("Báo cáo ngày (trước 17:00): còn 1 giờ 30 phút");
+    h.get_by_label("Báo cáo tuần (trước 17:00 thứ Sáu): còn 5 ngày 1 giờ 30 phút");
+    h.get_by_label(&format!(
+        "Tổng: {total} / 100 — hôm nay {today} — Đúng tiến độ"
+    ));
+    h.get_by_label("Chậm tiến độ"); // the school: deadline passed
+    h.get_by_label("Hoàn thành"); // Bản Pa Ủ: target reached
+    h.get_by_label("    Trường THCS Thị trấn"); // indented under its commune
+}

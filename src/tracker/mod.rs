@@ -6,7 +6,8 @@
 //! Layers: [`csv_io`] (reading and writing CSV), [`units`], [`targets`] (and the
 //! campaign), [`roster`], [`tasks`] (model and imports), [`done`] (which records
 //! count), [`progress`] (pure arithmetic), [`report`] (CSV, Markdown, HTML) and
-//! [`cli`] (`cccd-kiosk tracker …`).
+//! [`cli`] (`cccd-kiosk tracker …`); [`dashboard`] is the egui widget for the
+//! supervisor screen (not yet wired into the kiosk app).
 //!
 //! # CSV files
 //!
@@ -80,6 +81,7 @@
 
 pub mod cli;
 pub mod csv_io;
+pub mod dashboard;
 pub mod done;
 pub mod progress;
 pub mod report;
