@@ -3,18 +3,20 @@
 //! search ≤ 50 ms (after the roster is decrypted once at unlock).
 //!
 //! Seeding uses the bulk paths: `Store::append_batch` (all records in ONE
-//! transaction) and the roster CSV import (one transaction). Sizes can be scaled
+//! transaction) and the roster CSV import (one transaction). The dashboard frame
+//! (target ≤ 16 ms) is egui's layout and tessellation on the CPU, without
+//! rasterising. Sizes can be scaled
 //! down for a quick run: `CCCD_BENCH_TRACKER_RECORDS`, `CCCD_BENCH_TRACKER_ROSTER`.
 
 use cccd_kiosk::queue::record::{synthetic_jpeg, NewActivation};
 use cccd_kiosk::queue::store::{Store, Synchronous};
 use cccd_kiosk::queue::Service;
-use cccd_kiosk::tracker::done;
 use cccd_kiosk::tracker::progress::Period;
 use cccd_kiosk::tracker::report;
 use cccd_kiosk::tracker::roster::{import_roster, RosterIndex, RosterQuery};
 use cccd_kiosk::tracker::targets::import_targets;
 use cccd_kiosk::tracker::units::import_units;
+use cccd_kiosk::tracker::{dashboard, done};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::fmt::Write as _;
@@ -176,6 +178,27 @@ fn tracker(c: &mut Criterion) {
     };
     g.bench_function("roster_search_filtered", |b| {
         b.iter(|| index.search(&q2).len())
+    });
+    // Dashboard frame: egui layout + tessellation (CPU), no rasterising (DESIGN
+    // "Measuring the UI"); the data is computed once, as the screen would.
+    let data = dashboard::DashboardData::load(&store, day, Service::EidLevel2)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let now = day.and_hms_opt(15, 30, 0).unwrap_or_default();
+    let ctx = egui::Context::default();
+    let input = || egui::RawInput {
+        screen_rect: Some(egui::Rect::from_min_size(
+            egui::Pos2::ZERO,
+            egui::vec2(1280.0, 800.0),
+        )),
+        ..egui::RawInput::default()
+    };
+    g.bench_function("dashboard_frame_layout_tessellate", |b| {
+        b.iter(|| {
+            let out = ctx.run_ui(input(), |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| dashboard::show(ui, &data, now));
+            });
+            ctx.tessellate(out.shapes, out.pixels_per_point).len()
+        })
     });
     g.finish();
 }
