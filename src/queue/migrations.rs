@@ -138,6 +138,28 @@ mod tests {
     }
 
     #[test]
+    fn tracker_tables_exist_and_org_code_cannot_be_rewritten() {
+        let mut c = Connection::open_in_memory().unwrap();
+        migrations().to_latest(&mut c).unwrap();
+        c.execute(
+            "INSERT INTO records (id, receipt, created_at, created_at_utc, kiosk_id, officer_id, unit_code, mode, service, verdict, id_index, personal, org_code)
+             VALUES ('r1','22222222','2025-03-01T08:00:00+07:00','2025-03-01T01:00:00Z','K1','CB01','00001','kiosk','eid_level2','genuine',x'00',x'01','ORG1')",
+            [],
+        )
+        .unwrap();
+        assert!(c.execute("UPDATE records SET org_code = 'ORG2'", []).is_err());
+        c.execute("UPDATE records SET status = 'exported'", []).unwrap();
+        for t in ["tracker_units", "tracker_campaign", "tracker_targets", "tracker_roster", "tracker_tasks"] {
+            let n: i64 = c.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0)).unwrap();
+            assert_eq!(n, 0, "{t}");
+        }
+        // A roster row's classification is one of the five the campaign uses.
+        assert!(c
+            .execute("INSERT INTO tracker_roster VALUES (x'01', 'T1', 'away', 'CB01', x'00', 'now')", [])
+            .is_err());
+    }
+
+    #[test]
     fn migrations_are_valid() {
         migrations().validate().unwrap();
     }

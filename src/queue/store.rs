@@ -688,6 +688,25 @@ mod tests {
     }
 
     #[test]
+    fn a_batch_is_all_or_nothing_and_keeps_the_organisation_tag() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(dir.path()).unwrap();
+        let mut tagged = new(1);
+        tagged.org_code = Some("TRUONG-THCS".into());
+        let mut bad = new(2);
+        bad.officer_id = String::new();
+        assert!(s.append_batch([new(0), bad]).is_err());
+        assert!(s.list(&ListFilter::default()).unwrap().is_empty(), "nothing half-loaded");
+        let ids = s.append_batch(vec![new(0), tagged]).unwrap();
+        assert_eq!(ids.len(), 2);
+        let org: Option<String> = s
+            .conn()
+            .query_row("SELECT org_code FROM records WHERE id = ?1", [ids[1].to_string()], |r| r.get(0))
+            .unwrap();
+        assert_eq!(org.as_deref(), Some("TRUONG-THCS"));
+    }
+
+    #[test]
     fn corrections_are_new_rows_and_old_ones_cannot_be_rewritten() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = Store::open(dir.path()).unwrap();

@@ -364,6 +364,33 @@ pub fn import_units(
                 .map(|(line, reason)| RowError { line, reason }),
         );
     }
+    // A level changed on re-import must still fit the children already stored
+    // (those this file does not move elsewhere).
+    let in_file: HashSet<&str> = rows.iter().map(|r| r.get(0)).collect();
+    let mut misfits = Vec::new();
+    for (line, u) in &good {
+        let Some(pos) = existing.position(&u.code) else {
+            continue;
+        };
+        for &c in existing.children(pos) {
+            let Some(child) = existing.unit(c) else {
+                continue;
+            };
+            if in_file.contains(child.code.as_str()) {
+                continue;
+            }
+            if let Some(m) = parent_problem(child.level, u.level) {
+                misfits.push(RowError {
+                    line: *line,
+                    reason: format!("level: {} already has {} under it: {m}", u.code, child.code),
+                });
+                break;
+            }
+        }
+    }
+    let lines: HashSet<u64> = misfits.iter().map(|e| e.line).collect();
+    good.retain(|(l, _)| !lines.contains(l));
+    rejected.extend(misfits);
     // Organisation cycles (A under B under A): refuse every row on a cycle.
     let parent_of: HashMap<String, Option<String>> = existing
         .units
@@ -430,4 +457,44 @@ pub fn import_units(
         updated,
         rejected,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reimport_updates_by_code_and_keeps_the_tree_consistent() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let units = "code,name,level,parent_code\nH,Huyện,district,\nX,Xã,commune,H\nT,Thôn,village,X\nS,Trường,organisation,X\nS2,Chi đoàn,organisation,S\n";
+        let r = import_units(&mut store, units.as_bytes(), "u.csv").unwrap();
+        assert_eq!((r.inserted, r.updated, r.rejected.len()), (5, 0, 0));
+        let r = import_units(&mut store, units.as_bytes(), "u.csv").unwrap();
+        assert_eq!((r.inserted, r.updated), (0, 5), "idempotent");
+        // X cannot become a village while the village T is under it.
+        let r = import_units(
+            &mut store,
+            b"code,name,level,parent_code\nX,Xa,village,H\n",
+            "u.csv",
+        )
+        .unwrap();
+        assert_eq!(r.rejected.len(), 1);
+        assert!(
+            r.rejected[0].reason.contains("already has T under it"),
+            "{:?}",
+            r.rejected
+        );
+        // An organisation cycle is refused.
+        let r = import_units(
+            &mut store,
+            b"code,name,level,parent_code\nS,Truong,organisation,S2\n",
+            "u.csv",
+        )
+        .unwrap();
+        assert!(r.rejected[0].reason.contains("cycle"), "{:?}", r.rejected);
+        let tree = UnitTree::load(&store).unwrap();
+        assert_eq!(tree.get("X").unwrap().level, Level::Commune);
+        assert_eq!(tree.subtree("X").len(), 4);
+    }
 }
