@@ -155,3 +155,53 @@ pub fn list(store: &Store) -> Result<Vec<Task>, TrackerError> {
         )
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_task_has_its_five_clear_parts_and_becomes_overdue_when_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        crate::tracker::units::import_units(
+            &mut store,
+            "code,name,level,parent_code\nX,Xã Mường Tè,commune,\n".as_bytes(),
+            "u.csv",
+        )
+        .unwrap();
+        let day = |s: &str| parse_date(s).unwrap();
+        let mut t = NewTask {
+            unit_code: "X".into(),
+            content: "Rà soát danh sách bản Nậm Củm".into(),
+            owner: "Lò Văn Sơn".into(),
+            responsible: "Trưởng Công an xã".into(),
+            deadline: day("2025-06-10"),
+        };
+        let id = add(&store, &t).unwrap();
+        let list1 = list(&store).unwrap();
+        assert_eq!(list1.len(), 1);
+        assert!(!list1[0].overdue(day("2025-06-10")));
+        assert!(list1[0].overdue(day("2025-06-11")));
+        record_result(
+            &store,
+            id,
+            "Đã rà soát 312 người, 41 người đi làm ăn xa",
+            day("2025-06-11"),
+        )
+        .unwrap();
+        let done = list(&store).unwrap();
+        assert!(!done[0].overdue(day("2025-06-20")));
+        assert_eq!(done[0].done_on, Some(day("2025-06-11")));
+        assert!(record_result(&store, 99, "x", day("2025-06-11")).is_err());
+        t.owner = " ".into();
+        assert!(
+            matches!(add(&store, &t), Err(TrackerError::Invalid { ref field, .. }) if field == "owner")
+        );
+        t.owner = "A".into();
+        t.unit_code = "Z".into();
+        assert!(
+            matches!(add(&store, &t), Err(TrackerError::Invalid { ref field, .. }) if field == "unit")
+        );
+    }
+}
