@@ -68,7 +68,10 @@ pub fn resolve(rows: &[RecordRow]) -> Vec<Done> {
     } else {
         rows.iter().map(|r| (r.seq, r)).collect()
     };
-    let mut best: HashMap<([u8; 32], Service), (NaiveDate, i64, Done)> = HashMap::new();
+    // (citizen, service) → (first day, first seq, head, first): strings are cloned
+    // only for the winners, at the end.
+    let mut best: HashMap<([u8; 32], Service), (NaiveDate, i64, &RecordRow, &RecordRow)> =
+        HashMap::with_capacity(rows.len());
     for head in rows.iter().filter(|r| !corrected.contains(&r.seq)) {
         if head.status == Status::Rejected {
             continue;
@@ -84,29 +87,36 @@ pub fn resolve(rows: &[RecordRow]) -> Vec<Done> {
                 break;
             }
         }
-        let key = (head.id_index, head.service);
-        let candidate = (first.day, first.seq);
-        if best.get(&key).is_none_or(|(d, s, _)| candidate < (*d, *s)) {
-            best.insert(
-                key,
-                (
-                    first.day,
-                    first.seq,
-                    Done {
-                        id_index: head.id_index,
-                        service: head.service,
-                        unit_code: head.unit_code.clone(),
-                        org_code: head.org_code.clone(),
-                        officer_id: first.officer_id.clone(),
-                        day: first.day,
-                    },
-                ),
-            );
-        }
+        let candidate = (first.day, first.seq, head, first);
+        best.entry((head.id_index, head.service))
+            .and_modify(|b| {
+                if (candidate.0, candidate.1) < (b.0, b.1) {
+                    *b = candidate;
+                }
+            })
+            .or_insert(candidate);
     }
-    let mut out: Vec<(i64, Done)> = best.into_values().map(|(_, s, d)| (s, d)).collect();
-    out.sort_by_key(|(s, _)| *s);
-    out.into_iter().map(|(_, d)| d).collect()
+    let mut out: Vec<(i64, &RecordRow, &RecordRow)> =
+        best.into_values().map(|(_, s, h, f)| (s, h, f)).collect();
+    out.sort_unstable_by_key(|(s, _, _)| *s);
+    out.into_iter()
+        .map(|(_, head, first)| Done {
+            id_index: head.id_index,
+            service: head.service,
+            unit_code: head.unit_code.clone(),
+            org_code: head.org_code.clone(),
+            officer_id: first.officer_id.clone(),
+            day: first.day,
+        })
+        .collect()
+}
+
+fn bump(map: &mut HashMap<String, BTreeMap<NaiveDate, u64>>, key: &str, day: NaiveDate) {
+    let series = match map.get_mut(key) {
+        Some(s) => s,
+        None => map.entry(key.to_string()).or_default(),
+    };
+    *series.entry(day).or_default() += 1;
 }
 
 /// Done counts for one service, per unit code and per officer, per day.
@@ -124,23 +134,11 @@ impl DoneCounts {
     pub fn new(done: &[Done], service: Service) -> DoneCounts {
         let mut c = DoneCounts::default();
         for d in done.iter().filter(|d| d.service == service) {
-            *c.by_unit
-                .entry(d.unit_code.clone())
-                .or_default()
-                .entry(d.day)
-                .or_default() += 1;
-            if let Some(o) = d.org_code.as_ref().filter(|o| **o != d.unit_code) {
-                *c.by_unit
-                    .entry(o.clone())
-                    .or_default()
-                    .entry(d.day)
-                    .or_default() += 1;
+            bump(&mut c.by_unit, &d.unit_code, d.day);
+            if let Some(o) = d.org_code.as_deref().filter(|o| *o != d.unit_code) {
+                bump(&mut c.by_unit, o, d.day);
             }
-            *c.by_officer
-                .entry(d.officer_id.clone())
-                .or_default()
-                .entry(d.day)
-                .or_default() += 1;
+            bump(&mut c.by_officer, &d.officer_id, d.day);
         }
         c
     }
