@@ -70,8 +70,8 @@ pub fn resolve(rows: &[RecordRow]) -> Vec<Done> {
     };
     // (citizen, service) → (first day, first seq, head, first): strings are cloned
     // only for the winners, at the end.
-    let mut best: HashMap<([u8; 32], Service), (NaiveDate, i64, &RecordRow, &RecordRow)> =
-        HashMap::with_capacity(rows.len());
+    type Best<'a> = (NaiveDate, i64, &'a RecordRow, &'a RecordRow);
+    let mut best: HashMap<([u8; 32], Service), Best> = HashMap::with_capacity(rows.len());
     for head in rows.iter().filter(|r| !corrected.contains(&r.seq)) {
         if head.status == Status::Rejected {
             continue;
