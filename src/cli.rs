@@ -72,6 +72,11 @@ enum Cmd {
         #[command(subcommand)]
         cmd: crate::application::cli::AppointmentsCmd,
     },
+    /// The "5 rõ" campaign tracker: import units, targets and roster; reports; roster search.
+    Tracker {
+        #[command(subcommand)]
+        cmd: crate::tracker::cli::TrackerCmd,
+    },
     /// Check this kiosk: pcscd, readers, camera, disk, trust store, clock; says what to do.
     Doctor {
         /// Also read the built-in software card in-process (tests the whole card pipeline).
@@ -272,6 +277,9 @@ pub fn main() -> i32 {
             &cfg.data_dir(cli.data_dir.as_deref()),
             cfg.appointments.as_ref(),
         ),
+        Some(Cmd::Tracker { cmd }) => {
+            crate::tracker::cli::run(cmd, &cfg.data_dir(cli.data_dir.as_deref()))
+        }
         Some(Cmd::Kiosk(a)) => cmd_kiosk(a, &loaded, cli.data_dir.as_deref()),
         None => cmd_kiosk(
             KioskArgs {

@@ -14,4 +14,5 @@ pub mod config;
 pub mod doctor;
 pub mod logging;
 pub mod queue;
+pub mod tracker;
 pub mod ui;

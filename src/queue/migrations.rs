@@ -8,6 +8,11 @@
 //!    lists, stats and the tracker need without the key.
 //! 2. Export batches, and triggers that make records append-only: no DELETE, and
 //!    an UPDATE may change only status, reason and batch.
+//! 3. The "5 rõ" tracker (`src/tracker/`): units, the campaign, targets, the
+//!    residents roster (personal fields sealed, matched by the keyed ID index),
+//!    tasks; `records.org_code` for records tagged with an organisation (never
+//!    rewritten, like the other record columns); and a covering index so the
+//!    tracker counts records without reading their sealed blobs.
 
 use rusqlite_migration::{Migrations, M};
 
@@ -91,6 +96,51 @@ const MIGRATIONS: &[M<'static>] = &[
              id, record_id, office, day, start, end_time, seat, id_index, created_at ON appointments
              BEGIN SELECT RAISE(ABORT, 'an appointment keeps its slot: cancel it and book another'); END;",
     ),
+    M::up(
+        "CREATE TABLE tracker_units (
+             code        TEXT PRIMARY KEY,
+             name        TEXT NOT NULL,
+             level       TEXT NOT NULL CHECK (level IN ('province','district','commune','village','organisation')),
+             parent_code TEXT
+         ) STRICT;
+         CREATE TABLE tracker_campaign (
+             id         INTEGER PRIMARY KEY CHECK (id = 1),
+             name       TEXT NOT NULL,
+             start_date TEXT NOT NULL,
+             end_date   TEXT NOT NULL
+         ) STRICT;
+         CREATE TABLE tracker_targets (
+             unit_code TEXT NOT NULL,
+             service   TEXT NOT NULL CHECK (service IN ('eid_level2','card_application')),
+             target    INTEGER NOT NULL CHECK (target >= 0),
+             deadline  TEXT NOT NULL,
+             PRIMARY KEY (unit_code, service)
+         ) STRICT;
+         CREATE TABLE tracker_roster (
+             id_index       BLOB PRIMARY KEY,
+             unit_code      TEXT NOT NULL,
+             classification TEXT NOT NULL CHECK (classification IN ('present','other_province','working_away','unknown','home_visit')),
+             officer_id     TEXT NOT NULL,
+             personal       BLOB NOT NULL,
+             updated_at     TEXT NOT NULL
+         ) STRICT;
+         CREATE INDEX tracker_roster_unit ON tracker_roster(unit_code);
+         CREATE TABLE tracker_tasks (
+             id          INTEGER PRIMARY KEY AUTOINCREMENT,
+             unit_code   TEXT NOT NULL,
+             content     TEXT NOT NULL,
+             owner       TEXT NOT NULL,
+             responsible TEXT NOT NULL,
+             deadline    TEXT NOT NULL,
+             result      TEXT,
+             done_on     TEXT,
+             created_at  TEXT NOT NULL
+         ) STRICT;
+         ALTER TABLE records ADD COLUMN org_code TEXT;
+         CREATE TRIGGER records_no_retag BEFORE UPDATE OF org_code ON records
+             BEGIN SELECT RAISE(ABORT, 'activation records are append-only: make a correction record'); END;
+         CREATE INDEX records_tracker ON records(service, status, created_at, unit_code, org_code, officer_id, id_index, corrects);",
+    ),
 ];
 
 /// The migrations, oldest first.
@@ -112,6 +162,28 @@ mod tests {
             .unwrap()
             .map(Result::unwrap)
             .collect()
+    }
+
+    #[test]
+    fn tracker_tables_exist_and_org_code_cannot_be_rewritten() {
+        let mut c = Connection::open_in_memory().unwrap();
+        migrations().to_latest(&mut c).unwrap();
+        c.execute(
+            "INSERT INTO records (id, receipt, created_at, created_at_utc, kiosk_id, officer_id, unit_code, mode, service, verdict, id_index, personal, org_code)
+             VALUES ('r1','22222222','2025-03-01T08:00:00+07:00','2025-03-01T01:00:00Z','K1','CB01','00001','kiosk','eid_level2','genuine',x'00',x'01','ORG1')",
+            [],
+        )
+        .unwrap();
+        assert!(c.execute("UPDATE records SET org_code = 'ORG2'", []).is_err());
+        c.execute("UPDATE records SET status = 'exported'", []).unwrap();
+        for t in ["tracker_units", "tracker_campaign", "tracker_targets", "tracker_roster", "tracker_tasks"] {
+            let n: i64 = c.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0)).unwrap();
+            assert_eq!(n, 0, "{t}");
+        }
+        // A roster row's classification is one of the five the campaign uses.
+        assert!(c
+            .execute("INSERT INTO tracker_roster VALUES (x'01', 'T1', 'away', 'CB01', x'00', 'now')", [])
+            .is_err());
     }
 
     #[test]

@@ -385,6 +385,9 @@ pub struct NewActivation {
     pub consent: Consent,
     /// The record this one corrects.
     pub corrects: Option<RecordId>,
+    /// The organisation (school, department, union) the citizen was served for, when
+    /// the campaign counts it there too (tracker: it never rolls into territorial totals).
+    pub org_code: Option<String>,
 }
 
 fn age_on(born: NaiveDate, day: NaiveDate) -> i32 {
@@ -413,6 +416,9 @@ impl NewActivation {
             return Err(invalid("live_photo", "not a JPEG image"));
         }
         self.contact.validate()?;
+        if self.org_code.as_deref().is_some_and(|o| o.trim().is_empty()) {
+            return Err(invalid("org_code", "empty (leave it out when there is none)"));
+        }
         if self.consent.text_version.trim().is_empty() {
             return Err(invalid("consent.text_version", "empty"));
         }
@@ -591,6 +597,7 @@ impl NewActivation {
                 guardian: None,
             },
             corrects: None,
+            org_code: None,
         }
     }
 }

@@ -109,6 +109,7 @@ impl StoreSink {
                 guardian: e.guardian.clone(),
             },
             corrects: None,
+            org_code: None,
         })
     }
 }

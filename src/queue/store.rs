@@ -198,7 +198,7 @@ pub(crate) fn summary_from_row(row: &Row) -> rusqlite::Result<RecordSummary> {
 
 /// A receipt code no record in the queue has yet (drawn inside the inserting
 /// transaction); shared with card applications (`application::record`).
-pub(crate) fn fresh_receipt(tx: &rusqlite::Transaction) -> Result<Receipt, StoreError> {
+pub(crate) fn fresh_receipt(tx: &rusqlite::Connection) -> Result<Receipt, StoreError> {
     let mut rng = rand::thread_rng();
     loop {
         let r = Receipt::random(&mut rng);
@@ -313,6 +313,31 @@ impl Store {
 
     /// Append a record and its photo in one transaction; returns its id.
     pub fn append(&mut self, new: &NewActivation) -> Result<RecordId, StoreError> {
+        let tx = self.conn.transaction()?;
+        let id = Self::insert(&self.keys, &tx, new)?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Append many records in ONE transaction (all or none): bulk loads such as the
+    /// simulator and the tracker's benchmark, where a commit (an fsync) per record
+    /// would dominate. Each record is validated as by [`Store::append`].
+    /// Takes an iterator so a large load need not hold every record in memory.
+    pub fn append_batch<I>(&mut self, news: I) -> Result<Vec<RecordId>, StoreError>
+    where
+        I: IntoIterator,
+        I::Item: std::borrow::Borrow<NewActivation>,
+    {
+        let tx = self.conn.transaction()?;
+        let ids = news
+            .into_iter()
+            .map(|n| Self::insert(&self.keys, &tx, std::borrow::Borrow::borrow(&n)))
+            .collect::<Result<Vec<_>, _>>()?;
+        tx.commit()?;
+        Ok(ids)
+    }
+
+    fn insert(keys: &Keys, tx: &Connection, new: &NewActivation) -> Result<RecordId, StoreError> {
         new.validate()?;
         let id = RecordId::new_v7();
         let photo_sha: [u8; 32] = Sha256::digest(&new.live_photo.jpeg).into();
@@ -329,14 +354,13 @@ impl Store {
                 what: e.to_string(),
             }
         })?);
-        let sealed = self.keys.seal(&aad("record", &id), &json)?;
-        let photo = self.keys.seal(&aad("photo", &id), &new.live_photo.jpeg)?;
-        let id_index = self.keys.index("id_number", new.card.id_number()?);
+        let sealed = keys.seal(&aad("record", &id), &json)?;
+        let photo = keys.seal(&aad("photo", &id), &new.live_photo.jpeg)?;
+        let id_index = keys.index("id_number", new.card.id_number()?);
         let phone_index = new
             .contact
             .phone()
-            .map(|p| self.keys.index("phone", p.as_str()).to_vec());
-        let tx = self.conn.transaction()?;
+            .map(|p| keys.index("phone", p.as_str()).to_vec());
         if let Some(old) = &new.corrects {
             let exists: bool = tx.query_row(
                 "SELECT EXISTS(SELECT 1 FROM records WHERE id = ?1)",
@@ -351,11 +375,11 @@ impl Store {
                 .into());
             }
         }
-        let receipt = fresh_receipt(&tx)?;
+        let receipt = fresh_receipt(tx)?;
         tx.execute(
             "INSERT INTO records (id, receipt, created_at, created_at_utc, kiosk_id, officer_id, unit_code, mode, service,
-                                  verdict, id_index, phone_index, corrects, personal)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                                  verdict, id_index, phone_index, corrects, personal, org_code)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
             params![
                 id.to_string(),
                 receipt.as_str(),
@@ -371,13 +395,13 @@ impl Store {
                 phone_index,
                 new.corrects.map(|c| c.to_string()),
                 sealed,
+                new.org_code,
             ],
         )?;
         tx.execute(
             "INSERT INTO photos (record_id, jpeg) VALUES (?1, ?2)",
             params![id.to_string(), photo],
         )?;
-        tx.commit()?;
         Ok(id)
     }
 
@@ -568,8 +592,8 @@ impl Store {
         }
     }
 
-    /// The kiosk's keys, for record kinds stored outside [`Store::append`] (card
-    /// applications seal their own personal JSON with them).
+    /// The kiosk's keys: card applications seal their personal JSON with them, the
+    /// tracker its roster (matched by the same keyed ID index as records).
     pub(crate) fn keys(&self) -> &Keys {
         &self.keys
     }
@@ -667,6 +691,25 @@ mod tests {
                 .unwrap(),
             0
         );
+    }
+
+    #[test]
+    fn a_batch_is_all_or_nothing_and_keeps_the_organisation_tag() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(dir.path()).unwrap();
+        let mut tagged = new(1);
+        tagged.org_code = Some("TRUONG-THCS".into());
+        let mut bad = new(2);
+        bad.officer_id = String::new();
+        assert!(s.append_batch([new(0), bad]).is_err());
+        assert!(s.list(&ListFilter::default()).unwrap().is_empty(), "nothing half-loaded");
+        let ids = s.append_batch(vec![new(0), tagged]).unwrap();
+        assert_eq!(ids.len(), 2);
+        let org: Option<String> = s
+            .conn()
+            .query_row("SELECT org_code FROM records WHERE id = ?1", [ids[1].to_string()], |r| r.get(0))
+            .unwrap();
+        assert_eq!(org.as_deref(), Some("TRUONG-THCS"));
     }
 
     #[test]
