@@ -426,14 +426,6 @@ impl Store {
         Ok(personal)
     }
 
-    pub(crate) fn open_photo(
-        &self,
-        id: &RecordId,
-        sealed: &[u8],
-    ) -> Result<zeroize::Zeroizing<Vec<u8>>, StoreError> {
-        Ok(self.keys.open(&aad("photo", id), sealed)?)
-    }
-
     /// Counts per status, day, officer and unit.
     pub fn stats(&self) -> Result<Stats, StoreError> {
         let mut s = Stats::default();
