@@ -347,6 +347,12 @@ fn cmd_kiosk(a: KioskArgs, cfg: &Config, data_dir: Option<&std::path::Path>) -> 
         config: Config {
             idle_timeout: Duration::from_secs(a.idle_seconds.max(10)),
             officer_pin,
+            // The supervisor screen exports the queue (never the demo tour's memory sink).
+            data_dir: a.demo_tour.is_none().then(|| cfg.data_dir(data_dir)),
+            export_recipient: cfg.export_recipient.as_ref().map(|r| match r {
+                crate::config::ExportRecipient::Key(k) => k.clone(),
+                crate::config::ExportRecipient::File(f) => f.display().to_string(),
+            }),
             ..Config::default()
         },
         readers: ReaderFilter {

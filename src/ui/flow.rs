@@ -42,6 +42,8 @@ pub enum Screen {
     Officer {
         unlocked: bool,
     },
+    /// The supervisor's end of day (from officer mode, behind the supervisor passphrase).
+    Supervisor,
 }
 
 impl Screen {
@@ -58,6 +60,7 @@ impl Screen {
             Screen::Phone => "phone",
             Screen::Done { .. } => "done",
             Screen::Officer { .. } => "officer",
+            Screen::Supervisor => "supervisor",
         }
     }
 }
@@ -314,6 +317,8 @@ pub enum Event {
     OfficerOpen,
     OfficerUnlocked,
     OfficerSaved(Officer),
+    /// Officer mode: open the supervisor screen.
+    SupervisorOpen,
 }
 
 /// Work for the app to do after a transition.
@@ -357,6 +362,8 @@ pub fn transition(mut flow: Flow, event: Event, now: DateTime<Utc>) -> (Flow, Ve
             Screen::Welcome
         }
         (Screen::Officer { .. }, Event::Back) => Screen::Welcome,
+        (Screen::Officer { unlocked: true }, Event::SupervisorOpen) => Screen::Supervisor,
+        (Screen::Supervisor, Event::Back) => Screen::Officer { unlocked: true },
         (Screen::Consent, Event::ConsentAccepted) => {
             flow.session.consent_at = Some(now);
             after_consent(&mut flow, &mut fx)

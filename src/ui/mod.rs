@@ -46,6 +46,12 @@ pub struct Config {
     pub officer_pin: String,
     /// Use the face detector (false: fail closed, officer confirms every photo).
     pub face_detector: bool,
+    /// The queue's data directory, for the supervisor screen (None: no queue, e.g. the demo tour).
+    pub data_dir: Option<PathBuf>,
+    /// The province's age recipient (`age1…` or a file holding it) that exports are encrypted to.
+    pub export_recipient: Option<String>,
+    /// Where removable drives are mounted (udisks: `/media/USER/LABEL`, `/run/media/USER/LABEL`).
+    pub removable_roots: Vec<PathBuf>,
 }
 
 impl Default for Config {
@@ -56,6 +62,9 @@ impl Default for Config {
             countdown: Duration::from_secs(3),
             officer_pin: String::new(),
             face_detector: true,
+            data_dir: None,
+            export_recipient: None,
+            removable_roots: vec![PathBuf::from("/media"), PathBuf::from("/run/media")],
         }
     }
 }
