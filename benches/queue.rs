@@ -69,10 +69,12 @@ fn peak_rss_kb() -> u64 {
 }
 
 fn export_verify(_c: &mut Criterion) {
+    // `cargo test --all-targets` (make test) runs benches without `--bench`: a smoke run.
+    let bench = std::env::args().any(|a| a == "--bench");
     let n = std::env::var("CCCD_BENCH_EXPORT_N")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(10_000u32);
+        .unwrap_or(if bench { 10_000u32 } else { 20 });
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     let data = dir.path().join("data");
     {
