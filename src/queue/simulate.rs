@@ -292,7 +292,7 @@ pub fn citizen(seed: u64, n: u32) -> CitizenProfile {
 
 /// The mobile number citizen `n` types (`09…`, national form).
 pub fn phone(seed: u64, n: u32) -> String {
-    let mut rng = citizen_rng(seed ^ 0x5EED_0F_0000, n);
+    let mut rng = citizen_rng(seed ^ 0x005E_ED0F_0000, n);
     format!(
         "0{}{:08}",
         ['3', '5', '7', '8', '9']

@@ -26,7 +26,7 @@ use std::sync::mpsc::{channel, Receiver, TryRecvError};
 /// Messages from the export worker.
 enum JobMsg {
     Progress(usize, usize),
-    Done(Result<Manifest, String>, PathBuf),
+    Done(Box<Result<Manifest, String>>, PathBuf),
 }
 
 /// The screen's state, kept in [`super::UiState`] while the screen is open.
@@ -214,7 +214,7 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
             match rx.try_recv() {
                 Ok(JobMsg::Progress(d, t)) => p.progress = (d, t),
                 Ok(JobMsg::Done(r, dir)) => {
-                    done = Some((r, dir));
+                    done = Some((*r, dir));
                     break;
                 }
                 Err(TryRecvError::Empty) => break,
@@ -373,7 +373,7 @@ fn start_export(p: &mut Panel, data_dir: &Path, drive: &Path, recipient: &str) {
                     })
                     .map_err(|e| e.to_string())
                 });
-            let _ = tx.send(JobMsg::Done(r, out));
+            let _ = tx.send(JobMsg::Done(Box::new(r), out));
         });
     match spawned {
         Ok(_) => {
