@@ -93,7 +93,8 @@ pub enum Fault {
 }
 
 impl Fault {
-    const ALL: [Fault; 5] = [
+    /// Every fault.
+    pub const ALL: [Fault; 5] = [
         Fault::CardPulled,
         Fault::BadQr,
         Fault::WrongKey,
@@ -655,8 +656,25 @@ fn capture(rep: &Report, officer_confirmed: bool) -> Result<LivePhoto, String> {
     })
 }
 
-/// Run the day; one line per citizen on `out` (flushed), then the summary.
+/// Run the day; one line per citizen on `out` (flushed). With `opts.faults`, a
+/// seeded [`FAULT_SHARE`] of citizens bring a fault chosen at random.
 pub fn run(opts: &SimOptions, out: &mut dyn Write) -> Result<Summary, SimError> {
+    let mut rng = StdRng::seed_from_u64(opts.seed ^ 0xFA17);
+    let faults = opts.faults;
+    run_with(opts, out, &mut |_| {
+        (faults && rng.gen_bool(FAULT_SHARE))
+            .then(|| Fault::ALL.get(rng.gen_range(0..Fault::ALL.len())).copied())
+            .flatten()
+    })
+}
+
+/// Run the day with `fault_of(n)` choosing citizen `n`'s fault (tests force each
+/// fault this way).
+pub fn run_with(
+    opts: &SimOptions,
+    out: &mut dyn Write,
+    fault_of: &mut dyn FnMut(u32) -> Option<Fault>,
+) -> Result<Summary, SimError> {
     let started = Instant::now();
     let sink = StoreSink::open(&opts.data_dir, &opts.kiosk_id, &opts.unit)?;
     let csca = pki::test_pki()
@@ -701,9 +719,7 @@ pub fn run(opts: &SimOptions, out: &mut dyn Write) -> Result<Summary, SimError> 
             unit: opts.unit.clone(),
             mode: Mode::Kiosk,
         });
-        let fault = (opts.faults && rng.gen_bool(FAULT_SHARE))
-            .then(|| Fault::ALL.get(rng.gen_range(0..Fault::ALL.len())).copied())
-            .flatten();
+        let fault = fault_of(n);
         let profile = citizen(opts.seed, n);
         match kiosk.visit(profile, fault, phone(opts.seed, n), &mut rng) {
             Visit::Queued(id, receipt) => {
@@ -780,6 +796,44 @@ mod tests {
             .iter()
             .any(|n| n.chars().any(|c| "ễầưởạđĐ".contains(c))));
         assert_ne!(citizen(7, 1), citizen(8, 1));
+    }
+
+    #[test]
+    fn every_fault_leaves_the_citizen_unqueued_for_its_own_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = SimOptions {
+            citizens: 6,
+            officers: 1,
+            faults: true,
+            seed: 11,
+            data_dir: dir.path().to_path_buf(),
+            kiosk_id: "KIOSK-SIM".into(),
+            unit: "27681".into(),
+        };
+        let mut out = Vec::new();
+        // Citizens 0-4 bring each fault in turn; citizen 5 none.
+        let s = run_with(&opts, &mut out, &mut |n| {
+            Fault::ALL.get(n as usize).copied()
+        })
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(s.unexpected.is_empty(), "{text}");
+        for (n, f) in Fault::ALL.iter().enumerate() {
+            assert!(
+                text.lines()
+                    .any(|l| l == format!("rejected {n} {}", f.as_str())),
+                "{text}"
+            );
+        }
+        assert_eq!(s.queued, 1, "{text}");
+        assert_eq!(
+            crate::queue::Store::open(dir.path())
+                .unwrap()
+                .list(&Default::default())
+                .unwrap()
+                .len(),
+            1
+        );
     }
 
     #[test]
