@@ -204,28 +204,51 @@ fn batch_ids(store: &Store, batch: Option<&str>) -> Result<Vec<RecordId>, StoreE
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// Fetch and open one record and its photo.
+const ROW_SQL: &str = "SELECT id, receipt, created_at, kiosk_id, officer_id, unit_code, mode, service, verdict, corrects, status, status_reason, batch_id,
+                      created_at_utc, personal FROM records WHERE id = ?1";
+
+/// Fetch and open one record and its photo (checked against the record's hash).
 fn fetch(store: &Store, id: &RecordId) -> Result<Row, StoreError> {
-    let sql = "SELECT id, receipt, created_at, kiosk_id, officer_id, unit_code, mode, service, verdict, corrects, status, status_reason, batch_id,
-                      created_at_utc, personal, (SELECT jpeg FROM photos WHERE record_id = records.id)
-               FROM records WHERE id = ?1";
-    let (summary, created_utc, sealed, photo): (_, String, Vec<u8>, Option<Vec<u8>>) =
-        store.conn().query_row(sql, [id.to_string()], |r| {
-            Ok((
-                super::store::summary_from_row(r)?,
-                r.get(13)?,
-                r.get(14)?,
-                r.get(15)?,
-            ))
+    let mut row = fetch_record(store, id)?;
+    let sealed = fetch_sealed_photo(store, id)?;
+    let jpeg = store.open_photo(id, &sealed)?;
+    if <[u8; 32]>::from(Sha256::digest(jpeg.as_slice())) != row.personal.live_photo_sha256 {
+        return Err(StoreError::Damaged {
+            id: id.to_string(),
+            what: "photo does not match its SHA-256".into(),
+        });
+    }
+    row.jpeg = jpeg;
+    Ok(row)
+}
+
+/// Fetch and open one record without its photo (`jpeg` left empty).
+fn fetch_record(store: &Store, id: &RecordId) -> Result<Row, StoreError> {
+    let (summary, created_utc, sealed): (_, String, Vec<u8>) =
+        store.conn().query_row(ROW_SQL, [id.to_string()], |r| {
+            Ok((super::store::summary_from_row(r)?, r.get(13)?, r.get(14)?))
         })?;
-    let mut personal = store.open_personal(id, &sealed, photo.as_deref())?;
-    let jpeg = zeroize::Zeroizing::new(std::mem::take(&mut personal.live_photo.jpeg));
     Ok(Row {
         summary,
         created_utc,
-        personal,
-        jpeg,
+        personal: store.open_record(id, &sealed)?,
+        jpeg: zeroize::Zeroizing::new(Vec::new()),
     })
+}
+
+fn fetch_sealed_photo(store: &Store, id: &RecordId) -> Result<Vec<u8>, StoreError> {
+    store
+        .conn()
+        .query_row(
+            "SELECT jpeg FROM photos WHERE record_id = ?1",
+            [id.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?
+        .ok_or_else(|| StoreError::Damaged {
+            id: id.to_string(),
+            what: "photo missing".into(),
+        })
 }
 
 /// The record as it appears in `records.jsonl` (what the chain hashes).
@@ -360,7 +383,7 @@ impl Read for RecordsReader<'_> {
                 return Ok(0);
             };
             self.next += 1;
-            let row = fetch(self.store, id).map_err(|e| io::Error::other(e.to_string()))?;
+            let row = fetch_record(self.store, id).map_err(|e| io::Error::other(e.to_string()))?;
             let (line, head) = record_line(&self.head, &row);
             self.head = head;
             self.hash.update(line.as_slice());
@@ -531,9 +554,11 @@ pub fn export(
             ));
         }
         for (i, (id, expected)) in ids.iter().zip(&plan.photos).enumerate() {
-            let row = fetch(store, id).map_err(|e| io::Error::other(e.to_string()))?;
-            if row.jpeg.len() as u64 != expected.bytes
-                || hex::encode(Sha256::digest(row.jpeg.as_slice())) != expected.sha256
+            let jpeg = fetch_sealed_photo(store, id)
+                .and_then(|sealed| store.open_photo(id, &sealed))
+                .map_err(|e| io::Error::other(e.to_string()))?;
+            if jpeg.len() as u64 != expected.bytes
+                || hex::encode(Sha256::digest(jpeg.as_slice())) != expected.sha256
             {
                 return Err(io::Error::other(format!(
                     "record {id}: photo changed during the export"
@@ -542,7 +567,7 @@ pub fn export(
             tar.append_data(
                 &mut tar_header(expected.bytes, mtime),
                 &expected.name,
-                row.jpeg.as_slice(),
+                jpeg.as_slice(),
             )?;
             progress(total + i + 1, total * 2);
         }
