@@ -94,16 +94,24 @@ pub fn drives(roots: &[PathBuf]) -> Vec<PathBuf> {
             })
             .unwrap_or_default()
     };
+    use std::os::unix::fs::MetadataExt;
+    let dev = |p: &Path| std::fs::metadata(p).map(|m| m.dev()).ok();
     let mut out = Vec::new();
     for root in roots {
         for d in dirs(root) {
             let inner = dirs(&d);
-            // `/media/USER` holds the drives; a drive itself holds files too.
-            let holder = !inner.is_empty()
-                && std::fs::read_dir(&d)
-                    .map(|rd| rd.filter_map(Result::ok).all(|e| e.path().is_dir()))
-                    .unwrap_or(false)
-                && inner.iter().all(|i| !i.join("manifest.json").exists());
+            // A mount point is a drive. `/media/USER` holds the drives (mount points
+            // below it); without mounts to tell (tests), a directory holding only
+            // directories, none of them a bundle, is taken for such a holder.
+            let mounted = dev(&d) != dev(root);
+            let holds_mounts = inner.iter().any(|i| dev(i) != dev(&d));
+            let holder = !mounted
+                && !inner.is_empty()
+                && (holds_mounts
+                    || (std::fs::read_dir(&d)
+                        .map(|rd| rd.filter_map(Result::ok).all(|e| e.path().is_dir()))
+                        .unwrap_or(false)
+                        && inner.iter().all(|i| !i.join("manifest.json").exists())));
             if holder {
                 out.extend(inner);
             } else {
