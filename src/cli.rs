@@ -77,6 +77,9 @@ enum Cmd {
         #[command(subcommand)]
         cmd: crate::tracker::cli::TrackerCmd,
     },
+    /// Run N complete enrollments headless through the kiosk's pipeline (emulated
+    /// cards, synthetic camera, the queue in --data-dir); prints each committed record.
+    Simulate(SimulateArgs),
     /// Check this kiosk: pcscd, readers, camera, disk, trust store, clock; says what to do.
     Doctor {
         /// Also read the built-in software card in-process (tests the whole card pipeline).
@@ -125,6 +128,23 @@ struct KioskArgs {
     /// Window size, e.g. 1280x800 or 1920x1080.
     #[arg(long, default_value = "1280x800")]
     size: String,
+}
+
+#[derive(Args, Debug)]
+struct SimulateArgs {
+    /// How many citizens come to the kiosk.
+    #[arg(long, value_name = "N")]
+    citizens: u32,
+    /// How many officers take turns.
+    #[arg(long, value_name = "K", default_value_t = 1)]
+    officers: u32,
+    /// Some citizens pull the card, show a bad QR, hold the wrong key, type a
+    /// landline or decline consent (none of them is queued).
+    #[arg(long)]
+    faults: bool,
+    /// Seed for citizens and faults (default: from the clock).
+    #[arg(long, value_name = "S")]
+    seed: Option<u64>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -281,6 +301,7 @@ pub fn main() -> i32 {
             crate::tracker::cli::run(cmd, &cfg.data_dir(cli.data_dir.as_deref()))
         }
         Some(Cmd::Kiosk(a)) => cmd_kiosk(a, &loaded, cli.data_dir.as_deref()),
+        Some(Cmd::Simulate(a)) => cmd_simulate(a, cfg, cli.data_dir.as_deref()),
         None => cmd_kiosk(
             KioskArgs {
                 size: "1280x800".into(),
@@ -367,6 +388,12 @@ fn cmd_kiosk(
                 crate::config::Language::Vi => crate::ui::i18n::Lang::Vi,
                 crate::config::Language::En => crate::ui::i18n::Lang::En,
             },
+            // The supervisor screen exports the queue (never the demo tour's memory sink).
+            data_dir: a.demo_tour.is_none().then(|| cfg.data_dir(data_dir)),
+            export_recipient: cfg.export_recipient.as_ref().map(|r| match r {
+                crate::config::ExportRecipient::Key(k) => k.clone(),
+                crate::config::ExportRecipient::File(f) => f.display().to_string(),
+            }),
             ..Config::default()
         },
         readers: ReaderFilter {
@@ -385,6 +412,58 @@ fn cmd_kiosk(
     match ui::run(opts) {
         Ok(()) => EXIT_OK,
         Err(e) => fail(false, EXIT_CARD, "io", None, &e.to_string()),
+    }
+}
+
+/// `simulate`: exit 0 when every citizen ended as planned (queued, or left for
+/// their fault); 1 when the pipeline failed a citizen it should have served or
+/// the queue could not be used; 2 bad input.
+fn cmd_simulate(a: SimulateArgs, cfg: &Config, data_dir: Option<&std::path::Path>) -> i32 {
+    use crate::queue::simulate;
+    if a.citizens == 0 {
+        return fail(
+            false,
+            EXIT_BAD_INPUT,
+            "bad_input",
+            Some("citizens"),
+            "--citizens must be at least 1",
+        );
+    }
+    let seed = a.seed.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0)
+    });
+    let opts = simulate::SimOptions {
+        citizens: a.citizens,
+        officers: a.officers.max(1),
+        faults: a.faults,
+        seed,
+        data_dir: cfg.data_dir(data_dir),
+        kiosk_id: cfg.kiosk_id.clone().unwrap_or_else(|| "KIOSK-SIM".into()),
+        unit: cfg.unit.clone().unwrap_or_else(|| "00000".into()),
+    };
+    eprintln!(
+        "simulate: {} citizens, {} officer(s), faults {}, seed {seed}, queue in {}",
+        opts.citizens,
+        opts.officers,
+        if opts.faults { "on" } else { "off" },
+        opts.data_dir.display()
+    );
+    let mut out = std::io::stdout().lock();
+    match simulate::run(&opts, &mut out) {
+        Ok(s) => {
+            if simulate::print_summary(&s, &mut out).is_err() {
+                return 1;
+            }
+            if s.unexpected.is_empty() {
+                EXIT_OK
+            } else {
+                1
+            }
+        }
+        Err(e) => fail(false, 1, "io", None, &e.to_string()),
     }
 }
 

@@ -928,3 +928,115 @@ fn place_card_follows_the_reader_being_unplugged_and_plugged_back() {
     h.get_by_label("Đặt thẻ nằm phẳng trên đầu đọc, mặt có chip hướng lên.");
     assert!(sink.records.lock().unwrap().is_empty());
 }
+#[test]
+fn the_supervisor_exports_to_a_usb_drive_verifies_and_imports_results_behind_the_passphrase() {
+    use cccd_kiosk::queue::record::{synthetic_jpeg, NewActivation};
+    use cccd_kiosk::queue::store::Store;
+    use cccd_kiosk::queue::Status;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut store = Store::open(&data).unwrap();
+    store.set_supervisor_passphrase(None, "13572468").unwrap();
+    let ids: Vec<_> = (0..3)
+        .map(|n| {
+            store
+                .append(&NewActivation::synthetic(n, synthetic_jpeg(n.into(), 48)))
+                .unwrap()
+        })
+        .collect();
+    drop(store);
+    // A USB stick as udisks mounts it: /media/<user>/<label>.
+    let media = dir.path().join("media");
+    let usb = media.join("canbo").join("USB-TO3");
+    std::fs::create_dir_all(&usb).unwrap();
+    let province = age::x25519::Identity::generate();
+    let config = Config {
+        data_dir: Some(data.clone()),
+        export_recipient: Some(province.to_public().to_string()),
+        removable_roots: vec![media.clone()],
+        ..Config::for_test()
+    };
+    let app = KioskApp::new(
+        Box::new(EmulatedCards::new(CitizenProfile::demo())),
+        camera(false),
+        Box::new(MemorySink::default()),
+        TrustStore::empty(),
+        config,
+    );
+    let mut h = harness(app);
+    tap(&mut h, "Cán bộ");
+    type_digits(&mut h, "2468");
+    tap(&mut h, "Mở khoá");
+    tap(&mut h, "Giám sát cuối ngày");
+    assert_eq!(screen(&h), "supervisor");
+
+    // A wrong passphrase shows nothing of the queue.
+    type_digits(&mut h, "1111");
+    tap(&mut h, "Mở");
+    h.get_by_label("supervisor passphrase: wrong passphrase");
+    assert!(h.query_by_label("Chờ xuất: 3 hồ sơ").is_none());
+    type_digits(&mut h, "13572468");
+    tap(&mut h, "Mở");
+    h.get_by_label("Chờ xuất: 3 hồ sơ");
+    h.get_by_label(&usb.display().to_string());
+
+    // Export to the stick, with progress, on a worker thread.
+    // (The screen repaints while the export runs: step, do not run to rest.)
+    h.get_by_label("Xuất ra ổ đã chọn").click();
+    let t = Instant::now();
+    while h.query_by_label("Chờ xuất: 0 hồ sơ").is_none() {
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "export did not finish"
+        );
+        h.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    h.run_ok();
+    let bundle = std::fs::read_dir(&usb)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.join("manifest.json").is_file())
+        .expect("a bundle on the stick");
+    let v = cccd_kiosk::queue::export::verify(&bundle, Some(&province)).unwrap();
+    assert_eq!(v.records_checked, 3);
+    let store = Store::open(&data).unwrap();
+    assert!(ids
+        .iter()
+        .all(|id| store.get(*id).unwrap().summary.status == Status::Exported));
+    drop(store);
+
+    // Verify what is on the stick.
+    tap(&mut h, "Kiểm tra các lô trên ổ");
+    h.get_by_label(&format!(
+        "verify: {} batch {} ok",
+        bundle.file_name().unwrap().to_string_lossy(),
+        v.batch_id
+    ));
+
+    // Results come back on the stick: one accepted, one id the kiosk never made.
+    let stranger = cccd_kiosk::queue::RecordId::new_v7();
+    std::fs::write(
+        usb.join("ketqua.csv"),
+        format!(
+            "record_id,status,reason\n{},accepted,\n{stranger},accepted,\n",
+            ids[0]
+        ),
+    )
+    .unwrap();
+    h.run_ok();
+    tap(&mut h, "Nhập kết quả: ketqua.csv");
+    h.get_by_label("ketqua.csv: 1 updated, 0 unchanged");
+    h.get_by_label("ketqua.csv: 1 unknown ids, 0 never exported: nothing changed for them");
+    let store = Store::open(&data).unwrap();
+    assert_eq!(store.get(ids[0]).unwrap().summary.status, Status::Accepted);
+    assert_eq!(store.get(ids[1]).unwrap().summary.status, Status::Exported);
+    drop(store);
+
+    // Leaving locks it again.
+    tap(&mut h, "Quay lại");
+    assert_eq!(screen(&h), "officer");
+    tap(&mut h, "Giám sát cuối ngày");
+    assert!(h.query_by_label("Chờ xuất: 0 hồ sơ").is_none());
+}
+

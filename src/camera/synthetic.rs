@@ -48,6 +48,13 @@ impl SyntheticSource {
     }
 }
 
+impl SyntheticSource {
+    /// Show another card's QR code (`simulate` serves many citizens with one camera).
+    pub fn set_qr_text(&mut self, qr_text: Option<String>) {
+        self.qr_text = qr_text;
+    }
+}
+
 impl FrameSource for SyntheticSource {
     fn next_frame(&mut self) -> Result<RgbImage, CameraError> {
         if !self.frame_interval.is_zero() {

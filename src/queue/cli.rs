@@ -147,7 +147,8 @@ fn run_inner(cmd: QueueCmd, data_dir: &Path) -> Result<i32, i32> {
                 if pct != last {
                     last = pct;
                     let bar = "#".repeat(pct / 5);
-                    eprint!("\rexport [{bar:<20}] {done}/{total}");
+                    // Two passes (hash, then write): `total` is twice the records.
+                    eprint!("\rexport [{bar:<20}] {pct:>3}% of {} records", total / 2);
                     if done == total {
                         eprintln!();
                     }

@@ -18,15 +18,25 @@
 //! Order of the export: build the payload in `payload.age.tmp`, fsync, rename;
 //! the same for the manifest; fsync the directory; only then mark the records
 //! exported, in one transaction. A failure anywhere before leaves every record
-//! queued and the error names the path. Re-exporting a batch (`--batch ID`)
-//! rebuilds the same records and manifest from the same rows, the stored export
-//! time and the stored previous head; only the age ciphertext (random file key)
-//! and so the payload's hash differ.
+//! queued, removes the half-written temporary file, and the error names the path.
+//! Re-exporting a batch (`--batch ID`) rebuilds the same records and manifest from
+//! the same rows, the stored export time and the stored previous head; only the
+//! age ciphertext (random file key) and so the payload's hash differ.
 //!
-//! Limits: `records.jsonl` is built in memory (about 8 KB per record: a day's
-//! queue of a few hundred records is a few MB); photos are streamed one by one.
-//! The manifest is not signed: the chain detects accidents and a missing batch,
-//! but anyone with the province's public key could forge a whole new bundle.
+//! Streaming: a tar header states its entry's size before the data, and the age
+//! stream cannot seek back, so the export makes two passes over one read snapshot
+//! of the queue. The first decrypts each record, builds its line and hashes it
+//! (the size and SHA-256 of `records.jsonl`, the chain, each photo's size and
+//! hash); the second regenerates the same lines straight into the tar entry,
+//! checks they hash the same, then appends the photos one by one. Plaintext never
+//! touches the disk, and memory holds one record, the record ids (16 bytes each)
+//! and the manifest's file list — about 150 bytes a record, no personal data.
+//! `verify` streams too: `records.jsonl` line by line, photos one at a time, with
+//! bounds on a line and a photo so a damaged payload cannot make it allocate
+//! without limit.
+//!
+//! Limits: the manifest is not signed: the chain detects accidents and a missing
+//! batch, but anyone with the province's public key could forge a whole new bundle.
 
 use super::record::{RecordId, Status};
 use super::store::{Store, StoreError};
@@ -166,55 +176,98 @@ impl<W: Write> Write for HashWriter<W> {
     }
 }
 
-fn entry(name: &str, data: &[u8]) -> FileEntry {
-    FileEntry {
-        name: name.into(),
-        bytes: data.len() as u64,
-        sha256: hex::encode(Sha256::digest(data)),
-    }
-}
-
 fn photo_name(id: &RecordId) -> String {
     format!("photos/{id}.jpg")
 }
 
+/// One record of the batch, fetched by id when it is needed (never all at once).
 struct Row {
-    id: RecordId,
     summary: super::record::RecordSummary,
     created_utc: String,
-    sealed: Vec<u8>,
+    /// The record as `records.jsonl` carries it (what the chain hashes).
+    rec: Value,
+    /// The live photo's SHA-256; `None` for a record kind without a photo (card
+    /// applications, issue 9).
+    photo_sha256: Option<[u8; 32]>,
 }
 
-fn batch_rows(store: &Store, batch: Option<&str>) -> Result<Vec<Row>, StoreError> {
-    let sql = "SELECT id, receipt, created_at, kiosk_id, officer_id, unit_code, mode, service, verdict, corrects, status, status_reason, batch_id, created_at_utc, personal
-               FROM records WHERE (?1 IS NULL AND status = 'queued' AND batch_id IS NULL) OR batch_id = ?1 ORDER BY seq";
+/// The batch's record ids in queue order: the only per-record state an export
+/// keeps besides the manifest's file list (16 bytes a record, no personal data).
+fn batch_ids(store: &Store, batch: Option<&str>) -> Result<Vec<RecordId>, StoreError> {
+    let sql = "SELECT id FROM records
+               WHERE (?1 IS NULL AND status = 'queued' AND batch_id IS NULL) OR batch_id = ?1 ORDER BY seq";
     let mut st = store.conn().prepare(sql)?;
     let rows = st.query_map([batch], |r| {
-        let summary = super::store::summary_from_row(r)?;
-        Ok(Row {
-            id: summary.id,
-            summary,
-            created_utc: r.get(13)?,
-            sealed: r.get(14)?,
+        let id: String = r.get(0)?;
+        id.parse::<RecordId>().map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-fn photo_of(store: &Store, id: &RecordId) -> Result<Option<Vec<u8>>, StoreError> {
-    Ok(store
+const ROW_SQL: &str = "SELECT id, receipt, created_at, kiosk_id, officer_id, unit_code, mode, service, verdict, corrects, status, status_reason, batch_id,
+                      created_at_utc, personal FROM records WHERE id = ?1";
+
+/// Fetch and open one record and its photo, if it has one (checked against the
+/// record's hash).
+fn fetch(store: &Store, id: &RecordId) -> Result<(Row, zeroize::Zeroizing<Vec<u8>>), StoreError> {
+    let row = fetch_record(store, id)?;
+    let Some(expected) = row.photo_sha256 else {
+        return Ok((row, zeroize::Zeroizing::new(Vec::new())));
+    };
+    let sealed = fetch_sealed_photo(store, id)?;
+    let jpeg = store.open_photo(id, &sealed)?;
+    if <[u8; 32]>::from(Sha256::digest(jpeg.as_slice())) != expected {
+        return Err(StoreError::Damaged {
+            id: id.to_string(),
+            what: "photo does not match its SHA-256".into(),
+        });
+    }
+    Ok((row, jpeg))
+}
+
+/// Fetch and open one record without its photo.
+fn fetch_record(store: &Store, id: &RecordId) -> Result<Row, StoreError> {
+    let (summary, created_utc, sealed): (_, String, Vec<u8>) =
+        store.conn().query_row(ROW_SQL, [id.to_string()], |r| {
+            Ok((super::store::summary_from_row(r)?, r.get(13)?, r.get(14)?))
+        })?;
+    // Card applications (issue 9) have their own sealed JSON and no photo.
+    if let Some(rec) = crate::application::record::export_value(store, &summary, &sealed)? {
+        return Ok(Row {
+            summary,
+            created_utc,
+            rec,
+            photo_sha256: None,
+        });
+    }
+    let personal = store.open_record(id, &sealed)?;
+    Ok(Row {
+        rec: export_record(&summary, &personal),
+        photo_sha256: Some(personal.live_photo_sha256),
+        summary,
+        created_utc,
+    })
+}
+
+fn fetch_sealed_photo(store: &Store, id: &RecordId) -> Result<Vec<u8>, StoreError> {
+    store
         .conn()
         .query_row(
             "SELECT jpeg FROM photos WHERE record_id = ?1",
             [id.to_string()],
             |r| r.get(0),
         )
-        .optional()?)
+        .optional()?
+        .ok_or_else(|| StoreError::Damaged {
+            id: id.to_string(),
+            what: "photo missing".into(),
+        })
 }
 
 /// The record as it appears in `records.jsonl` (what the chain hashes).
-fn export_record(row: &Row, p: &super::record::Personal) -> Value {
-    let s = &row.summary;
+fn export_record(s: &super::record::RecordSummary, p: &super::record::Personal) -> Value {
     json!({
         "id": s.id, "receipt": s.receipt,
         "created_at": s.created_at.to_rfc3339_opts(SecondsFormat::Millis, false),
@@ -223,6 +276,17 @@ fn export_record(row: &Row, p: &super::record::Personal) -> Value {
         "card": p.card, "contact": p.contact, "consent": p.consent,
         "live_photo": {"file": photo_name(&s.id), "sha256": hex::encode(p.live_photo_sha256), "quality": p.live_photo.quality},
     })
+}
+
+/// A record's line of `records.jsonl` (with its newline) and the chain value after it.
+fn record_line(prev: &[u8; 32], row: &Row) -> (zeroize::Zeroizing<Vec<u8>>, [u8; 32]) {
+    let rec = &row.rec;
+    let head = chain_step(prev, rec);
+    let mut line = zeroize::Zeroizing::new(canonical_json(
+        &json!({"chain": hex::encode(head), "record": rec}),
+    ));
+    line.push(b'\n');
+    (line, head)
 }
 
 fn sync_dir(dir: &Path) -> io::Result<()> {
@@ -241,15 +305,137 @@ fn write_synced(
         move |source| ExportError::Io { path, source }
     };
     let mut f = fs::File::create(&tmp).map_err(io_err(&tmp))?;
-    write(&mut f)
-        .and_then(|_| f.sync_all())
-        .map_err(io_err(&tmp))?;
+    if let Err(e) = write(&mut f).and_then(|_| f.sync_all()) {
+        drop(f);
+        // A half-written payload must not be mistaken for one (and a full disk wants its space back).
+        let _ = fs::remove_file(&tmp);
+        return Err(io_err(&tmp)(e));
+    }
     fs::rename(&tmp, &dest).map_err(io_err(&dest))?;
     Ok(())
 }
 
+/// What the first pass learns: everything the manifest and the tar headers need.
+struct Plan {
+    records: FileEntry,
+    /// The photos in queue order, with their records (records without a photo skipped).
+    photos: Vec<(RecordId, FileEntry)>,
+    head: [u8; 32],
+    kiosk: String,
+    first: String,
+    last: String,
+}
+
+/// First pass: every record once, to hash and measure `records.jsonl` and the
+/// photos without keeping them.
+fn plan(
+    store: &Store,
+    ids: &[RecordId],
+    prev: [u8; 32],
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Plan, StoreError> {
+    let total = ids.len() * 2;
+    let mut hash = Sha256::new();
+    let mut bytes = 0u64;
+    let mut head = prev;
+    let mut photos = Vec::with_capacity(ids.len());
+    let (mut kiosk, mut first, mut last) = (String::new(), String::new(), String::new());
+    for (i, id) in ids.iter().enumerate() {
+        let (row, jpeg) = fetch(store, id)?;
+        let (line, next) = record_line(&head, &row);
+        head = next;
+        hash.update(line.as_slice());
+        bytes += line.len() as u64;
+        if let Some(sha) = row.photo_sha256 {
+            photos.push((
+                *id,
+                FileEntry {
+                    name: photo_name(id),
+                    bytes: jpeg.len() as u64,
+                    sha256: hex::encode(sha),
+                },
+            ));
+        }
+        if i == 0 {
+            kiosk = row.summary.kiosk_id.clone();
+            first = row.created_utc.clone();
+            last = row.created_utc.clone();
+        }
+        if row.created_utc < first {
+            first = row.created_utc.clone();
+        }
+        if row.created_utc > last {
+            last = row.created_utc.clone();
+        }
+        progress(i + 1, total);
+    }
+    Ok(Plan {
+        records: FileEntry {
+            name: RECORDS.into(),
+            bytes,
+            sha256: hex::encode(hash.finalize()),
+        },
+        photos,
+        head,
+        kiosk,
+        first,
+        last,
+    })
+}
+
+/// `records.jsonl` regenerated record by record as tar reads it (second pass);
+/// the bytes are hashed again so a change between the passes is caught.
+struct RecordsReader<'a> {
+    store: &'a Store,
+    ids: &'a [RecordId],
+    next: usize,
+    head: [u8; 32],
+    line: zeroize::Zeroizing<Vec<u8>>,
+    pos: usize,
+    hash: Sha256,
+    bytes: u64,
+}
+
+impl Read for RecordsReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.pos >= self.line.len() {
+            let Some(id) = self.ids.get(self.next) else {
+                return Ok(0);
+            };
+            self.next += 1;
+            let row = fetch_record(self.store, id).map_err(|e| io::Error::other(e.to_string()))?;
+            let (line, head) = record_line(&self.head, &row);
+            self.head = head;
+            self.hash.update(line.as_slice());
+            self.bytes += line.len() as u64;
+            self.line = line;
+            self.pos = 0;
+        }
+        let rest = self.line.get(self.pos..).unwrap_or_default();
+        let n = rest.len().min(buf.len());
+        if let (Some(dst), Some(src)) = (buf.get_mut(..n), rest.get(..n)) {
+            dst.copy_from_slice(src);
+        }
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+fn tar_header(size: u64, mtime: u64) -> tar::Header {
+    let mut h = tar::Header::new_ustar();
+    h.set_size(size);
+    h.set_mode(0o600);
+    h.set_mtime(mtime);
+    h.set_cksum();
+    h
+}
+
 /// Export the queued records (or rebuild batch `batch`) into `out`, encrypted to
-/// `recipient`; `progress(done, total)` is called per record.
+/// `recipient`. Streaming, in two passes over the queue (one read snapshot): the
+/// first hashes and measures `records.jsonl` and the photos, the second writes the
+/// tar inside the age stream record by record. Memory holds one record at a time
+/// plus the manifest's file list. `progress(done, total)` is called twice per
+/// record (`total` = 2 × records).
 pub fn export(
     store: &mut Store,
     out: &Path,
@@ -317,8 +503,15 @@ pub fn export(
             exported_at.with_timezone(&Local).format("%Y%m%d")
         ),
     };
-    let rows = batch_rows(store, batch)?;
-    if rows.is_empty() {
+
+    // One read snapshot for both passes: a record the kiosk appends meanwhile
+    // waits for the next batch. (Read-only: dropping it ends it.)
+    let snapshot = store
+        .conn()
+        .unchecked_transaction()
+        .map_err(StoreError::from)?;
+    let ids = batch_ids(store, batch)?;
+    if ids.is_empty() {
         return Err(ExportError::Nothing);
     }
     fs::create_dir_all(out).map_err(|source| ExportError::Io {
@@ -336,49 +529,11 @@ pub fn export(
         }
     }
 
-    // records.jsonl and the chain.
-    let total = rows.len();
-    let mut jsonl = zeroize::Zeroizing::new(Vec::new());
-    let mut head = prev;
-    let mut photo_hashes = Vec::with_capacity(total);
-    for row in &rows {
-        // Card applications (issue 9) have their own sealed JSON and no photo.
-        let (rec, photo_sha) =
-            match crate::application::record::export_value(store, &row.summary, &row.sealed)? {
-                Some(rec) => (rec, None),
-                None => {
-                    let p = store.open_personal(
-                        &row.id,
-                        &row.sealed,
-                        photo_of(store, &row.id)?.as_deref(),
-                    )?;
-                    (export_record(row, &p), Some(p.live_photo_sha256))
-                }
-            };
-        head = chain_step(&head, &rec);
-        jsonl.extend_from_slice(&canonical_json(
-            &json!({"chain": hex::encode(head), "record": rec}),
-        ));
-        jsonl.push(b'\n');
-        photo_hashes.push(photo_sha);
-    }
-    let kiosk = rows
-        .first()
-        .map(|r| r.summary.kiosk_id.clone())
-        .unwrap_or_default();
-    let first = rows
-        .iter()
-        .map(|r| r.created_utc.clone())
-        .min()
-        .unwrap_or_default();
-    let last = rows
-        .iter()
-        .map(|r| r.created_utc.clone())
-        .max()
-        .unwrap_or_default();
+    let total = ids.len();
+    let plan = plan(store, &ids, prev, progress)?;
+    let mtime = exported_at.timestamp().max(0) as u64;
 
     // payload.age: tar of records.jsonl and the photos, encrypted, hashed as written.
-    let mut files = vec![entry(RECORDS, &jsonl)];
     let mut payload = FileEntry {
         name: PAYLOAD.into(),
         bytes: 0,
@@ -395,37 +550,49 @@ pub fn export(
         };
         let stream = enc.wrap_output(hw)?;
         let mut tar = tar::Builder::new(stream);
-        let add = |tar: &mut tar::Builder<_>, name: &str, data: &[u8]| {
-            let mut h = tar::Header::new_ustar();
-            h.set_size(data.len() as u64);
-            h.set_mode(0o600);
-            h.set_mtime(exported_at.timestamp().max(0) as u64);
-            h.set_cksum();
-            tar.append_data(&mut h, name, data)
+        let mut records = RecordsReader {
+            store,
+            ids: &ids,
+            next: 0,
+            head: prev,
+            line: zeroize::Zeroizing::new(Vec::new()),
+            pos: 0,
+            hash: Sha256::new(),
+            bytes: 0,
         };
-        add(&mut tar, RECORDS, &jsonl)?;
-        for (i, row) in rows.iter().enumerate() {
-            let Some(Some(hash)) = photo_hashes.get(i) else {
-                progress(i + 1, total);
-                continue;
-            };
-            let sealed = photo_of(store, &row.id)
-                .map_err(|e| io::Error::other(e.to_string()))?
-                .unwrap_or_default();
-            let jpeg = store
-                .open_photo(&row.id, &sealed)
+        tar.append_data(
+            &mut tar_header(plan.records.bytes, mtime),
+            RECORDS,
+            &mut records,
+        )?;
+        if records.bytes != plan.records.bytes
+            || hex::encode(records.hash.finalize_reset()) != plan.records.sha256
+            || records.head != plan.head
+        {
+            return Err(io::Error::other(
+                "records.jsonl changed between the two passes of the export",
+            ));
+        }
+        for (i, (id, expected)) in plan.photos.iter().enumerate() {
+            let jpeg = fetch_sealed_photo(store, id)
+                .and_then(|sealed| store.open_photo(id, &sealed))
                 .map_err(|e| io::Error::other(e.to_string()))?;
-            if <[u8; 32]>::from(Sha256::digest(jpeg.as_slice())) != *hash {
+            if jpeg.len() as u64 != expected.bytes
+                || hex::encode(Sha256::digest(jpeg.as_slice())) != expected.sha256
+            {
                 return Err(io::Error::other(format!(
-                    "record {}: photo does not match its hash",
-                    row.id
+                    "record {id}: photo changed during the export"
                 )));
             }
-            let name = photo_name(&row.id);
-            files.push(entry(&name, &jpeg));
-            add(&mut tar, &name, &jpeg)?;
-            progress(i + 1, total);
+            tar.append_data(
+                &mut tar_header(expected.bytes, mtime),
+                &expected.name,
+                jpeg.as_slice(),
+            )?;
+            progress(total + i + 1, total * 2);
         }
+        // Records without a photo (card applications) have no second-pass step of their own.
+        progress(total * 2, total * 2);
         let stream = tar.into_inner()?;
         let mut hw = stream.finish()?;
         hw.flush()?;
@@ -433,20 +600,24 @@ pub fn export(
         payload.sha256 = hex::encode(hw.hash.finalize_reset());
         Ok(())
     })?;
+    drop(snapshot);
 
+    let mut files = Vec::with_capacity(total + 1);
+    files.push(plan.records);
+    files.extend(plan.photos.into_iter().map(|(_, f)| f));
     let manifest = Manifest {
         format: FORMAT.into(),
-        kiosk,
+        kiosk: plan.kiosk,
         batch_id: batch_id.clone(),
         batch_seq: u64::try_from(seq).unwrap_or(0),
         exported_at: exported_at.to_rfc3339_opts(SecondsFormat::Secs, true),
-        first_record_at: first,
-        last_record_at: last,
+        first_record_at: plan.first,
+        last_record_at: plan.last,
         count: total as u64,
         payload,
         files,
         prev_chain_head: hex::encode(prev),
-        chain_head: hex::encode(head),
+        chain_head: hex::encode(plan.head),
     };
     if let Some(old) = &stored {
         if old.without_payload() != manifest.without_payload() {
@@ -464,22 +635,23 @@ pub fn export(
     })?;
 
     if batch.is_none() {
+        let head = plan.head;
         let tx = store.conn_mut().transaction().map_err(StoreError::from)?;
         tx.execute(
             "INSERT INTO batches (id, seq, exported_at, prev_head, head, count, manifest) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![batch_id, seq, manifest.exported_at, prev.to_vec(), head.to_vec(), total as i64, text],
         )
         .map_err(StoreError::from)?;
-        for row in &rows {
+        for id in &ids {
             let n = tx
                 .execute(
                     "UPDATE records SET status = 'exported', batch_id = ?1, status_at = ?2 WHERE id = ?3 AND status = 'queued' AND batch_id IS NULL",
-                    params![batch_id, manifest.exported_at, row.id.to_string()],
+                    params![batch_id, manifest.exported_at, id.to_string()],
                 )
                 .map_err(StoreError::from)?;
             if n != 1 {
                 return Err(StoreError::Damaged {
-                    id: row.id.to_string(),
+                    id: id.to_string(),
                     what: "changed during the export".into(),
                 }
                 .into());
@@ -607,11 +779,18 @@ pub fn verify(
     })
 }
 
+/// Longest line of `records.jsonl` a verifier accepts (a record is a few KB; this
+/// bounds what a damaged or hostile payload can make it allocate).
+const MAX_LINE: u64 = 4 << 20;
+/// Largest photo a verifier reads (a kiosk's JPEG is well under 1 MB).
+const MAX_PHOTO: u64 = 16 << 20;
+
 fn verify_contents(
     m: &Manifest,
     path: &Path,
     identity: &age::x25519::Identity,
 ) -> Result<u64, VerifyError> {
+    use std::collections::{HashMap, HashSet};
     let file = fs::File::open(path).map_err(|source| VerifyError::Io {
         path: path.to_path_buf(),
         source,
@@ -625,45 +804,53 @@ fn verify_contents(
     let entries = tar
         .entries()
         .map_err(|e| VerifyError::Decrypt(e.to_string()))?;
-    let mut expected_photos: Vec<(usize, String, String)> = Vec::new();
-    let mut seen: Vec<String> = Vec::new();
+    let listed: HashMap<&str, &FileEntry> = m.files.iter().map(|f| (f.name.as_str(), f)).collect();
+    // Photo name → (record index, SHA-256 the record names): small, no personal data.
+    let mut expected_photos: HashMap<String, (usize, String)> = HashMap::new();
+    let mut photo_order: Vec<String> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
     let mut file_problem: Option<VerifyError> = None;
     let mut count = 0u64;
     let mut head = hex32(&m.prev_chain_head, "prev_chain_head")?;
+    let decrypt = |e: io::Error| VerifyError::Decrypt(e.to_string());
     for e in entries {
-        let mut e = e.map_err(|e| VerifyError::Decrypt(e.to_string()))?;
+        let mut e = e.map_err(decrypt)?;
         let name = e
             .path()
             .map(|p| p.to_string_lossy().into_owned())
-            .map_err(|e| VerifyError::Decrypt(e.to_string()))?;
-        let mut data = Vec::new();
-        e.read_to_end(&mut data)
-            .map_err(|e| VerifyError::Decrypt(e.to_string()))?;
-        let got = entry(&name, &data);
-        match m.files.iter().find(|f| f.name == name) {
-            None => {
-                file_problem.get_or_insert(VerifyError::File {
-                    name: name.clone(),
-                    problem: "in the payload but not in the manifest".into(),
-                });
-            }
-            Some(f) if *f != got => {
-                file_problem.get_or_insert(VerifyError::File {
-                    name: name.clone(),
-                    problem: "SHA-256 or size differs from the manifest (altered)".into(),
-                });
-            }
-            Some(_) => {}
-        }
-        seen.push(name.clone());
+            .map_err(decrypt)?;
+        let size = e.size();
+        let mut hash = Sha256::new();
+        let mut bytes = 0u64;
         if name == RECORDS {
-            for (index, line) in data
-                .split(|&b| b == b'\n')
-                .filter(|l| !l.is_empty())
-                .enumerate()
-            {
-                let index = index + 1;
-                let v: Value = serde_json::from_slice(line).map_err(|e| VerifyError::Record {
+            // Line by line: the file is never held whole.
+            let mut r = BufReader::new(&mut e);
+            let mut line = zeroize::Zeroizing::new(Vec::new());
+            let mut index = 0usize;
+            loop {
+                line.clear();
+                let n = (&mut r)
+                    .take(MAX_LINE)
+                    .read_until(b'\n', &mut line)
+                    .map_err(decrypt)?;
+                if n == 0 {
+                    break;
+                }
+                hash.update(line.as_slice());
+                bytes += n as u64;
+                if line.last() != Some(&b'\n') && n as u64 >= MAX_LINE {
+                    return Err(VerifyError::Record {
+                        index: index + 1,
+                        id: "?".into(),
+                        problem: format!("line longer than {MAX_LINE} bytes"),
+                    });
+                }
+                let text = line.strip_suffix(b"\n").unwrap_or(line.as_slice());
+                if text.is_empty() {
+                    continue;
+                }
+                index += 1;
+                let v: Value = serde_json::from_slice(text).map_err(|e| VerifyError::Record {
                     index,
                     id: "?".into(),
                     problem: format!("not JSON: {e}"),
@@ -674,54 +861,89 @@ fn verify_contents(
                     .and_then(Value::as_str)
                     .unwrap_or("?")
                     .to_string();
-                let bad = |problem: &str| VerifyError::Record {
-                    index,
-                    id: id.clone(),
-                    problem: problem.into(),
-                };
                 head = chain_step(&head, &rec);
                 if v.get("chain").and_then(Value::as_str) != Some(hex::encode(head).as_str()) {
-                    return Err(bad(
-                        "hash chain broken: this record was altered or moved, or a record before it is missing",
-                    ));
+                    return Err(VerifyError::Record {
+                        index,
+                        id,
+                        problem: "hash chain broken: this record was altered or moved, or a record before it is missing".into(),
+                    });
                 }
-                let photo = rec
-                    .pointer("/live_photo/file")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string();
-                let sha = rec
-                    .pointer("/live_photo/sha256")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string();
+                let s = |p: &str| {
+                    rec.pointer(p)
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string()
+                };
+                // A record kind without a photo (card applications) names none.
                 if rec.get("live_photo").is_some() {
-                    expected_photos.push((index, photo, sha));
+                    let photo = s("/live_photo/file");
+                    photo_order.push(photo.clone());
+                    expected_photos.insert(photo, (index, s("/live_photo/sha256")));
                 }
                 count += 1;
             }
-        } else if let Some((index, _, sha)) = expected_photos.iter().find(|(_, p, _)| *p == name) {
-            if got.sha256 != *sha {
-                let id = name
-                    .trim_start_matches("photos/")
-                    .trim_end_matches(".jpg")
-                    .to_string();
-                return Err(VerifyError::Record {
-                    index: *index,
-                    id,
-                    problem: "photo does not match the record's SHA-256 (altered)".into(),
+        } else {
+            if size > MAX_PHOTO {
+                return Err(VerifyError::File {
+                    name,
+                    problem: format!("{size} bytes: larger than any photo a kiosk takes"),
                 });
             }
+            let mut data = zeroize::Zeroizing::new(Vec::new());
+            (&mut e)
+                .take(MAX_PHOTO)
+                .read_to_end(&mut data)
+                .map_err(decrypt)?;
+            hash.update(data.as_slice());
+            bytes = data.len() as u64;
         }
+        let got = FileEntry {
+            name: name.clone(),
+            bytes,
+            sha256: hex::encode(hash.finalize()),
+        };
+        match listed.get(name.as_str()) {
+            None => {
+                file_problem.get_or_insert(VerifyError::File {
+                    name: name.clone(),
+                    problem: "in the payload but not in the manifest".into(),
+                });
+            }
+            Some(f) if **f != got => {
+                file_problem.get_or_insert(VerifyError::File {
+                    name: name.clone(),
+                    problem: "SHA-256 or size differs from the manifest (altered)".into(),
+                });
+            }
+            Some(_) => {}
+        }
+        if name != RECORDS {
+            if let Some((index, sha)) = expected_photos.get(&name) {
+                if got.sha256 != *sha {
+                    let id = name
+                        .trim_start_matches("photos/")
+                        .trim_end_matches(".jpg")
+                        .to_string();
+                    return Err(VerifyError::Record {
+                        index: *index,
+                        id,
+                        problem: "photo does not match the record's SHA-256 (altered)".into(),
+                    });
+                }
+            }
+        }
+        seen.insert(name);
     }
-    for (index, photo, _) in &expected_photos {
+    for photo in &photo_order {
         if !seen.contains(photo) {
+            let index = expected_photos.get(photo).map_or(0, |(i, _)| *i);
             let id = photo
                 .trim_start_matches("photos/")
                 .trim_end_matches(".jpg")
                 .to_string();
             return Err(VerifyError::Record {
-                index: *index,
+                index,
                 id,
                 problem: "photo missing from the payload".into(),
             });
@@ -1070,10 +1292,10 @@ mod tests {
         let r = f.identity.to_public();
         let m = export(&mut f.store, &out, None, &r, &mut |d, t| {
             calls += 1;
-            assert!(d <= t && t == 5)
+            assert!(d == calls && t == 10, "{d}/{t}")
         })
         .unwrap();
-        assert_eq!(calls, 5);
+        assert_eq!(calls, 10, "two passes, one call per record each");
         assert_eq!((m.count, m.batch_seq, m.files.len()), (5, 1, 6));
         assert_eq!(m.prev_chain_head, hex::encode([0u8; 32]));
         assert_eq!(m.first_record_at, "2025-03-01T01:30:00.000Z");

@@ -5,7 +5,8 @@
 //! Layers: [`record`] (what a record is, validation), [`phone`] and [`receipt`]
 //! (the two things an officer types or reads aloud), [`seal`] (keys, AEAD, keyed
 //! index), [`migrations`] and [`store`] (SQLite), [`export`] (bundle, verify,
-//! results import) and [`cli`] (`cccd-kiosk queue …`).
+//! results import) and [`cli`] (`cccd-kiosk queue …`); [`simulate`] plays a
+//! campaign day through the kiosk's pipeline into the queue.
 
 pub mod cli;
 pub mod export;
@@ -14,6 +15,7 @@ pub mod phone;
 pub mod receipt;
 pub mod record;
 pub mod seal;
+pub mod simulate;
 pub mod sink;
 pub mod store;
 

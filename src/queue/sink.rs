@@ -4,7 +4,9 @@
 //! receipt. The receipt the citizen sees is the one the store keeps.
 
 use super::phone::Phone;
-use super::record::{CardData, Consent, Contact, LivePhoto, Mode, NewActivation, Service};
+use super::record::{
+    CardData, Consent, Contact, LivePhoto, Mode, NewActivation, RecordId, Service,
+};
 use super::store::Store;
 use crate::ui::sink::{Enrollment, RecordSink};
 use serde_json::Value;
@@ -114,12 +116,20 @@ impl StoreSink {
     }
 }
 
-impl RecordSink for StoreSink {
-    fn enqueue(&mut self, e: &Enrollment) -> Result<String, String> {
+impl StoreSink {
+    /// Append an enrollment; returns the record's id and the receipt kept with it
+    /// (`simulate` prints both so a crash test can look the record up).
+    pub fn append_enrollment(&mut self, e: &Enrollment) -> Result<(RecordId, String), String> {
         let record = self.record(e)?;
         let id = self.store.append(&record).map_err(|err| err.to_string())?;
         let stored = self.store.get(id).map_err(|err| err.to_string())?;
-        Ok(stored.summary.receipt)
+        Ok((id, stored.summary.receipt))
+    }
+}
+
+impl RecordSink for StoreSink {
+    fn enqueue(&mut self, e: &Enrollment) -> Result<String, String> {
+        self.append_enrollment(e).map(|(_, receipt)| receipt)
     }
 
     fn records_with_phone_today(&mut self, phone: &str) -> Result<u64, String> {

@@ -440,22 +440,33 @@ impl Store {
         sealed: &[u8],
         photo: Option<&[u8]>,
     ) -> Result<Personal, StoreError> {
-        let damaged = |what: String| StoreError::Damaged {
+        let mut personal = self.open_record(id, sealed)?;
+        let photo = photo.ok_or_else(|| StoreError::Damaged {
             id: id.to_string(),
-            what,
-        };
-        let json = self.keys.open(&aad("record", id), sealed)?;
-        let mut personal: Personal =
-            serde_json::from_slice(&json).map_err(|e| damaged(format!("personal data: {e}")))?;
-        let photo = photo.ok_or_else(|| damaged("photo missing".into()))?;
-        let jpeg = self.keys.open(&aad("photo", id), photo)?;
+            what: "photo missing".into(),
+        })?;
+        let jpeg = self.open_photo(id, photo)?;
         if <[u8; 32]>::from(Sha256::digest(jpeg.as_slice())) != personal.live_photo_sha256 {
-            return Err(damaged("photo does not match its SHA-256".into()));
+            return Err(StoreError::Damaged {
+                id: id.to_string(),
+                what: "photo does not match its SHA-256".into(),
+            });
         }
         personal.live_photo.jpeg = jpeg.to_vec();
         Ok(personal)
     }
 
+    /// The personal part alone, photo not opened: the export's second pass (its
+    /// first pass checked every photo against its hash).
+    pub(crate) fn open_record(&self, id: &RecordId, sealed: &[u8]) -> Result<Personal, StoreError> {
+        let json = self.keys.open(&aad("record", id), sealed)?;
+        serde_json::from_slice(&json).map_err(|e| StoreError::Damaged {
+            id: id.to_string(),
+            what: format!("personal data: {e}"),
+        })
+    }
+
+    /// A photo alone, decrypted (the caller checks it against the record's hash).
     pub(crate) fn open_photo(
         &self,
         id: &RecordId,

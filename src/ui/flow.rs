@@ -46,6 +46,8 @@ pub enum Screen {
     },
     /// Officer mode: the `doctor` checks and the camera's frame rate.
     Diagnostics,
+    /// The supervisor's end of day (from officer mode, behind the supervisor passphrase).
+    Supervisor,
 }
 
 impl Screen {
@@ -64,6 +66,7 @@ impl Screen {
             Screen::Done { .. } => "done",
             Screen::Officer { .. } => "officer",
             Screen::Diagnostics => "diagnostics",
+            Screen::Supervisor => "supervisor",
         }
     }
 }
@@ -459,6 +462,8 @@ pub enum Event {
     DiagnosticsOpen,
     /// The diagnostics worker's report.
     DiagnosticsDone(Box<crate::doctor::Report>),
+    /// Officer mode: open the supervisor screen.
+    SupervisorOpen,
 }
 
 /// Work for the app to do after a transition.
@@ -567,6 +572,8 @@ pub fn transition(mut flow: Flow, event: Event, now: DateTime<Utc>) -> (Flow, Ve
             Screen::Officer { unlocked: true }
         }
         (Screen::Officer { .. }, Event::Back) => Screen::Welcome,
+        (Screen::Officer { unlocked: true }, Event::SupervisorOpen) => Screen::Supervisor,
+        (Screen::Supervisor, Event::Back) => Screen::Officer { unlocked: true },
         (Screen::Consent, Event::ConsentAccepted) => {
             flow.session.consent_at = Some(now);
             after_consent(&mut flow, &mut fx)

@@ -66,6 +66,12 @@ pub struct Config {
     pub face_detector: bool,
     /// What the officer's diagnostics screen checks (None: the defaults).
     pub diagnostics: Option<screens::diagnostics::DiagnosticsSetup>,
+    /// The queue's data directory, for the supervisor screen (None: no queue, e.g. the demo tour).
+    pub data_dir: Option<PathBuf>,
+    /// The province's age recipient (`age1…` or a file holding it) that exports are encrypted to.
+    pub export_recipient: Option<String>,
+    /// Where removable drives are mounted (udisks: `/media/USER/LABEL`, `/run/media/USER/LABEL`).
+    pub removable_roots: Vec<PathBuf>,
 }
 
 impl Default for Config {
@@ -81,6 +87,9 @@ impl Default for Config {
             language: i18n::Lang::Vi,
             face_detector: true,
             diagnostics: None,
+            data_dir: None,
+            export_recipient: None,
+            removable_roots: vec![PathBuf::from("/media"), PathBuf::from("/run/media")],
         }
     }
 }

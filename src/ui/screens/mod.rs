@@ -13,6 +13,7 @@ pub mod photo;
 pub mod place_card;
 pub mod reading;
 pub mod review;
+pub mod supervisor;
 pub mod welcome;
 
 use super::flow::{Event, Flow, Notice, Officer, Screen};
@@ -31,6 +32,8 @@ pub struct UiState {
     pub officer_field: u8,
     pub countdown_start: Option<Instant>,
     pub receipt_tex: Option<(String, TextureHandle)>,
+    /// The supervisor screen's state (kept while an export runs).
+    pub supervisor: supervisor::Panel,
 }
 
 impl UiState {
@@ -41,6 +44,7 @@ impl UiState {
         self.officer_draft = None;
         self.countdown_start = None;
         self.receipt_tex = None;
+        self.supervisor.on_screen_change();
     }
 }
 
@@ -127,6 +131,7 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
             Screen::Done { receipt } => done::show(ui, sc, &receipt),
             Screen::Officer { unlocked } => officer::show(ui, sc, unlocked),
             Screen::Diagnostics => diagnostics::show(ui, sc),
+            Screen::Supervisor => supervisor::show(ui, sc),
         })
         .inner;
     event.or(screen_event)

@@ -122,6 +122,9 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx, unlocked: bool) -> Option<Event> {
                     ev = Some(Event::Back);
                 }
             });
+            if widgets::big_button(ui, sc.t("supervisor.open"), false).clicked() {
+                ev = Some(Event::SupervisorOpen);
+            }
         });
         let buf = if sc.ui_state.officer_field == 0 {
             &mut draft_v.officer_id
