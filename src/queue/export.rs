@@ -592,7 +592,9 @@ pub fn export(
             progress(total + i + 1, total * 2);
         }
         // Records without a photo (card applications) have no second-pass step of their own.
-        progress(total * 2, total * 2);
+        if plan.photos.len() < total {
+            progress(total * 2, total * 2);
+        }
         let stream = tar.into_inner()?;
         let mut hw = stream.finish()?;
         hw.flush()?;
