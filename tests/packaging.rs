@@ -213,7 +213,7 @@ fn shipped_config_parses_and_so_does_every_commented_example() {
     let uncommented: String = text
         .lines()
         .map(|l| match l.strip_prefix("# ") {
-            Some(rest) if rest.contains(" = ") || rest.starts_with("[[") => rest.to_string(),
+            Some(rest) if rest.contains(" = ") || rest.starts_with('[') => rest.to_string(),
             _ => l.to_string(),
         })
         .map(|l| {
@@ -230,6 +230,7 @@ fn shipped_config_parses_and_so_does_every_commented_example() {
     assert_eq!(c.kiosk_id.as_deref(), Some("HN-BADINH-03"));
     assert_eq!(c.officers.len(), 1);
     assert!(c.check_officer_pin("can-bo-01", "123456").is_some());
+    assert_eq!(c.appointments.map(|a| a.offices.len()), Some(2));
 }
 
 // ---------------------------------------------------------------------------------------

@@ -967,6 +967,9 @@ fn the_supervisor_exports_to_a_usb_drive_verifies_and_imports_results_behind_the
     tap(&mut h, "Cán bộ");
     type_digits(&mut h, "2468");
     tap(&mut h, "Mở khoá");
+    wait_for(&mut h, "the unlock", |a| {
+        a.flow().screen == Screen::Officer { unlocked: true }
+    });
     tap(&mut h, "Giám sát cuối ngày");
     assert_eq!(screen(&h), "supervisor");
 

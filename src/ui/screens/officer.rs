@@ -118,13 +118,13 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx, unlocked: bool) -> Option<Event> {
                 if widgets::big_button(ui, sc.t("diag.open"), false).clicked() {
                     ev = Some(Event::DiagnosticsOpen);
                 }
+                if widgets::big_button(ui, sc.t("supervisor.open"), false).clicked() {
+                    ev = Some(Event::SupervisorOpen);
+                }
                 if widgets::big_button(ui, sc.t("common.back"), false).clicked() {
                     ev = Some(Event::Back);
                 }
             });
-            if widgets::big_button(ui, sc.t("supervisor.open"), false).clicked() {
-                ev = Some(Event::SupervisorOpen);
-            }
         });
         let buf = if sc.ui_state.officer_field == 0 {
             &mut draft_v.officer_id
