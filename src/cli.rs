@@ -67,6 +67,11 @@ enum Cmd {
         #[command(subcommand)]
         cmd: crate::queue::cli::QueueCmd,
     },
+    /// Appointments for card applications: the day's list per slot (names: officers only), attendance.
+    Appointments {
+        #[command(subcommand)]
+        cmd: crate::application::cli::AppointmentsCmd,
+    },
     /// Check this kiosk: pcscd, readers, camera, disk, trust store, clock; says what to do.
     Doctor {
         /// Also read the built-in software card in-process (tests the whole card pipeline).
@@ -260,6 +265,11 @@ pub fn main() -> i32 {
         Some(Cmd::Queue { cmd }) => {
             crate::queue::cli::run(cmd, &cfg.data_dir(cli.data_dir.as_deref()))
         }
+        Some(Cmd::Appointments { cmd }) => crate::application::cli::run(
+            cmd,
+            &cfg.data_dir(cli.data_dir.as_deref()),
+            cfg.appointments.as_ref(),
+        ),
         Some(Cmd::Kiosk(a)) => cmd_kiosk(a, cfg, cli.data_dir.as_deref()),
         None => cmd_kiosk(
             KioskArgs {

@@ -149,6 +149,82 @@ pub struct Officer {
     pub pin_hash: String,
 }
 
+/// `[appointments]`: where and when citizens who apply for a card come for their
+/// biometrics (issue 9). `offices` is required; the rest default to the campaign's
+/// practice: 30-minute slots of 4 citizens, every day, 7:30–22:00 (the campaign
+/// hours of the Vinh Bao plan), bookable two weeks ahead, renewal offered 6 months
+/// before a card expires.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Appointments {
+    /// The receiving offices the citizen chooses from (step 7 of the online application).
+    #[serde(deserialize_with = "de_offices")]
+    pub offices: Vec<String>,
+    /// Minutes per slot (5 to 240).
+    #[serde(default = "default_slot_minutes", deserialize_with = "de_slot_minutes")]
+    pub slot_minutes: u32,
+    /// Citizens per slot and office (1 to 100).
+    #[serde(default = "default_capacity", deserialize_with = "de_capacity")]
+    pub capacity: u32,
+    /// Working days, `mon` … `sun`.
+    #[serde(default = "default_days", deserialize_with = "de_days")]
+    pub days: Vec<String>,
+    /// Opening hours, `HH:MM-HH:MM`.
+    #[serde(default = "default_hours", deserialize_with = "de_hours")]
+    pub hours: String,
+    /// How many days ahead a slot may be booked (1 to 90).
+    #[serde(default = "default_book_ahead", deserialize_with = "de_book_ahead")]
+    pub book_ahead_days: u32,
+    /// Offer a renewal when the card expires within this many months (1 to 24).
+    #[serde(
+        default = "default_renewal_window",
+        deserialize_with = "de_renewal_window"
+    )]
+    pub renewal_window_months: u32,
+}
+
+/// The weekday keys `days` accepts, Monday first.
+pub const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+fn default_slot_minutes() -> u32 {
+    30
+}
+fn default_capacity() -> u32 {
+    4
+}
+fn default_days() -> Vec<String> {
+    WEEKDAYS.iter().map(|d| d.to_string()).collect()
+}
+fn default_hours() -> String {
+    "07:30-22:00".into()
+}
+fn default_book_ahead() -> u32 {
+    14
+}
+fn default_renewal_window() -> u32 {
+    6
+}
+
+impl Appointments {
+    /// A calendar with `offices` and every other key at its default.
+    pub fn with_offices(offices: &[&str]) -> Appointments {
+        Appointments {
+            offices: offices.iter().map(|o| o.to_string()).collect(),
+            slot_minutes: default_slot_minutes(),
+            capacity: default_capacity(),
+            days: default_days(),
+            hours: default_hours(),
+            book_ahead_days: default_book_ahead(),
+            renewal_window_months: default_renewal_window(),
+        }
+    }
+
+    /// Opening and closing time, in minutes after midnight (checked when read).
+    pub fn hours_minutes(&self) -> (u32, u32) {
+        parse_hours(&self.hours).unwrap_or((450, 1320))
+    }
+}
+
 /// The kiosk's configuration, with defaults for every key.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
@@ -190,6 +266,9 @@ pub struct Config {
     /// Officers allowed into officer mode (`[[officer]]` tables).
     #[serde(rename = "officer")]
     pub officers: Vec<Officer>,
+    /// The unit's appointment calendar for card applications (`[appointments]`);
+    /// None: the kiosk offers no appointments.
+    pub appointments: Option<Appointments>,
 }
 
 impl Default for Config {
@@ -207,6 +286,7 @@ impl Default for Config {
             export_recipient: None,
             log_level: LogLevel::Info,
             officers: Vec::new(),
+            appointments: None,
         }
     }
 }
@@ -504,6 +584,108 @@ fn de_opt_camera<'de, D: Deserializer<'de>>(d: D) -> Result<Option<CameraSource>
     }
 }
 
+fn de_offices<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let v = toml::Value::deserialize(d)?;
+    let form = "a list of 1 to 20 office names, e.g. [\"Công an huyện Mường Tè\"]";
+    let list = v.as_array().ok_or_else(|| bad(form, &v))?;
+    let mut out: Vec<String> = Vec::new();
+    for item in list {
+        match item.as_str().map(str::trim) {
+            Some(s) if !s.is_empty() && s.chars().count() <= 120 && !out.iter().any(|o| o == s) => {
+                out.push(s.to_string())
+            }
+            _ => return Err(bad(&format!("{form}, each non-empty and different"), item)),
+        }
+    }
+    if out.is_empty() || out.len() > 20 {
+        return Err(bad(form, &v));
+    }
+    Ok(out)
+}
+
+fn de_range<'de, D: Deserializer<'de>>(
+    d: D,
+    lo: i64,
+    hi: i64,
+    what: &str,
+) -> Result<u32, D::Error> {
+    let v = toml::Value::deserialize(d)?;
+    match v {
+        toml::Value::Integer(i) if (lo..=hi).contains(&i) => {
+            u32::try_from(i).map_err(|_| bad(what, &v))
+        }
+        _ => Err(bad(&format!("{what} between {lo} and {hi}"), &v)),
+    }
+}
+
+fn de_slot_minutes<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    de_range(d, 5, 240, "a whole number of minutes")
+}
+
+fn de_capacity<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    de_range(d, 1, 100, "a whole number of citizens")
+}
+
+fn de_book_ahead<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    de_range(d, 1, 90, "a whole number of days")
+}
+
+fn de_renewal_window<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    de_range(d, 1, 24, "a whole number of months")
+}
+
+fn de_days<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let v = toml::Value::deserialize(d)?;
+    let form =
+        "a list of weekdays from \"mon\", \"tue\", \"wed\", \"thu\", \"fri\", \"sat\", \"sun\"";
+    let list = v.as_array().ok_or_else(|| bad(form, &v))?;
+    let mut out: Vec<String> = Vec::new();
+    for item in list {
+        match item.as_str().map(|s| s.trim().to_ascii_lowercase()) {
+            Some(s) if WEEKDAYS.contains(&s.as_str()) => {
+                if !out.contains(&s) {
+                    out.push(s)
+                }
+            }
+            _ => return Err(bad(form, item)),
+        }
+    }
+    if out.is_empty() {
+        return Err(bad(form, &v));
+    }
+    out.sort_by_key(|d| WEEKDAYS.iter().position(|w| w == d));
+    Ok(out)
+}
+
+/// `HH:MM-HH:MM` → minutes after midnight, opening before closing.
+fn parse_hours(s: &str) -> Option<(u32, u32)> {
+    let minutes = |t: &str| -> Option<u32> {
+        let (h, m) = t.trim().split_once(':')?;
+        if h.is_empty() || h.len() > 2 || m.len() != 2 {
+            return None;
+        }
+        let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+        (h <= 24 && m < 60 && h * 60 + m <= 24 * 60).then_some(h * 60 + m)
+    };
+    let (a, b) = s.split_once('-')?;
+    let (open, close) = (minutes(a)?, minutes(b)?);
+    (open < close).then_some((open, close))
+}
+
+fn de_hours<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let v = toml::Value::deserialize(d)?;
+    match v
+        .as_str()
+        .and_then(|s| parse_hours(s).map(|_| s.trim().to_string()))
+    {
+        Some(s) => Ok(s),
+        None => Err(bad(
+            "opening hours \"HH:MM-HH:MM\", opening before closing (e.g. \"07:30-22:00\")",
+            &v,
+        )),
+    }
+}
+
 /// The bech32 alphabet age recipients are written in (BIP 173).
 const BECH32: &str = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
 
@@ -750,6 +932,50 @@ pin_hash = "{hash}"
         let l = Config::load(Some(&path)).unwrap();
         assert_eq!(l.config.kiosk_id.as_deref(), Some("K7"));
         assert_eq!(l.path.as_deref(), Some(path.as_path()));
+    }
+
+    #[test]
+    fn appointments_section_defaults_and_errors_name_key_and_line() {
+        let c = Config::parse(
+            "kiosk_id = \"K1\"\n[appointments]\noffices = [\"Công an xã Ka Lăng\", \"Công an huyện Mường Tè\"]\n",
+            "kiosk.toml",
+        )
+        .unwrap();
+        let a = c.appointments.unwrap();
+        assert_eq!(a.offices[1], "Công an huyện Mường Tè");
+        assert_eq!((a.slot_minutes, a.capacity, a.book_ahead_days), (30, 4, 14));
+        assert_eq!(a.days.len(), 7);
+        assert_eq!(a.hours_minutes(), (7 * 60 + 30, 22 * 60));
+        assert_eq!(a.renewal_window_months, 6);
+        assert!(Config::parse("", "k").unwrap().appointments.is_none());
+        let c = Config::parse(
+            "[appointments]\noffices = [\"CA\"]\ndays = [\"SUN\", \"sat\"]\nhours = \"13:00-17:30\"\n",
+            "k",
+        )
+        .unwrap();
+        let a = c.appointments.unwrap();
+        assert_eq!(a.days, ["sat", "sun"]);
+        assert_eq!(a.hours_minutes(), (13 * 60, 17 * 60 + 30));
+
+        let (key, msg, line, _) =
+            err("kiosk_id = \"K1\"\n[appointments]\noffices = [\"CA\"]\nslot_minutes = 0\n");
+        assert_eq!((key.as_str(), line), ("appointments.slot_minutes", 4));
+        assert!(msg.contains("between 5 and 240, found 0"), "{msg}");
+        let (key, msg, ..) = err("[appointments]\noffices = [\"CA\"]\nhours = \"22:00-07:30\"\n");
+        assert_eq!(key, "appointments.hours");
+        assert!(msg.contains("opening before closing"), "{msg}");
+        let (key, msg, ..) = err("[appointments]\noffices = [\"CA\"]\ndays = [\"monday\"]\n");
+        assert_eq!(key, "appointments.days");
+        assert!(msg.contains("found \"monday\""), "{msg}");
+        let (key, msg, ..) = err("[appointments]\nslot_minutes = 15\n");
+        assert_eq!(key, "appointments.offices");
+        assert!(msg.contains("required"), "{msg}");
+        let (key, msg, ..) = err("[appointments]\noffices = []\n");
+        assert_eq!(key, "appointments.offices");
+        assert!(msg.contains("1 to 20 office names"), "{msg}");
+        let (key, msg, ..) = err("[appointments]\noffices = [\"CA\"]\ncapacity_per_slot = 3\n");
+        assert_eq!(key, "appointments.capacity_per_slot");
+        assert!(msg.contains("unknown key"), "{msg}");
     }
 
     #[test]

@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 #![warn(clippy::unwrap_used)]
 
+pub mod application;
 pub mod camera;
 pub mod card;
 pub mod cli;

@@ -342,14 +342,25 @@ pub fn export(
     let mut head = prev;
     let mut photo_hashes = Vec::with_capacity(total);
     for row in &rows {
-        let p = store.open_personal(&row.id, &row.sealed, photo_of(store, &row.id)?.as_deref())?;
-        let rec = export_record(row, &p);
+        // Card applications (issue 9) have their own sealed JSON and no photo.
+        let (rec, photo_sha) =
+            match crate::application::record::export_value(store, &row.summary, &row.sealed)? {
+                Some(rec) => (rec, None),
+                None => {
+                    let p = store.open_personal(
+                        &row.id,
+                        &row.sealed,
+                        photo_of(store, &row.id)?.as_deref(),
+                    )?;
+                    (export_record(row, &p), Some(p.live_photo_sha256))
+                }
+            };
         head = chain_step(&head, &rec);
         jsonl.extend_from_slice(&canonical_json(
             &json!({"chain": hex::encode(head), "record": rec}),
         ));
         jsonl.push(b'\n');
-        photo_hashes.push(p.live_photo_sha256);
+        photo_hashes.push(photo_sha);
     }
     let kiosk = rows
         .first()
@@ -394,16 +405,17 @@ pub fn export(
         };
         add(&mut tar, RECORDS, &jsonl)?;
         for (i, row) in rows.iter().enumerate() {
+            let Some(Some(hash)) = photo_hashes.get(i) else {
+                progress(i + 1, total);
+                continue;
+            };
             let sealed = photo_of(store, &row.id)
                 .map_err(|e| io::Error::other(e.to_string()))?
                 .unwrap_or_default();
             let jpeg = store
                 .open_photo(&row.id, &sealed)
                 .map_err(|e| io::Error::other(e.to_string()))?;
-            if photo_hashes
-                .get(i)
-                .is_none_or(|h| <[u8; 32]>::from(Sha256::digest(jpeg.as_slice())) != *h)
-            {
+            if <[u8; 32]>::from(Sha256::digest(jpeg.as_slice())) != *hash {
                 return Err(io::Error::other(format!(
                     "record {}: photo does not match its hash",
                     row.id
@@ -683,7 +695,9 @@ fn verify_contents(
                     .and_then(Value::as_str)
                     .unwrap_or_default()
                     .to_string();
-                expected_photos.push((index, photo, sha));
+                if rec.get("live_photo").is_some() {
+                    expected_photos.push((index, photo, sha));
+                }
                 count += 1;
             }
         } else if let Some((index, _, sha)) = expected_photos.iter().find(|(_, p, _)| *p == name) {

@@ -64,6 +64,33 @@ const MIGRATIONS: &[M<'static>] = &[
              verdict, id_index, phone_index, corrects, personal ON records
              BEGIN SELECT RAISE(ABORT, 'activation records are append-only: make a correction record'); END;",
     ),
+    // Appointments for card applications (issue 9, `src/application/calendar.rs`): one per
+    // application record; a seat number per slot, unique among the seats not cancelled,
+    // so two bookings never share a seat even if two processes race (the booking itself
+    // counts the slot inside BEGIN IMMEDIATE); one open booking per citizen (keyed hash).
+    M::up(
+        "CREATE TABLE appointments (
+             id          TEXT PRIMARY KEY,
+             record_id   TEXT NOT NULL UNIQUE REFERENCES records(id),
+             office      TEXT NOT NULL,
+             day         TEXT NOT NULL,
+             start       TEXT NOT NULL,
+             end_time    TEXT NOT NULL,
+             seat        INTEGER NOT NULL CHECK (seat >= 1),
+             id_index    BLOB NOT NULL,
+             created_at  TEXT NOT NULL,
+             status      TEXT NOT NULL DEFAULT 'booked' CHECK (status IN ('booked','attended','no_show','cancelled')),
+             status_at   TEXT
+         ) STRICT;
+         CREATE UNIQUE INDEX appointments_seat ON appointments(office, day, start, seat) WHERE status <> 'cancelled';
+         CREATE UNIQUE INDEX appointments_open_per_citizen ON appointments(id_index) WHERE status = 'booked';
+         CREATE INDEX appointments_day ON appointments(day, start, office);
+         CREATE TRIGGER appointments_no_delete BEFORE DELETE ON appointments
+             BEGIN SELECT RAISE(ABORT, 'appointments are kept: cancel instead'); END;
+         CREATE TRIGGER appointments_no_rewrite BEFORE UPDATE OF
+             id, record_id, office, day, start, end_time, seat, id_index, created_at ON appointments
+             BEGIN SELECT RAISE(ABORT, 'an appointment keeps its slot: cancel it and book another'); END;",
+    ),
 ];
 
 /// The migrations, oldest first.

@@ -310,7 +310,7 @@ impl Contact {
         }
     }
 
-    fn validate(&self) -> Result<(), RecordError> {
+    pub(crate) fn validate(&self) -> Result<(), RecordError> {
         match self {
             Contact::Phone { .. } => Ok(()),
             Contact::RelativePhone { relation, .. } if relation.trim().is_empty() => Err(invalid(

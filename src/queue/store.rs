@@ -196,6 +196,23 @@ pub(crate) fn summary_from_row(row: &Row) -> rusqlite::Result<RecordSummary> {
     })
 }
 
+/// A receipt code no record in the queue has yet (drawn inside the inserting
+/// transaction); shared with card applications (`application::record`).
+pub(crate) fn fresh_receipt(tx: &rusqlite::Transaction) -> Result<Receipt, StoreError> {
+    let mut rng = rand::thread_rng();
+    loop {
+        let r = Receipt::random(&mut rng);
+        let taken: bool = tx.query_row(
+            "SELECT EXISTS(SELECT 1 FROM records WHERE receipt = ?1)",
+            [r.as_str()],
+            |row| row.get(0),
+        )?;
+        if !taken {
+            return Ok(r);
+        }
+    }
+}
+
 /// Associated data binding a sealed blob to its record and role.
 pub(crate) fn aad(role: &str, id: &RecordId) -> Vec<u8> {
     format!("{role}:{id}").into_bytes()
@@ -334,18 +351,7 @@ impl Store {
                 .into());
             }
         }
-        let mut rng = rand::thread_rng();
-        let receipt = loop {
-            let r = Receipt::random(&mut rng);
-            let taken: bool = tx.query_row(
-                "SELECT EXISTS(SELECT 1 FROM records WHERE receipt = ?1)",
-                [r.as_str()],
-                |row| row.get(0),
-            )?;
-            if !taken {
-                break r;
-            }
-        };
+        let receipt = fresh_receipt(&tx)?;
         tx.execute(
             "INSERT INTO records (id, receipt, created_at, created_at_utc, kiosk_id, officer_id, unit_code, mode, service,
                                   verdict, id_index, phone_index, corrects, personal)
@@ -560,6 +566,12 @@ impl Store {
         } else {
             Err(StoreError::Passphrase("wrong passphrase"))
         }
+    }
+
+    /// The kiosk's keys, for record kinds stored outside [`Store::append`] (card
+    /// applications seal their own personal JSON with them).
+    pub(crate) fn keys(&self) -> &Keys {
+        &self.keys
     }
 
     pub(crate) fn conn(&self) -> &Connection {
