@@ -109,10 +109,12 @@ struct KioskArgs {
     /// Directory of trusted CSCA certificates and master lists.
     #[arg(long, value_name = "DIR")]
     trust: Option<PathBuf>,
-    /// Seconds without a touch before everything is wiped.
-    #[arg(long, default_value_t = 60)]
-    idle_seconds: u64,
-    /// Officer PIN (default: $CCCD_OFFICER_PIN; without one, officer mode stays locked).
+    /// Seconds without a touch before everything is wiped (default: the config's
+    /// `idle_timeout_secs`).
+    #[arg(long)]
+    idle_seconds: Option<u64>,
+    /// Fallback officer PIN when the config names no `[[officer]]` (default:
+    /// $CCCD_OFFICER_PIN; without one, officer mode stays locked).
     #[arg(long, value_name = "DIGITS")]
     officer_pin: Option<String>,
     /// Window size, e.g. 1280x800 or 1920x1080.
@@ -270,21 +272,25 @@ pub fn main() -> i32 {
             &cfg.data_dir(cli.data_dir.as_deref()),
             cfg.appointments.as_ref(),
         ),
-        Some(Cmd::Kiosk(a)) => cmd_kiosk(a, cfg, cli.data_dir.as_deref()),
+        Some(Cmd::Kiosk(a)) => cmd_kiosk(a, &loaded, cli.data_dir.as_deref()),
         None => cmd_kiosk(
             KioskArgs {
-                idle_seconds: 60,
                 size: "1280x800".into(),
                 ..KioskArgs::default()
             },
-            cfg,
+            &loaded,
             cli.data_dir.as_deref(),
         ),
     }
 }
 
-fn cmd_kiosk(a: KioskArgs, cfg: &Config, data_dir: Option<&std::path::Path>) -> i32 {
+fn cmd_kiosk(
+    a: KioskArgs,
+    loaded: &crate::config::Loaded,
+    data_dir: Option<&std::path::Path>,
+) -> i32 {
     use crate::ui::{self, CameraChoice, Config, RunOptions};
+    let cfg = &loaded.config;
     let size = match a
         .size
         .split_once('x')
@@ -310,7 +316,7 @@ fn cmd_kiosk(a: KioskArgs, cfg: &Config, data_dir: Option<&std::path::Path>) -> 
         },
         (None, false) => CameraChoice::Device(a.camera_index),
     };
-    let officer_pin = a
+    let mut officer_pin = a
         .officer_pin
         .clone()
         .or_else(|| std::env::var("CCCD_OFFICER_PIN").ok())
@@ -321,6 +327,10 @@ fn cmd_kiosk(a: KioskArgs, cfg: &Config, data_dir: Option<&std::path::Path>) -> 
                 String::new()
             }
         });
+    if !cfg.officers.is_empty() && !officer_pin.is_empty() {
+        tracing::warn!("the config names officers: --officer-pin / $CCCD_OFFICER_PIN is ignored");
+        officer_pin.clear();
+    }
     if let Some(dir) = &a.demo_tour {
         if let Err(e) = std::fs::create_dir_all(dir) {
             return fail(
@@ -334,8 +344,21 @@ fn cmd_kiosk(a: KioskArgs, cfg: &Config, data_dir: Option<&std::path::Path>) -> 
     }
     let opts = RunOptions {
         config: Config {
-            idle_timeout: Duration::from_secs(a.idle_seconds.max(10)),
+            idle_timeout: Duration::from_secs(
+                a.idle_seconds.unwrap_or(cfg.idle_timeout_secs).max(10),
+            ),
+            officers: cfg.officers.clone(),
             officer_pin,
+            diagnostics: Some(crate::ui::screens::diagnostics::DiagnosticsSetup {
+                loaded: loaded.clone(),
+                data_dir: cfg.data_dir(data_dir),
+                allow_virtual: allow_virtual() || cfg.allow_virtual_readers,
+                with_emulator: true,
+            }),
+            language: match cfg.language {
+                crate::config::Language::Vi => crate::ui::i18n::Lang::Vi,
+                crate::config::Language::En => crate::ui::i18n::Lang::En,
+            },
             ..Config::default()
         },
         readers: ReaderFilter {

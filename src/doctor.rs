@@ -16,8 +16,9 @@
 //! network often boots with a wrong clock, and a wrong clock makes valid certificates
 //! look "not yet valid").
 //!
-//! This build has no queue or camera module yet: the database check reports the file's
-//! presence only and says so; the camera check does not measure frames per second.
+//! The camera check also measures the frames per second the configured source delivers
+//! ([`measure_camera`], through the same `FrameSource` the kiosk uses): an image file
+//! always, a webcam in builds with the `camera` feature.
 
 use crate::card::access_key::KeyPlan;
 use crate::card::emulator::{personalise, pki, profile::CitizenProfile, InProcessCard};
@@ -258,7 +259,11 @@ pub fn run(loaded: &Loaded, env: &Environment) -> Report {
     if env.with_emulator {
         checks.push(check_emulator(env.now));
     }
-    checks.push(check_camera(cfg.camera.as_ref(), &env.dev_dir));
+    checks.push(measure_camera(
+        cfg.camera.as_ref(),
+        &env.dev_dir,
+        check_camera(cfg.camera.as_ref(), &env.dev_dir),
+    ));
     checks.push(check_disk(&env.data_dir));
     checks.push(check_database(&env.data_dir));
     checks.push(check_trust(&trust, env.now, env.allow_virtual));
@@ -446,7 +451,6 @@ pub fn check_emulator(now: DateTime<Utc>) -> Check {
 
 /// The camera the config names, or any `video*` device under `dev_dir`.
 pub fn check_camera(camera: Option<&CameraSource>, dev_dir: &Path) -> Check {
-    let note = "frame rate not measured (no camera module in this build)".to_string();
     let missing = |what: String| {
         Check::bad(
             "camera",
@@ -502,7 +506,7 @@ pub fn check_camera(camera: Option<&CameraSource>, dev_dir: &Path) -> Check {
             missing(format!("{} is not a camera device", device.display()))
         }
         Ok(_) => match rustix::fs::access(&device, rustix::fs::Access::READ_OK | rustix::fs::Access::WRITE_OK) {
-            Ok(()) => Check::ok("camera", format!("camera {}", device.display())).with_details(vec![note]),
+            Ok(()) => Check::ok("camera", format!("camera {}", device.display())),
             Err(e) => Check::bad(
                 "camera",
                 Status::Fail,
@@ -511,6 +515,84 @@ pub fn check_camera(camera: Option<&CameraSource>, dev_dir: &Path) -> Check {
                 "Add the kiosk user to the video group (`sudo usermod -aG video cccd-kiosk`) or reinstall the package for its udev rules, then reboot.",
             ),
         },
+    }
+}
+
+/// Below this many frames per second the photo step's checks and countdown stutter.
+pub const MIN_CAMERA_FPS: f64 = 10.0;
+
+/// Add the measured frame rate to a camera check that did not fail: an image file is
+/// read as the kiosk reads it; a `/dev/videoN` webcam is opened through nokhwa in
+/// builds with the `camera` feature (without it the detail says so).
+pub fn measure_camera(camera: Option<&CameraSource>, dev_dir: &Path, check: Check) -> Check {
+    use crate::camera::FrameSource;
+    if check.status == Status::Fail {
+        return check;
+    }
+    let device = |p: &Path| -> Result<Box<dyn FrameSource>, String> {
+        let index = p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_prefix("video"))
+            .and_then(|n| n.parse::<u32>().ok())
+            .ok_or_else(|| format!("{} is not a /dev/videoN device", p.display()))?;
+        #[cfg(feature = "camera")]
+        {
+            Ok(Box::new(crate::camera::nokhwa_source::NokhwaSource::new(
+                index,
+            )))
+        }
+        #[cfg(not(feature = "camera"))]
+        {
+            let _ = index;
+            Err("this build has no webcam support (feature `camera`)".into())
+        }
+    };
+    let source: Result<Box<dyn FrameSource>, String> = match camera {
+        Some(CameraSource::File(p)) => crate::camera::file::FileSource::open(p)
+            .map(|s| Box::new(s) as Box<dyn FrameSource>)
+            .map_err(|e| e.to_string()),
+        Some(CameraSource::Device(p)) => device(p),
+        None => {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(dev_dir)
+                .map(|rd| rd.filter_map(Result::ok).map(|e| e.path()).collect())
+                .unwrap_or_default();
+            found.retain(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("video"))
+            });
+            found.sort();
+            match found.first() {
+                Some(p) => device(p),
+                None => Err("no video device".into()),
+            }
+        }
+    };
+    let fps = source.and_then(|mut s| {
+        crate::camera::measure_fps(&mut *s, 30, std::time::Duration::from_secs(3))
+            .map_err(|e| e.to_string())
+    });
+    let mut details = check.details.clone();
+    match fps {
+        Ok(f) if f < MIN_CAMERA_FPS => check.worst(
+                Check::bad(
+                    "camera",
+                    Status::Warn,
+                    format!("camera delivers only {f:.1} frames/s"),
+                    "Camera quá chậm: cắm vào cổng USB khác (USB 3 nếu có), tắt chương trình khác đang dùng camera, hoặc thay camera.",
+                    "The camera is too slow: plug it into another USB port (USB 3 if any), close other programs using it, or replace it.",
+                )
+                .with_details(vec![format!("{f:.1} frames/s")]),
+        ),
+        Ok(f) => {
+            details.push(format!("{f:.1} frames/s"));
+            check.with_details(details)
+        }
+        Err(e) => {
+            details.push(format!("frame rate not measured: {e}"));
+            check.with_details(details)
+        }
     }
 }
 
@@ -905,6 +987,20 @@ mod tests {
             dir.path(),
         );
         assert_eq!(c.status, Status::Fail);
+    }
+
+    #[test]
+    fn an_image_file_camera_reports_its_frame_rate() {
+        let dir = tempfile::tempdir().unwrap();
+        let img = dir.path().join("face.png");
+        image::RgbImage::new(64, 48).save(&img).unwrap();
+        let cam = CameraSource::File(img);
+        let c = measure_camera(Some(&cam), dir.path(), check_camera(Some(&cam), dir.path()));
+        assert!(
+            c.details.iter().any(|d| d.ends_with("frames/s")),
+            "{:?}",
+            c.details
+        );
     }
 
     #[test]

@@ -7,9 +7,10 @@
 use cccd_kiosk::camera::synthetic::SyntheticSource;
 use cccd_kiosk::card::emulator::profile::CitizenProfile;
 use cccd_kiosk::card::passive_auth::TrustStore;
+use cccd_kiosk::queue::receipt::Receipt;
 use cccd_kiosk::ui::cards::EmulatedCards;
 use cccd_kiosk::ui::flow::Screen;
-use cccd_kiosk::ui::sink::{receipt_valid, MemorySink};
+use cccd_kiosk::ui::sink::{Contact, MemorySink};
 use cccd_kiosk::ui::{Config, KioskApp};
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
@@ -21,6 +22,28 @@ fn camera(qr: bool) -> Box<SyntheticSource> {
     let mut c = SyntheticSource::new(qr.then(|| DEMO_QR.to_string()));
     c.frame_interval = Duration::from_millis(15);
     Box::new(c)
+}
+
+/// A citizen born on 1 January, `age` years ago (so `age` all year), female, with the
+/// QR text of her card's front.
+fn minor(age: i32) -> (CitizenProfile, String) {
+    use chrono::Datelike;
+    let year = chrono::Local::now().year() - age;
+    let id = format!("0013{:02}000456", year % 100);
+    let p = CitizenProfile {
+        id_number: id.clone(),
+        full_name: "Phạm Ngọc Ánh".into(),
+        date_of_birth: format!("01/01/{year}"),
+        date_of_issue: "10/07/2025".into(),
+        date_of_expiry: format!("01/01/{}", year + 25),
+        spouse_name: None,
+        old_id_number: None,
+        ..CitizenProfile::demo()
+    };
+    let qr = format!(
+        "{id}||Phạm Ngọc Ánh|0101{year}|Nữ|Số 12 Ngõ 34 Phố Hàng Bạc, Phường Hàng Bạc, Quận Hoàn Kiếm, Hà Nội|10072025"
+    );
+    (p, qr)
 }
 
 fn kiosk(profile: CitizenProfile, qr: bool, sink: &MemorySink) -> Harness<'static, KioskApp> {
@@ -44,16 +67,39 @@ fn harness(app: KioskApp) -> Harness<'static, KioskApp> {
 fn wait_for(h: &mut Harness<'static, KioskApp>, what: &str, cond: impl Fn(&KioskApp) -> bool) {
     let t = Instant::now();
     while !cond(h.state()) {
-        assert!(
-            t.elapsed() < Duration::from_secs(30),
-            "timed out waiting for {what}: on screen {}, notice {:?}",
-            h.state().flow().screen.name(),
-            h.state().flow().session.notice
-        );
+        if t.elapsed() >= Duration::from_secs(30) {
+            let shot = save_screen(h, what);
+            panic!(
+                "timed out waiting for {what}: on screen {}, notice {:?}; what was on screen: {}",
+                h.state().flow().screen.name(),
+                h.state().flow().session.notice,
+                shot.display()
+            );
+        }
         h.step();
         std::thread::sleep(Duration::from_millis(10));
     }
     h.run_ok();
+}
+
+/// What the screen shows (every widget with its role, label and value, from the
+/// AccessKit tree egui_kittest queries), saved under `target/tmp/ui-timeouts/` when a
+/// test times out. This build of egui_kittest has no GPU renderer (feature `wgpu`),
+/// so the "screenshot" is the tree as text.
+fn save_screen(h: &Harness<'static, KioskApp>, what: &str) -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("ui-timeouts");
+    let name: String = what
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let path = dir.join(format!("{name}.txt"));
+    let text = format!(
+        "screen {}\n{:#?}\n",
+        h.state().flow().screen.name(),
+        h.root()
+    );
+    let _ = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, text));
+    path
 }
 
 fn tap(h: &mut Harness<'static, KioskApp>, label: &str) {
@@ -108,11 +154,18 @@ fn happy_path_queues_one_record_with_normalised_phone_consent_and_chip_data() {
     tap(&mut h, "+84");
     type_digits(&mut h, "912345678");
     tap(&mut h, "Tiếp tục");
+    wait_for(&mut h, "the receipt", |a| {
+        matches!(a.flow().screen, Screen::Done { .. })
+    });
 
     let Screen::Done { receipt } = h.state().flow().screen.clone() else {
         panic!("not done: {}", screen(&h));
     };
-    assert!(receipt_valid(&receipt), "{receipt}");
+    assert_eq!(
+        Receipt::parse(&receipt).map(|r| r.to_string()).as_deref(),
+        Ok(receipt.as_str()),
+        "an 8-character code with a valid check character"
+    );
     h.get_by_label(&receipt);
     h.get_by_label("Xin nhớ lấy lại thẻ căn cước!");
     assert!(
@@ -123,7 +176,7 @@ fn happy_path_queues_one_record_with_normalised_phone_consent_and_chip_data() {
     let records = sink.records.lock().unwrap();
     assert_eq!(records.len(), 1);
     let r = &records[0];
-    assert_eq!(r.phone, "+84912345678");
+    assert_eq!(r.contact, Contact::Phone("+84912345678".into()));
     assert_eq!(r.service.as_str(), "eid_level2");
     assert_eq!(r.consent_version, cccd_kiosk::ui::flow::CONSENT_VERSION);
     assert!(r.consent_at <= r.created_at);
@@ -322,9 +375,13 @@ fn officer_mode_needs_the_pin_and_keeps_its_settings() {
     tap(&mut h, "Cán bộ");
     type_digits(&mut h, "1111");
     tap(&mut h, "Mở khoá");
-    h.get_by_label("Mã PIN không đúng.");
+    wait_for(&mut h, "the PIN check", |a| a.flow().pin_failures == 1);
+    h.get_by_label("Mã PIN không đúng. Còn 4 lần thử.");
     type_digits(&mut h, "2468");
     tap(&mut h, "Mở khoá");
+    wait_for(&mut h, "the unlock", |a| {
+        a.flow().screen == Screen::Officer { unlocked: true }
+    });
     tap(&mut h, "Mã cán bộ: —");
     type_digits(&mut h, "4521");
     tap(&mut h, "Mã đơn vị (xã/phường): —");
@@ -360,6 +417,9 @@ fn the_kiosk_writes_one_durable_encrypted_record_whose_receipt_the_citizen_sees(
     tap(&mut h, "Tiếp tục");
     type_digits(&mut h, "0912345678");
     tap(&mut h, "Tiếp tục");
+    wait_for(&mut h, "the receipt", |a| {
+        matches!(a.flow().screen, Screen::Done { .. })
+    });
     let Screen::Done { receipt } = h.state().flow().screen.clone() else {
         panic!("not done: {}", screen(&h));
     };
@@ -385,4 +445,486 @@ fn the_kiosk_writes_one_durable_encrypted_record_whose_receipt_the_citizen_sees(
     // and nothing of the citizen is readable in the database file
     let db = std::fs::read(dir.path().join(cccd_kiosk::queue::store::DB_FILE)).unwrap();
     assert!(!db.windows(12).any(|w| w == b"001195000123"));
+}
+
+/// Walk one citizen from Welcome to Done (QR camera, countdown photo, phone typed twice).
+fn serve_citizen(h: &mut Harness<'static, KioskApp>) {
+    to_review(h);
+    tap(h, "Tiếp tục");
+    wait_for(h, "the countdown capture", |a| {
+        a.flow().session.photo.is_some()
+    });
+    tap(h, "Tiếp tục");
+    type_digits(h, "0912345678");
+    tap(h, "Tiếp tục");
+    type_digits(h, "0912345678");
+    tap(h, "Tiếp tục");
+    wait_for(h, "the receipt", |a| {
+        matches!(a.flow().screen, Screen::Done { .. })
+    });
+}
+
+#[test]
+fn configured_officers_unlock_with_their_own_pin_and_lock_out_after_repeated_failures() {
+    let sink = MemorySink::default();
+    let mut config = Config::for_test();
+    config.officer_pin = "2468".into(); // ignored: the config names officers
+    config.officers = vec![
+        cccd_kiosk::config::Officer {
+            id: "can-bo-01".into(),
+            name: "Lê Thị Hoa".into(),
+            pin_hash: cccd_kiosk::config::hash_pin("112233").unwrap(),
+        },
+        cccd_kiosk::config::Officer {
+            id: "can-bo-07".into(),
+            name: "Trần Văn Bình".into(),
+            pin_hash: cccd_kiosk::config::hash_pin("135790").unwrap(),
+        },
+    ];
+    config.pin_attempts = 3;
+    config.pin_lockout = Duration::from_secs(2);
+    let app = KioskApp::for_test_with(
+        Box::new(EmulatedCards::new(CitizenProfile::demo())),
+        camera(true),
+        Box::new(sink.clone()),
+        config,
+    );
+    let mut h = harness(app);
+    tap(&mut h, "Cán bộ");
+    for (n, pin) in ["2468", "111111", "135791"].into_iter().enumerate() {
+        type_digits(&mut h, pin);
+        tap(&mut h, "Mở khoá");
+        if n < 2 {
+            wait_for(&mut h, "the PIN check", |a| {
+                a.flow().pin_failures == n as u32 + 1
+            });
+            h.get_by_label(&format!("Mã PIN không đúng. Còn {} lần thử.", 2 - n));
+        }
+    }
+    wait_for(&mut h, "the lock-out", |a| {
+        a.flow().pin_locked_until.is_some()
+    });
+    h.get_by_label_contains("Đã nhập sai mã PIN 3 lần: chế độ cán bộ bị khoá đến");
+    // While locked, even the right PIN is not taken: the keypad is gone.
+    assert!(h.query_by_label("5").is_none());
+    tap(&mut h, "Mở khoá");
+    assert_eq!(h.state().flow().screen, Screen::Officer { unlocked: false });
+    std::thread::sleep(Duration::from_millis(2100));
+    h.run_ok();
+    type_digits(&mut h, "135790");
+    tap(&mut h, "Mở khoá");
+    wait_for(&mut h, "the unlock", |a| {
+        a.flow().screen == Screen::Officer { unlocked: true }
+    });
+    // The officer is the one whose PIN matched; only the unit is typed.
+    h.get_by_label("Mã cán bộ: can-bo-07 Trần Văn Bình");
+    assert!(h.query_by_label("Mã cán bộ: —").is_none());
+    tap(&mut h, "Mã đơn vị (xã/phường): —");
+    type_digits(&mut h, "00031");
+    tap(&mut h, "Lưu");
+    assert_eq!(screen(&h), "welcome");
+
+    serve_citizen(&mut h);
+    let records = sink.records.lock().unwrap();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].officer_id.as_deref(), Some("can-bo-07"));
+    assert_eq!(records[0].unit.as_deref(), Some("00031"));
+}
+
+#[test]
+fn language_and_idle_timeout_come_from_the_config() {
+    let sink = MemorySink::default();
+    let mut config = Config::for_test();
+    config.language = cccd_kiosk::ui::i18n::Lang::En;
+    config.idle_timeout = Duration::from_secs(20);
+    let app = KioskApp::for_test_with(
+        Box::new(EmulatedCards::new(CitizenProfile::demo())),
+        camera(false),
+        Box::new(sink.clone()),
+        config,
+    );
+    let mut h = harness(app);
+    h.get_by_label("Hello! What would you like to do today?");
+    tap(&mut h, "Tiếng Việt");
+    tap(&mut h, "Kích hoạt định danh điện tử mức 2");
+    tap(&mut h, "Tôi đồng ý, tiếp tục");
+    tap(&mut h, "Nhập số định danh");
+    type_digits(&mut h, "0011");
+    h.state_mut().pretend_idle(Duration::from_secs(15));
+    h.run_ok();
+    assert_eq!(screen(&h), "card_key", "15 s is under the configured 20 s");
+    h.state_mut().pretend_idle(Duration::from_secs(21));
+    h.run_ok();
+    assert_eq!(screen(&h), "welcome");
+    assert!(!h.state().flow().session.holds_personal_data());
+    // Back in the configured language for the next citizen.
+    h.get_by_label("Hello! What would you like to do today?");
+    assert!(sink.records.lock().unwrap().is_empty());
+}
+
+fn camera_showing(qr: &str) -> Box<SyntheticSource> {
+    let mut c = SyntheticSource::new(Some(qr.to_string()));
+    c.frame_interval = Duration::from_millis(15);
+    Box::new(c)
+}
+
+#[test]
+fn a_citizen_aged_15_needs_the_guardian_recorded_before_the_record_is_queued() {
+    use cccd_kiosk::queue::store::{ListFilter, Store};
+    let dir = tempfile::tempdir().unwrap();
+    let sink = cccd_kiosk::queue::sink::StoreSink::open(dir.path(), "HN-TEST-01", "00001").unwrap();
+    let (profile, qr) = minor(15);
+    let app = KioskApp::for_test(
+        Box::new(EmulatedCards::new(profile)),
+        camera_showing(&qr),
+        Box::new(sink),
+    );
+    let mut h = harness(app);
+    to_review(&mut h);
+    h.get_by_label("Phạm Ngọc Ánh");
+    tap(&mut h, "Tiếp tục");
+    assert_eq!(screen(&h), "guardian");
+    h.get_by_label_contains("Công dân 15 tuổi: cần người giám hộ");
+    // Every button is on the 1280×800 screen (a button below the edge cannot be touched).
+    assert!(
+        h.get_by_label("Người giám hộ đồng ý, tiếp tục")
+            .rect()
+            .max
+            .y
+            <= 800.0
+    );
+    assert!(h.get_by_label("O").rect().max.x <= 1280.0);
+    tap(&mut h, "Người giám hộ đồng ý, tiếp tục");
+    h.get_by_label("Xin nhập Họ tên người giám hộ đầy đủ (họ và tên).");
+    // TRẦN THỊ MAI on the name keyboard: tones go on the vowel just typed.
+    for k in ["T", "R", "Â", "N"] {
+        tap(&mut h, k);
+    }
+    tap(&mut h, "◌̀ huyền");
+    tap(&mut h, "␣");
+    for k in ["T", "H", "I"] {
+        tap(&mut h, k);
+    }
+    tap(&mut h, "◌̣ nặng");
+    tap(&mut h, "␣");
+    for k in ["M", "A", "I"] {
+        tap(&mut h, k);
+    }
+    assert_eq!(h.state().flow().session.guardian.full_name, "TRẦN THỊ MAI");
+    h.get_by_label("Họ tên người giám hộ: TRẦN THỊ MAI");
+    tap(&mut h, "Người giám hộ đồng ý, tiếp tục");
+    h.get_by_label("Xin chọn Quan hệ với công dân.");
+    assert!(
+        h.get_by_label("Người giám hộ đồng ý, tiếp tục")
+            .rect()
+            .max
+            .y
+            <= 800.0
+    );
+    tap(&mut h, "Mẹ");
+    tap(&mut h, "Số định danh người giám hộ: —");
+    let own_id = h
+        .state()
+        .flow()
+        .session
+        .card
+        .as_ref()
+        .unwrap()
+        .id_number
+        .clone();
+    type_digits(&mut h, &own_id);
+    tap(&mut h, "Người giám hộ đồng ý, tiếp tục");
+    h.get_by_label("Số định danh người giám hộ không được trùng với số của công dân.");
+    for _ in 0..12 {
+        tap(&mut h, "Xoá");
+    }
+    type_digits(&mut h, "001310000999"); // born 2010: a minor
+    tap(&mut h, "Người giám hộ đồng ý, tiếp tục");
+    h.get_by_label(
+        "Số định danh người giám hộ cho thấy người này chưa đủ 18 tuổi: người giám hộ phải là người thành niên.",
+    );
+    for _ in 0..12 {
+        tap(&mut h, "Xoá");
+    }
+    type_digits(&mut h, "001180000789"); // a woman born 1980
+    tap(&mut h, "Người giám hộ đồng ý, tiếp tục");
+    assert_eq!(screen(&h), "photo");
+    wait_for(&mut h, "the countdown capture", |a| {
+        a.flow().session.photo.is_some()
+    });
+    tap(&mut h, "Tiếp tục");
+    type_digits(&mut h, "0912345678");
+    tap(&mut h, "Tiếp tục");
+    type_digits(&mut h, "0912345678");
+    tap(&mut h, "Tiếp tục");
+    wait_for(&mut h, "the receipt", |a| {
+        matches!(a.flow().screen, Screen::Done { .. })
+    });
+    drop(h);
+
+    let store = Store::open(dir.path()).unwrap();
+    let list = store.list(&ListFilter::default()).unwrap();
+    assert_eq!(list.len(), 1);
+    let g = store
+        .get(list[0].id)
+        .unwrap()
+        .personal
+        .consent
+        .guardian
+        .unwrap();
+    assert_eq!(g.full_name, "TRẦN THỊ MAI");
+    assert_eq!(g.relation, "Mẹ");
+    assert_eq!(g.id_number.as_deref(), Some("001180000789"));
+}
+
+#[test]
+fn a_citizen_under_14_is_refused_with_a_clear_message_and_nothing_is_queued() {
+    let sink = MemorySink::default();
+    let (profile, qr) = minor(13);
+    let app = KioskApp::for_test(
+        Box::new(EmulatedCards::new(profile)),
+        camera_showing(&qr),
+        Box::new(sink.clone()),
+    );
+    let mut h = harness(app);
+    to_review(&mut h);
+    h.get_by_label(
+        "Công dân dưới 14 tuổi chưa thể tự làm thủ tục này tại máy. Cha, mẹ hoặc người giám hộ làm thủ tục thay tại quầy cán bộ.",
+    );
+    assert!(h.query_by_label("Tiếp tục").is_none(), "no way forward");
+    tap(&mut h, "Huỷ");
+    assert_eq!(screen(&h), "welcome");
+    assert!(!h.state().flow().session.holds_personal_data());
+    assert!(sink.records.lock().unwrap().is_empty());
+}
+
+/// From Review to the contact step (photo captured, accepted).
+fn to_contact(h: &mut Harness<'static, KioskApp>) {
+    to_review(h);
+    tap(h, "Tiếp tục");
+    wait_for(h, "the countdown capture", |a| {
+        a.flow().session.photo.is_some()
+    });
+    tap(h, "Tiếp tục");
+    assert_eq!(screen(h), "phone");
+}
+
+#[test]
+fn a_relatives_number_or_an_email_and_a_warning_for_a_number_already_used_today() {
+    let sink = MemorySink::default();
+    let mut h = kiosk(CitizenProfile::demo(), true, &sink);
+    serve_citizen(&mut h); // own number 0912 345 678
+    tap(&mut h, "Hoàn tất");
+
+    // The next citizen gives a relative's number, the same one.
+    to_contact(&mut h);
+    tap(&mut h, "Số người thân");
+    type_digits(&mut h, "0912345678");
+    tap(&mut h, "Tiếp tục");
+    h.get_by_label("Xin chọn quan hệ với người thân.");
+    tap(&mut h, "Con");
+    tap(&mut h, "Tiếp tục");
+    type_digits(&mut h, "0912345678");
+    tap(&mut h, "Tiếp tục");
+    wait_for(&mut h, "the duplicate check", |a| {
+        a.flow().session.phone.duplicate.is_some()
+    });
+    h.get_by_label("Số 0912 345 678 đã được dùng cho 1 hồ sơ khác hôm nay. Nếu đúng là số của bạn hoặc gia đình bạn, vẫn có thể dùng.");
+    assert_eq!(
+        sink.records.lock().unwrap().len(),
+        1,
+        "a warning, not yet saved"
+    );
+    tap(&mut h, "Vẫn dùng số này");
+    wait_for(&mut h, "the receipt", |a| {
+        matches!(a.flow().screen, Screen::Done { .. })
+    });
+    tap(&mut h, "Hoàn tất");
+
+    // A third citizen gives an e-mail address.
+    to_contact(&mut h);
+    tap(&mut h, "E-mail");
+    for k in ["h", "u", "o", "n", "g"] {
+        tap(&mut h, k);
+    }
+    tap(&mut h, "Tiếp tục");
+    h.get_by_label("Địa chỉ e-mail chưa đúng (ví dụ: ten@gmail.com).");
+    tap(&mut h, "@gmail.com");
+    tap(&mut h, "Tiếp tục");
+    wait_for(&mut h, "the receipt", |a| {
+        matches!(a.flow().screen, Screen::Done { .. })
+    });
+
+    let r = sink.records.lock().unwrap();
+    assert_eq!(r.len(), 3);
+    assert_eq!(r[0].contact, Contact::Phone("+84912345678".into()));
+    assert_eq!(
+        r[1].contact,
+        Contact::RelativePhone {
+            phone: "+84912345678".into(),
+            relation: "Con".into()
+        }
+    );
+    assert_eq!(r[2].contact, Contact::Email("huong@gmail.com".into()));
+}
+
+#[test]
+fn the_record_is_written_off_the_ui_thread_and_a_failed_save_keeps_the_data_for_a_retry() {
+    let sink = MemorySink {
+        delay: Duration::from_millis(400),
+        ..MemorySink::default()
+    };
+    *sink.fail_with.lock().unwrap() = Some("disk full (ENOSPC)".into());
+    let mut h = kiosk(CitizenProfile::demo(), true, &sink);
+    to_contact(&mut h);
+    type_digits(&mut h, "0987654321");
+    tap(&mut h, "Tiếp tục");
+    type_digits(&mut h, "0987654321");
+    let t = std::time::Instant::now();
+    tap(&mut h, "Tiếp tục");
+    // The frame came back before the slow sink finished: the UI did not wait.
+    wait_for(&mut h, "the saving screen", |a| {
+        a.flow().session.phone.saving
+    });
+    h.get_by_label("Đang lưu hồ sơ…");
+    assert!(
+        t.elapsed() < Duration::from_millis(400),
+        "{:?}",
+        t.elapsed()
+    );
+    wait_for(&mut h, "the failure", |a| !a.flow().session.phone.saving);
+    h.get_by_label("Chưa lưu được hồ sơ. Xin báo cán bộ.");
+    h.get_by_label("Chi tiết cho cán bộ: disk full (ENOSPC)");
+    assert_eq!(screen(&h), "phone");
+    assert!(
+        sink.records.lock().unwrap().is_empty(),
+        "nothing half-written"
+    );
+    let s = &h.state().flow().session;
+    assert!(
+        s.card.is_some() && s.photo.is_some(),
+        "the citizen's data are kept"
+    );
+
+    *sink.fail_with.lock().unwrap() = None;
+    tap(&mut h, "Thử lưu lại");
+    wait_for(&mut h, "the receipt", |a| {
+        matches!(a.flow().screen, Screen::Done { .. })
+    });
+    let r = sink.records.lock().unwrap();
+    assert_eq!(r.len(), 1);
+    assert_eq!(r[0].contact, Contact::Phone("+84987654321".into()));
+}
+
+#[test]
+fn officer_diagnostics_show_each_check_with_advice_in_vietnamese_and_the_camera_frame_rate() {
+    use cccd_kiosk::ui::screens::diagnostics::DiagnosticsSetup;
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("not-created");
+    let sink = MemorySink::default();
+    let mut config = Config::for_test();
+    config.diagnostics = Some(DiagnosticsSetup {
+        loaded: cccd_kiosk::config::Loaded {
+            config: cccd_kiosk::config::Config::default(),
+            path: None,
+        },
+        data_dir: data_dir.clone(),
+        allow_virtual: false,
+        with_emulator: true,
+    });
+    /// A webcam at 25 frames per second (a frame every 40 ms), whatever the CPU.
+    struct Webcam25;
+    impl cccd_kiosk::camera::FrameSource for Webcam25 {
+        fn next_frame(&mut self) -> Result<image::RgbImage, cccd_kiosk::camera::CameraError> {
+            std::thread::sleep(Duration::from_millis(40));
+            Ok(image::RgbImage::new(64, 48))
+        }
+    }
+    let app = KioskApp::for_test_with(
+        Box::new(EmulatedCards::new(CitizenProfile::demo())),
+        Box::new(Webcam25),
+        Box::new(sink.clone()),
+        config,
+    );
+    let mut h = harness(app);
+    tap(&mut h, "Cán bộ");
+    type_digits(&mut h, "2468");
+    tap(&mut h, "Mở khoá");
+    wait_for(&mut h, "the unlock", |a| {
+        a.flow().screen == Screen::Officer { unlocked: true }
+    });
+    tap(&mut h, "Chẩn đoán");
+    assert_eq!(screen(&h), "diagnostics");
+    wait_for(&mut h, "the checks", |a| a.flow().diagnostics.is_some());
+    // The doctor's own checks and advice, in Vietnamese.
+    h.get_by_label("⚠ Cần chú ý: Cấu hình máy");
+    h.get_by_label_contains("Cách xử lý: Ghi kiosk_id và unit");
+    h.get_by_label("✖ Lỗi: Ổ đĩa");
+    h.get_by_label_contains("Cách xử lý: Tạo thư mục dữ liệu");
+    h.get_by_label("✔ Đạt: Đọc thử thẻ mô phỏng");
+    h.get_by_label_contains("lỗi,");
+    // The camera's frame rate, measured from the kiosk's own source.
+    wait_for(&mut h, "the frame rate", |a| {
+        a.flow().diagnostics.is_some() && a.flow().screen == Screen::Diagnostics
+    });
+    let t = Instant::now();
+    while h.query_by_label_contains("khung hình/giây").is_none()
+        || h.query_by_label_contains("đang đo").is_some()
+    {
+        assert!(t.elapsed() < Duration::from_secs(10), "no frame rate shown");
+        h.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let text = format!("{:?}", h.get_by_label_contains("khung hình/giây"));
+    let fps: f64 = text
+        .split("Camera: ")
+        .nth(1)
+        .and_then(|t| t.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        (15.0..=25.5).contains(&fps),
+        "{fps} frames/s from a 25 fps camera"
+    );
+    // Nothing about citizens is touched: no record, no data directory made.
+    assert!(sink.records.lock().unwrap().is_empty());
+    assert!(!data_dir.exists());
+    tap(&mut h, "Quay lại");
+    assert_eq!(h.state().flow().screen, Screen::Officer { unlocked: true });
+}
+
+#[test]
+fn place_card_follows_the_reader_being_unplugged_and_plugged_back() {
+    let sink = MemorySink::default();
+    let cards = EmulatedCards::empty_reader(CitizenProfile::demo());
+    let reader = cards.handle();
+    let app = KioskApp::for_test(Box::new(cards), camera(false), Box::new(sink.clone()));
+    let mut h = harness(app);
+    h.get_by_label("Đầu đọc thẻ sẵn sàng.");
+    tap(&mut h, "Kích hoạt định danh điện tử mức 2");
+    tap(&mut h, "Tôi đồng ý, tiếp tục");
+    assert_eq!(screen(&h), "place_card");
+    h.get_by_label("Đặt thẻ nằm phẳng trên đầu đọc, mặt có chip hướng lên.");
+    reader.unplug_reader();
+    h.run_ok();
+    h.get_by_label("Chưa thấy đầu đọc thẻ. Xin báo cán bộ.");
+    reader.plug_reader();
+    h.run_ok();
+    h.get_by_label("Đặt thẻ nằm phẳng trên đầu đọc, mặt có chip hướng lên.");
+    reader.insert();
+    h.run_ok();
+    assert_eq!(screen(&h), "card_key");
+    // Unplugged while the key is typed: back to Place card, told why.
+    reader.unplug_reader();
+    h.run_ok();
+    assert_eq!(screen(&h), "place_card");
+    h.get_by_label("Đầu đọc thẻ vừa bị rút ra. Xin cắm lại đầu đọc hoặc báo cán bộ.");
+    h.get_by_label("Chưa thấy đầu đọc thẻ. Xin báo cán bộ.");
+    reader.plug_reader();
+    h.run_ok();
+    assert!(h
+        .query_by_label("Đầu đọc thẻ vừa bị rút ra. Xin cắm lại đầu đọc hoặc báo cán bộ.")
+        .is_none());
+    h.get_by_label("Đặt thẻ nằm phẳng trên đầu đọc, mặt có chip hướng lên.");
+    assert!(sink.records.lock().unwrap().is_empty());
 }

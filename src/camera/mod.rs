@@ -57,3 +57,60 @@ pub trait FrameSource: Send {
     /// Tell the source what the flow is looking for (only synthetic sources care).
     fn set_scene(&mut self, _scene: Scene) {}
 }
+
+/// Frames per second `source` delivers: `frames` frames timed after one warm-up frame
+/// (a webcam's first frame includes opening it), stopping early after `limit`. Used by
+/// `doctor` and the officer's diagnostics screen: a camera that delivers a few frames
+/// a second makes the face checks and the countdown feel broken.
+pub fn measure_fps(
+    source: &mut dyn FrameSource,
+    frames: u32,
+    limit: std::time::Duration,
+) -> Result<f64, CameraError> {
+    source.next_frame()?;
+    let t = std::time::Instant::now();
+    let mut n = 0u32;
+    while n < frames.max(1) && t.elapsed() < limit {
+        source.next_frame()?;
+        n += 1;
+    }
+    Ok(f64::from(n) / t.elapsed().as_secs_f64().max(1e-9))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A camera that takes `0` per frame, like a webcam at 1/`0` fps.
+    struct Paced(std::time::Duration);
+
+    impl FrameSource for Paced {
+        fn next_frame(&mut self) -> Result<image::RgbImage, CameraError> {
+            std::thread::sleep(self.0);
+            Ok(image::RgbImage::new(2, 2))
+        }
+    }
+
+    #[test]
+    fn frames_per_second_follow_the_sources_frame_interval() {
+        let limit = std::time::Duration::from_secs(5);
+        let fast = measure_fps(&mut Paced(std::time::Duration::from_millis(20)), 10, limit);
+        let fast = fast.unwrap();
+        assert!((25.0..=50.5).contains(&fast), "{fast}"); // 50 fps at most
+        let slow = measure_fps(&mut Paced(std::time::Duration::from_millis(100)), 3, limit);
+        let slow = slow.unwrap();
+        assert!((5.0..=10.1).contains(&slow), "{slow}");
+    }
+
+    #[test]
+    fn a_camera_that_fails_reports_the_error_not_a_rate() {
+        struct Gone;
+        impl FrameSource for Gone {
+            fn next_frame(&mut self) -> Result<image::RgbImage, CameraError> {
+                Err(CameraError::Unavailable("unplugged".into()))
+            }
+        }
+        let r = measure_fps(&mut Gone, 5, std::time::Duration::from_secs(1));
+        assert_eq!(r, Err(CameraError::Unavailable("unplugged".into())));
+    }
+}

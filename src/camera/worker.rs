@@ -9,6 +9,7 @@ use super::face::{self, FaceBox, FaceError};
 use super::quality::{self, Quality};
 use super::{CameraError, FrameSource, Scene};
 use image::RgbImage;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{
     channel, sync_channel, Receiver, Sender, SyncSender, TryRecvError, TrySendError,
 };
@@ -24,6 +25,8 @@ pub enum Mode {
     Qr,
     /// Look for faces and measure quality.
     Face,
+    /// Only grab frames and count them (the diagnostics screen's frame rate).
+    Measure,
 }
 
 /// One processed frame.
@@ -52,6 +55,8 @@ pub struct CameraWorker {
     mode_tx: Option<Sender<(Mode, u64)>>,
     generation: u64,
     thread: Option<JoinHandle<()>>,
+    /// Frames per second the source delivered over the last second (f64 bits; 0: none).
+    fps: Arc<AtomicU64>,
     /// Reports from the camera thread.
     pub rx: Receiver<CameraMsg>,
 }
@@ -66,14 +71,17 @@ impl CameraWorker {
         let (mode_tx, mode_rx) = channel();
         // Bounded: a UI that is not drawing drops frames instead of piling them up.
         let (tx, rx) = sync_channel(2);
+        let fps = Arc::new(AtomicU64::new(0));
+        let fps_w = fps.clone();
         let thread = std::thread::Builder::new()
             .name("camera".into())
-            .spawn(move || run(source, detector, mode_rx, tx, wake))
+            .spawn(move || run(source, detector, mode_rx, tx, wake, fps_w))
             .ok();
         CameraWorker {
             mode_tx: Some(mode_tx),
             generation: 0,
             thread,
+            fps,
             rx,
         }
     }
@@ -84,6 +92,13 @@ impl CameraWorker {
         if let Some(tx) = &self.mode_tx {
             let _ = tx.send((mode, self.generation));
         }
+    }
+
+    /// Frames per second the camera delivered over the last whole second of grabbing
+    /// (None before a second has been measured).
+    pub fn fps(&self) -> Option<f64> {
+        let v = f64::from_bits(self.fps.load(Ordering::Relaxed));
+        (v > 0.0).then_some(v)
     }
 
     /// The generation of the last `set_mode`; reports with another are stale.
@@ -107,7 +122,9 @@ fn run(
     mode_rx: Receiver<(Mode, u64)>,
     tx: SyncSender<CameraMsg>,
     wake: Box<dyn Fn() + Send>,
+    fps: Arc<AtomicU64>,
 ) {
+    let mut window = (std::time::Instant::now(), 0u32);
     let mut det = if detector {
         face::build()
     } else {
@@ -130,14 +147,28 @@ fn run(
                     match m {
                         Mode::Qr => source.set_scene(Scene::CardQr),
                         Mode::Face => source.set_scene(Scene::Face),
-                        Mode::Off => {}
+                        Mode::Off | Mode::Measure => {}
                     }
+                    window = (std::time::Instant::now(), 0);
                 }
                 Err(TryRecvError::Empty) => break,
                 Err(TryRecvError::Disconnected) => return,
             }
         }
-        let msg = match source.next_frame() {
+        let grabbed = source.next_frame();
+        if grabbed.is_ok() {
+            window.1 += 1;
+            let dt = window.0.elapsed();
+            if dt >= std::time::Duration::from_secs(1) {
+                let rate = f64::from(window.1) / dt.as_secs_f64();
+                fps.store(rate.to_bits(), Ordering::Relaxed);
+                window = (std::time::Instant::now(), 0);
+            }
+        }
+        if mode == Mode::Measure && grabbed.is_ok() {
+            continue;
+        }
+        let msg = match grabbed {
             Ok(frame) => {
                 let gray = quality::luma(&frame);
                 let q = quality::measure(&gray);

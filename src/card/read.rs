@@ -556,12 +556,27 @@ fn source_words(s: KeySource) -> &'static str {
 impl CardRead {
     /// The `read --json` object of DESIGN.md.
     pub fn to_json(&self, reader: &str, atr: &[u8], today: NaiveDate) -> Value {
+        let size = self
+            .dg2
+            .as_ref()
+            .and_then(|d| d.decode_image().ok())
+            .map(|i| (i.width(), i.height()));
+        self.to_json_with_size(reader, atr, today, size)
+    }
+
+    /// [`Self::to_json`] when the caller has already decoded the face image (the kiosk
+    /// decodes it once, for display): `photo.width`/`height` come from `decoded`, or
+    /// from the DG2 header when it is `None` (the image did not decode).
+    pub fn to_json_with_size(
+        &self,
+        reader: &str,
+        atr: &[u8],
+        today: NaiveDate,
+        decoded: Option<(u32, u32)>,
+    ) -> Value {
         let photo = self.dg2.as_ref().map(|d| {
             use sha2::Digest;
-            let (w, h) = d
-                .decode_image()
-                .map(|i| (i.width(), i.height()))
-                .unwrap_or((d.width as u32, d.height as u32));
+            let (w, h) = decoded.unwrap_or((d.width as u32, d.height as u32));
             json!({
                 "format": d.format,
                 "bytes": d.image.len(),

@@ -91,13 +91,22 @@ impl StoreSink {
                 jpeg: e.live_jpeg.clone(),
                 quality,
             },
-            contact: Contact::Phone {
-                number: Phone::parse(&e.phone, "phone").map_err(|err| err.to_string())?,
+            contact: match &e.contact {
+                crate::ui::sink::Contact::Phone(p) => Contact::Phone {
+                    number: Phone::parse(p, "phone").map_err(|err| err.to_string())?,
+                },
+                crate::ui::sink::Contact::RelativePhone { phone, relation } => {
+                    Contact::RelativePhone {
+                        number: Phone::parse(phone, "phone").map_err(|err| err.to_string())?,
+                        relation: relation.clone(),
+                    }
+                }
+                crate::ui::sink::Contact::Email(a) => Contact::Email { address: a.clone() },
             },
             consent: Consent {
                 text_version: e.consent_version.clone(),
                 accepted_at: e.consent_at,
-                guardian: None,
+                guardian: e.guardian.clone(),
             },
             corrects: None,
         })
@@ -110,5 +119,12 @@ impl RecordSink for StoreSink {
         let id = self.store.append(&record).map_err(|err| err.to_string())?;
         let stored = self.store.get(id).map_err(|err| err.to_string())?;
         Ok(stored.summary.receipt)
+    }
+
+    fn records_with_phone_today(&mut self, phone: &str) -> Result<u64, String> {
+        let phone = Phone::parse(phone, "phone").map_err(|err| err.to_string())?;
+        self.store
+            .records_with_phone_on(&phone, chrono::Local::now().date_naive())
+            .map_err(|err| err.to_string())
     }
 }

@@ -3,9 +3,9 @@
 //! `screens/`, decisions in `flow.rs`; this file only wires them.
 
 use super::cards::{self, CardSource, ReadMsg};
-use super::flow::{transition, Effect, Event, Flow, Screen};
+use super::flow::{transition, Effect, Event, Flow, Pin, PinCheck, Screen};
 use super::screens::{self, ScreenCtx, UiState};
-use super::sink::RecordSink;
+use super::sink::{RecordSink, SinkJob, SinkWorker};
 use super::{theme, Config};
 use crate::camera::worker::{CameraMsg, CameraWorker, Report};
 use crate::camera::FrameSource;
@@ -20,11 +20,14 @@ pub struct KioskApp {
     flow: Flow,
     cards: Box<dyn CardSource>,
     camera: CameraWorker,
-    sink: Box<dyn RecordSink>,
+    sink: SinkWorker,
     trust: Arc<TrustStore>,
     config: Config,
     read_tx: Sender<ReadMsg>,
     read_rx: Receiver<ReadMsg>,
+    /// Results of short jobs (PIN checks, …) that ran on worker threads.
+    work_tx: Sender<Event>,
+    work_rx: Receiver<Event>,
     ctx_cell: Arc<OnceLock<egui::Context>>,
     last_activity: Instant,
     screen_since: Instant,
@@ -68,9 +71,31 @@ impl KioskApp {
             }),
         );
         let (read_tx, read_rx) = channel();
+        let (work_tx, work_rx) = channel::<Event>();
+        let sink_tx = work_tx.clone();
+        let sink_wake = ctx_cell.clone();
+        let sink = SinkWorker::start(
+            sink,
+            Box::new(move |e| {
+                let _ = sink_tx.send(e);
+                if let Some(c) = sink_wake.get() {
+                    c.request_repaint();
+                }
+            }),
+        );
         let now = Instant::now();
+        let flow = Flow {
+            lang: config.language,
+            home_lang: config.language,
+            pin_policy: super::flow::PinPolicy {
+                attempts: config.pin_attempts.max(1),
+                lockout: chrono::Duration::from_std(config.pin_lockout)
+                    .unwrap_or_else(|_| chrono::Duration::minutes(5)),
+            },
+            ..Flow::default()
+        };
         Self {
-            flow: Flow::default(),
+            flow,
             cards,
             camera,
             sink,
@@ -78,6 +103,8 @@ impl KioskApp {
             config,
             read_tx,
             read_rx,
+            work_tx,
+            work_rx,
             ctx_cell,
             last_activity: now,
             screen_since: now,
@@ -98,12 +125,22 @@ impl KioskApp {
         camera: Box<dyn FrameSource>,
         sink: Box<dyn RecordSink>,
     ) -> Self {
+        Self::for_test_with(cards, camera, sink, Config::for_test())
+    }
+
+    /// [`Self::for_test`] with a given configuration (officers, language, timers).
+    pub fn for_test_with(
+        cards: Box<dyn CardSource>,
+        camera: Box<dyn FrameSource>,
+        sink: Box<dyn RecordSink>,
+        config: Config,
+    ) -> Self {
         let trust = crate::card::emulator::pki::test_pki()
             .ok()
             .and_then(|p| p.csca_certificate().ok())
             .and_then(|c| TrustStore::from_certs(vec![c]).ok())
             .unwrap_or_else(TrustStore::empty);
-        Self::new(cards, camera, sink, trust, Config::for_test())
+        Self::new(cards, camera, sink, trust, config)
     }
 
     /// The state machine (read-only), for tests and the demo tour.
@@ -174,12 +211,50 @@ impl KioskApp {
                     }),
                 );
             }
-            Effect::Enqueue(e) => {
-                // The SQLite sink commits in a few ms; a slow sink belongs on a worker.
-                let r = self.sink.enqueue(&e);
-                drop(e);
-                self.dispatch(Event::Enqueued(r));
+            Effect::CheckPin(pin) => {
+                let officers = self.config.officers.clone();
+                let fallback = zeroize::Zeroizing::new(self.config.officer_pin.clone());
+                self.spawn_work("pin-check", move || {
+                    Event::OfficerPinChecked(check_pin(&pin, &officers, &fallback))
+                });
             }
+            Effect::Enqueue(e) => {
+                // On the sink's thread: the UI keeps drawing while SQLite syncs.
+                if let Err(err) = self.sink.send(SinkJob::Enqueue(e)) {
+                    self.dispatch(Event::Enqueued(Err(err)));
+                }
+            }
+            Effect::RunDiagnostics => {
+                let setup = self.config.diagnostics.clone().unwrap_or_default();
+                self.spawn_work("diagnostics", move || {
+                    Event::DiagnosticsDone(Box::new(screens::diagnostics::run(&setup)))
+                });
+            }
+            Effect::CheckPhone(phone) => {
+                if let Err(err) = self.sink.send(SinkJob::PhoneToday(phone.clone())) {
+                    self.dispatch(Event::PhoneChecked {
+                        phone,
+                        count: Err(err),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Run `job` on its own thread; its event comes back through `work_rx`.
+    fn spawn_work(&self, name: &str, job: impl FnOnce() -> Event + Send + 'static) {
+        let tx = self.work_tx.clone();
+        let wake = self.ctx_cell.clone();
+        let spawned = std::thread::Builder::new()
+            .name(name.into())
+            .spawn(move || {
+                let _ = tx.send(job());
+                if let Some(c) = wake.get() {
+                    c.request_repaint();
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::error!("could not start the {name} thread: {e}");
         }
     }
 
@@ -206,6 +281,9 @@ impl KioskApp {
                 }
             }
         }
+        while let Ok(e) = self.work_rx.try_recv() {
+            self.dispatch(e);
+        }
         while let Ok(m) = self.camera.rx.try_recv() {
             match m {
                 CameraMsg::Frame(r) if r.generation == self.camera.generation() => {
@@ -229,6 +307,8 @@ impl KioskApp {
             {
                 self.dispatch(Event::Home)
             }
+            // A record being written is not abandoned half-way by the idle timer.
+            _ if self.flow.session.phone.saving => {}
             _ if now.duration_since(self.last_activity) >= self.config.idle_timeout => {
                 self.dispatch(Event::Idle)
             }
@@ -241,6 +321,7 @@ impl KioskApp {
                 flow: &mut self.flow,
                 camera: self.report.as_ref(),
                 camera_error: self.camera_error.as_deref(),
+                camera_fps: self.camera.fps(),
                 preview: self.tex.preview.as_ref(),
                 chip_photo: self.tex.chip.as_ref(),
                 live_photo: self.tex.live.as_ref(),
@@ -297,6 +378,31 @@ impl KioskApp {
             _ => {}
         }
     }
+}
+
+/// Which officer `pin` belongs to: every configured hash is tried (Argon2, slow on
+/// purpose); the fallback PIN only when no officer is configured.
+fn check_pin(pin: &Pin, officers: &[crate::config::Officer], fallback: &str) -> PinCheck {
+    if officers.is_empty() {
+        let ok = !fallback.is_empty()
+            && pin.0.len() == fallback.len()
+            && pin
+                .0
+                .bytes()
+                .zip(fallback.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0;
+        return if ok {
+            PinCheck::Fallback
+        } else {
+            PinCheck::Wrong
+        };
+    }
+    officers
+        .iter()
+        .find(|o| crate::config::verify_pin(&pin.0, &o.pin_hash))
+        .map(|o| PinCheck::Officer(o.id.clone()))
+        .unwrap_or(PinCheck::Wrong)
 }
 
 impl eframe::App for KioskApp {

@@ -112,6 +112,19 @@ impl EmulatedHandle {
             p.push(CardEvent::CardRemoved(EMULATED_READER.into()));
         }
     }
+    /// Unplug the reader (the monitor reports the card gone, then the reader).
+    pub fn unplug_reader(&self) {
+        if let Ok(mut p) = self.0.lock() {
+            p.push(CardEvent::CardRemoved(EMULATED_READER.into()));
+            p.push(CardEvent::ReaderRemoved(EMULATED_READER.into()));
+        }
+    }
+    /// Plug the reader back in (empty).
+    pub fn plug_reader(&self) {
+        if let Ok(mut p) = self.0.lock() {
+            p.push(CardEvent::ReaderAdded(EMULATED_READER.into()));
+        }
+    }
 }
 
 /// Reader name the emulated source reports.
@@ -255,7 +268,14 @@ fn failure_of_transport(e: TransportError) -> ReadOutcome {
 pub fn card_data(mut r: CardRead, reader: &str, atr: &[u8]) -> CardData {
     use sha2::Digest;
     let today = chrono::Local::now().date_naive();
-    let mut json = r.to_json(reader, atr, today);
+    // The face is decoded once: for display here, and its size for the JSON.
+    let face = r.dg2.as_ref().and_then(|d| d.decode_image().ok());
+    let mut json = r.to_json_with_size(
+        reader,
+        atr,
+        today,
+        face.as_ref().map(|i| (i.width(), i.height())),
+    );
     if let Some(c) = json.get_mut("citizen").and_then(|c| c.as_object_mut()) {
         c.remove("religion");
         c.remove("ethnicity");
@@ -289,7 +309,7 @@ pub fn card_data(mut r: CardRead, reader: &str, atr: &[u8]) -> CardData {
             None => Default::default(),
         },
     };
-    let photo_rgb = r.dg2.as_ref().and_then(|d| d.decode_image().ok()).map(|i| {
+    let photo_rgb = face.map(|i| {
         let rgb = i.to_rgb8();
         (rgb.width(), rgb.height(), rgb.into_raw())
     });

@@ -34,6 +34,8 @@ pub enum Screen {
     Reading,
     Review,
     Photo,
+    /// A citizen aged 14–15: the officer records the guardian who consents.
+    Guardian,
     Phone,
     Done {
         receipt: String,
@@ -42,6 +44,8 @@ pub enum Screen {
     Officer {
         unlocked: bool,
     },
+    /// Officer mode: the `doctor` checks and the camera's frame rate.
+    Diagnostics,
 }
 
 impl Screen {
@@ -55,9 +59,11 @@ impl Screen {
             Screen::Reading => "reading",
             Screen::Review => "review",
             Screen::Photo => "photo",
+            Screen::Guardian => "guardian",
             Screen::Phone => "phone",
             Screen::Done { .. } => "done",
             Screen::Officer { .. } => "officer",
+            Screen::Diagnostics => "diagnostics",
         }
     }
 }
@@ -189,21 +195,80 @@ impl Drop for LivePhoto {
     }
 }
 
-/// The phone keypad: first entry, then the same number again.
+/// Which contact the citizen gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ContactKind {
+    #[default]
+    Own,
+    /// A relative's number (the citizen has no phone), with the relation.
+    Relative,
+    Email,
+}
+
+/// The contact step: phone typed twice (own or a relative's), or an e-mail.
 #[derive(Debug, Default, Clone)]
 pub struct PhoneEntry {
+    pub kind: ContactKind,
     pub first: String,
     pub second: String,
     /// True once the first entry was accepted and the citizen types it again.
     pub confirming: bool,
+    /// Relation of the relative (an i18n key, `kin.*`).
+    pub relation: Option<&'static str>,
+    pub email: String,
+    /// The contact confirmed, waiting for the duplicate check or the save.
+    pub contact: Option<super::sink::Contact>,
+    /// The number already checked against today's records (no second check).
+    pub checked: Option<String>,
+    /// Records today that already carry the number: the warning shown.
+    pub duplicate: Option<u64>,
+    /// The record is being written (buttons off, idle timer held).
+    pub saving: bool,
 }
 
 impl Drop for PhoneEntry {
     fn drop(&mut self) {
         self.first.zeroize();
         self.second.zeroize();
+        self.email.zeroize();
+        if let Some(c) = self.checked.as_mut() {
+            c.zeroize();
+        }
+        self.contact = None; // a Contact wipes itself on drop
     }
 }
+
+/// Which guardian field the keypad writes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GuardianField {
+    #[default]
+    Name,
+    Id,
+}
+
+/// The guardian as the officer types them (wiped on drop).
+#[derive(Debug, Default, Clone)]
+pub struct GuardianEntry {
+    pub field: GuardianField,
+    pub full_name: String,
+    /// An i18n key of the relation (`relation.mother`, …).
+    pub relation: Option<&'static str>,
+    pub id_number: String,
+}
+
+impl Drop for GuardianEntry {
+    fn drop(&mut self) {
+        self.full_name.zeroize();
+        self.id_number.zeroize();
+    }
+}
+
+/// Youngest age served at all (a younger citizen is refused with a clear message).
+pub const MIN_AGE: u32 = 14;
+/// Up to this age a guardian consents with the citizen (Decree 13/2023 Art. 20).
+pub const GUARDIAN_UNTIL_AGE: u32 = 15;
+/// Youngest age of a guardian (an adult).
+pub const GUARDIAN_MIN_AGE: i32 = 18;
 
 /// One citizen's data while they are at the kiosk.
 #[derive(Debug, Default)]
@@ -217,6 +282,11 @@ pub struct Session {
     pub card: Option<CardData>,
     pub photo: Option<LivePhoto>,
     pub phone: PhoneEntry,
+    /// Age in whole years on the day of the read (from the chip's date of birth).
+    pub age: Option<u32>,
+    pub guardian: GuardianEntry,
+    /// The guardian the officer confirmed (ages 14–15).
+    pub guardian_ok: Option<crate::queue::record::Guardian>,
     /// What the current screen should tell the citizen.
     pub notice: Option<Notice>,
     /// The read worker's id; results from other (cancelled) reads are dropped.
@@ -235,6 +305,11 @@ impl Session {
             || self.key.qr.is_some()
             || !self.phone.first.is_empty()
             || !self.phone.second.is_empty()
+            || !self.phone.email.is_empty()
+            || self.phone.contact.is_some()
+            || !self.guardian.full_name.is_empty()
+            || !self.guardian.id_number.is_empty()
+            || self.guardian_ok.is_some()
     }
 }
 
@@ -246,14 +321,62 @@ pub struct Officer {
     pub mode: Mode,
 }
 
+/// An officer PIN on its way to be checked (wiped on drop, never printed).
+#[derive(Clone, Default)]
+pub struct Pin(pub zeroize::Zeroizing<String>);
+
+impl std::fmt::Debug for Pin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Pin(…)")
+    }
+}
+
+/// What a PIN check found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PinCheck {
+    /// It matched this configured officer's Argon2 hash.
+    Officer(String),
+    /// It matched the fallback PIN (no officers configured): the officer types their id.
+    Fallback,
+    Wrong,
+}
+
+/// Officer-mode lock-out: after `attempts` wrong PINs in a row, no PIN is checked
+/// for `lockout` (a 4-digit PIN must not be guessable by a bystander in an afternoon).
+#[derive(Debug, Clone, Copy)]
+pub struct PinPolicy {
+    pub attempts: u32,
+    pub lockout: chrono::Duration,
+}
+
+impl Default for PinPolicy {
+    fn default() -> Self {
+        Self {
+            attempts: 5,
+            lockout: chrono::Duration::minutes(5),
+        }
+    }
+}
+
 /// Everything the state machine holds.
 #[derive(Debug, Default)]
 pub struct Flow {
     pub screen: Screen,
     pub session: Session,
     pub lang: Lang,
+    /// The configured language, restored after every wipe.
+    pub home_lang: Lang,
     pub reader: ReaderStatus,
     pub officer: Officer,
+    /// True when `officer.officer_id` came from a configured officer's PIN (not typed).
+    pub officer_verified: bool,
+    /// Wrong PINs since the last good one or lock-out (kept across citizens).
+    pub pin_failures: u32,
+    /// Officer mode refuses PINs until then.
+    pub pin_locked_until: Option<DateTime<Utc>>,
+    pub pin_policy: PinPolicy,
+    /// The last diagnostics report (no personal data), None while the checks run.
+    pub diagnostics: Option<Box<crate::doctor::Report>>,
     /// Monotonic counter for read ids.
     pub reads_started: u64,
 }
@@ -302,26 +425,57 @@ pub enum Event {
     /// Back to the previous step / cancel the current one.
     Back,
     ReviewAccepted,
+    /// The officer confirmed the guardian's details (validated by the transition).
+    GuardianConfirmed,
     PhotoTaken(Box<LivePhoto>),
     Retake,
     PhotoAccepted,
-    /// The phone number, normalised and confirmed.
+    /// The citizen's own phone number, normalised and confirmed.
     PhoneConfirmed(String),
+    /// Any contact, validated by the Phone screen.
+    ContactConfirmed(super::sink::Contact),
+    /// The sink's answer: records today with this phone.
+    PhoneChecked {
+        phone: String,
+        count: Result<u64, String>,
+    },
+    /// The number is on another record today, and the citizen keeps it.
+    DuplicateAccepted,
+    /// Try the failed save again (the citizen's data were kept).
+    RetrySave,
     Enqueued(Result<String, String>),
     /// No touch for the idle limit, or the Done screen's time is up.
     Idle,
     Home,
     OfficerOpen,
+    /// Unlock without a PIN check (the demo tour only; no screen sends it).
     OfficerUnlocked,
+    /// The officer typed a PIN and tapped Unlock.
+    OfficerPin(Pin),
+    /// The PIN worker's answer.
+    OfficerPinChecked(PinCheck),
     OfficerSaved(Officer),
+    /// Officer mode: run the diagnostics.
+    DiagnosticsOpen,
+    /// The diagnostics worker's report.
+    DiagnosticsDone(Box<crate::doctor::Report>),
 }
 
 /// Work for the app to do after a transition.
 #[derive(Debug)]
 pub enum Effect {
-    StartRead { read_id: u64, plan: Box<KeyPlan> },
+    StartRead {
+        read_id: u64,
+        plan: Box<KeyPlan>,
+    },
     Camera(crate::camera::worker::Mode),
     Enqueue(Box<Enrollment>),
+    /// Check a PIN against the configured hashes (Argon2 is slow on purpose: a worker).
+    CheckPin(Pin),
+    /// Count today's records with this phone (on the sink's thread).
+    CheckPhone(String),
+    /// Run the `doctor` checks on a worker thread.
+    RunDiagnostics,
 }
 
 /// The one place the screen changes.
@@ -352,9 +506,65 @@ pub fn transition(mut flow: Flow, event: Event, now: DateTime<Utc>) -> (Flow, Ve
         }
         (Screen::Welcome, Event::OfficerOpen) => Screen::Officer { unlocked: false },
         (Screen::Officer { .. }, Event::OfficerUnlocked) => Screen::Officer { unlocked: true },
-        (Screen::Officer { .. }, Event::OfficerSaved(o)) => {
+        (Screen::Officer { unlocked: false }, Event::OfficerPin(pin)) => {
+            if flow.pin_locked_until.is_some_and(|t| now < t) {
+                // Locked: the PIN is not even checked.
+            } else {
+                flow.pin_locked_until = None;
+                fx.push(Effect::CheckPin(pin));
+            }
+            Screen::Officer { unlocked: false }
+        }
+        (Screen::Officer { unlocked: false }, Event::OfficerPinChecked(check)) => match check {
+            PinCheck::Wrong => {
+                flow.pin_failures += 1;
+                if flow.pin_failures >= flow.pin_policy.attempts {
+                    flow.pin_failures = 0;
+                    flow.pin_locked_until = Some(now + flow.pin_policy.lockout);
+                    tracing::warn!("officer mode locked after repeated wrong PINs");
+                }
+                Screen::Officer { unlocked: false }
+            }
+            PinCheck::Officer(id) => {
+                flow.pin_failures = 0;
+                tracing::info!(officer = %id, "officer mode unlocked");
+                flow.officer.officer_id = id;
+                flow.officer_verified = true;
+                Screen::Officer { unlocked: true }
+            }
+            PinCheck::Fallback => {
+                flow.pin_failures = 0;
+                flow.officer_verified = false;
+                Screen::Officer { unlocked: true }
+            }
+        },
+        (Screen::Officer { unlocked: true }, Event::OfficerSaved(mut o)) => {
+            if flow.officer_verified {
+                // The id is the one whose PIN matched, whatever the draft says.
+                o.officer_id = flow.officer.officer_id.clone();
+            }
             flow.officer = o;
             Screen::Welcome
+        }
+        (Screen::Officer { unlocked: true }, Event::DiagnosticsOpen) => {
+            flow.diagnostics = None;
+            fx.push(Effect::RunDiagnostics);
+            // Count frames (no analysis) for the camera's frame rate.
+            fx.push(Effect::Camera(Cam::Measure));
+            Screen::Diagnostics
+        }
+        (Screen::Diagnostics, Event::DiagnosticsDone(r)) => {
+            flow.diagnostics = Some(r);
+            Screen::Diagnostics
+        }
+        (Screen::Diagnostics, Event::DiagnosticsOpen) if flow.diagnostics.is_some() => {
+            flow.diagnostics = None;
+            fx.push(Effect::RunDiagnostics);
+            Screen::Diagnostics
+        }
+        (Screen::Diagnostics, Event::Back) => {
+            fx.push(Effect::Camera(Cam::Off));
+            Screen::Officer { unlocked: true }
         }
         (Screen::Officer { .. }, Event::Back) => Screen::Welcome,
         (Screen::Consent, Event::ConsentAccepted) => {
@@ -387,6 +597,21 @@ pub fn transition(mut flow: Flow, event: Event, now: DateTime<Utc>) -> (Flow, Ve
         }
         (Screen::CardKey, Event::Card(CardEvent::CardRemoved(_))) => {
             fx.push(Effect::Camera(Cam::Off));
+            Screen::PlaceCard
+        }
+        // Hot-plug: a reader unplugged while the citizen types the key sends them back
+        // to Place card, which follows the monitor (no reader → reader → card).
+        (Screen::CardKey | Screen::PlaceCard, Event::Card(CardEvent::ReaderRemoved(_)))
+            if flow.reader == ReaderStatus::NoReader =>
+        {
+            fx.push(Effect::Camera(Cam::Off));
+            flow.session.notice = Some(Notice::new("err.reader_removed"));
+            Screen::PlaceCard
+        }
+        (Screen::PlaceCard, Event::Card(CardEvent::ReaderAdded(_))) => {
+            if flow.session.notice.as_ref().map(|n| n.key) == Some("err.reader_removed") {
+                flow.session.notice = None;
+            }
             Screen::PlaceCard
         }
         (Screen::CardKey, Event::KeyInvalid(n)) => {
@@ -430,6 +655,10 @@ pub fn transition(mut flow: Flow, event: Event, now: DateTime<Utc>) -> (Flow, Ve
         {
             match outcome {
                 ReadOutcome::Card(card) => {
+                    flow.session.age = age_on(&card.date_of_birth, now);
+                    if flow.session.age.is_some_and(|a| a < MIN_AGE) {
+                        flow.session.notice = Some(Notice::new("err.too_young"));
+                    }
                     flow.session.card = Some(*card);
                     flow.session.plan = None;
                     Screen::Review
@@ -464,9 +693,31 @@ pub fn transition(mut flow: Flow, event: Event, now: DateTime<Utc>) -> (Flow, Ve
                 }
             }
         }
-        (Screen::Review, Event::ReviewAccepted) => {
-            fx.push(Effect::Camera(Cam::Face));
-            Screen::Photo
+        (Screen::Review, Event::ReviewAccepted) => match flow.session.age {
+            Some(a) if a < MIN_AGE => Screen::Review,
+            Some(a) if a <= GUARDIAN_UNTIL_AGE && flow.session.guardian_ok.is_none() => {
+                Screen::Guardian
+            }
+            _ => {
+                fx.push(Effect::Camera(Cam::Face));
+                Screen::Photo
+            }
+        },
+        (Screen::Guardian, Event::GuardianConfirmed) => match check_guardian(&flow, now) {
+            Ok(g) => {
+                flow.session.notice = None;
+                flow.session.guardian_ok = Some(g);
+                fx.push(Effect::Camera(Cam::Face));
+                Screen::Photo
+            }
+            Err(n) => {
+                flow.session.notice = Some(n);
+                Screen::Guardian
+            }
+        },
+        (Screen::Guardian, Event::Back) => {
+            flow.session.notice = None;
+            Screen::Review
         }
         (Screen::Review, Event::Back) => {
             flow = wipe(flow);
@@ -488,22 +739,50 @@ pub fn transition(mut flow: Flow, event: Event, now: DateTime<Utc>) -> (Flow, Ve
             fx.push(Effect::Camera(Cam::Off));
             Screen::Review
         }
+        (Screen::Phone, Event::Back) if flow.session.phone.saving => Screen::Phone,
         (Screen::Phone, Event::Back) => {
             flow.session.phone = PhoneEntry::default();
             fx.push(Effect::Camera(Cam::Face));
             flow.session.photo = None;
             Screen::Photo
         }
-        (Screen::Phone, Event::PhoneConfirmed(phone)) => match enrollment(&flow, phone, now) {
-            Some(e) => {
-                fx.push(Effect::Enqueue(Box::new(e)));
-                Screen::Phone
+        (Screen::Phone, Event::PhoneConfirmed(phone)) => {
+            contact_given(&mut flow, super::sink::Contact::Phone(phone), now, &mut fx);
+            Screen::Phone
+        }
+        (Screen::Phone, Event::ContactConfirmed(c)) => {
+            contact_given(&mut flow, c, now, &mut fx);
+            Screen::Phone
+        }
+        (Screen::Phone, Event::PhoneChecked { phone, count }) => {
+            let pending = flow.session.phone.contact.as_ref().and_then(|c| c.phone());
+            if pending == Some(phone.as_str()) {
+                flow.session.phone.checked = Some(phone);
+                match count {
+                    Ok(n) if n > 0 => {
+                        flow.session.phone.saving = false;
+                        flow.session.phone.duplicate = Some(n);
+                    }
+                    Ok(_) => save(&mut flow, now, &mut fx),
+                    Err(e) => {
+                        // A warning, never a block: the check failing does not stop the citizen.
+                        tracing::warn!("duplicate-phone check failed: {e}");
+                        save(&mut flow, now, &mut fx)
+                    }
+                }
             }
-            None => {
-                flow.session.notice = Some(Notice::new("err.incomplete"));
-                Screen::Phone
-            }
-        },
+            Screen::Phone
+        }
+        (Screen::Phone, Event::DuplicateAccepted) if flow.session.phone.duplicate.is_some() => {
+            flow.session.phone.duplicate = None;
+            save(&mut flow, now, &mut fx);
+            Screen::Phone
+        }
+        (Screen::Phone, Event::RetrySave) if !flow.session.phone.saving => {
+            flow.session.notice = None;
+            save(&mut flow, now, &mut fx);
+            Screen::Phone
+        }
         (Screen::Phone, Event::Enqueued(Ok(receipt))) => {
             // Queued: the citizen's data leaves the kiosk's memory now.
             let lang = flow.lang;
@@ -512,6 +791,8 @@ pub fn transition(mut flow: Flow, event: Event, now: DateTime<Utc>) -> (Flow, Ve
             Screen::Done { receipt }
         }
         (Screen::Phone, Event::Enqueued(Err(detail))) => {
+            // Nothing was written (one transaction); everything stays for a retry.
+            flow.session.phone.saving = false;
             flow.session.notice = Some(Notice {
                 key: "err.queue_failed",
                 field: None,
@@ -523,6 +804,50 @@ pub fn transition(mut flow: Flow, event: Event, now: DateTime<Utc>) -> (Flow, Ve
     };
     flow.screen = next;
     (flow, fx)
+}
+
+/// The contact is confirmed: check a phone against today's records first (once per
+/// number), then save.
+fn contact_given(
+    flow: &mut Flow,
+    c: super::sink::Contact,
+    now: DateTime<Utc>,
+    fx: &mut Vec<Effect>,
+) {
+    if flow.session.phone.saving {
+        return;
+    }
+    flow.session.notice = None;
+    flow.session.phone.duplicate = None;
+    let phone = c.phone().map(str::to_string);
+    flow.session.phone.contact = Some(c);
+    match phone {
+        Some(p) if flow.session.phone.checked.as_deref() != Some(p.as_str()) => {
+            flow.session.phone.saving = true;
+            fx.push(Effect::CheckPhone(p));
+        }
+        _ => save(flow, now, fx),
+    }
+}
+
+/// Build the record from the session and hand it to the sink's thread.
+fn save(flow: &mut Flow, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
+    match flow
+        .session
+        .phone
+        .contact
+        .clone()
+        .and_then(|c| enrollment(flow, c, now))
+    {
+        Some(e) => {
+            flow.session.phone.saving = true;
+            fx.push(Effect::Enqueue(Box::new(e)));
+        }
+        None => {
+            flow.session.phone.saving = false;
+            flow.session.notice = Some(Notice::new("err.incomplete"));
+        }
+    }
 }
 
 fn after_consent(flow: &mut Flow, fx: &mut Vec<Effect>) -> Screen {
@@ -542,7 +867,10 @@ fn to_card_key(flow: &mut Flow, fx: &mut Vec<Effect>) -> Screen {
 
 fn update_reader(r: &mut ReaderStatus, e: &CardEvent) {
     *r = match (std::mem::take(r), e) {
-        (_, CardEvent::ReaderAdded(n)) => ReaderStatus::Ready(n.clone()),
+        // A second reader plugged in does not hide the card on the first.
+        (ReaderStatus::NoReader | ReaderStatus::ServiceDown, CardEvent::ReaderAdded(n)) => {
+            ReaderStatus::Ready(n.clone())
+        }
         (_, CardEvent::CardInserted { reader, .. }) => ReaderStatus::CardPresent(reader.clone()),
         (ReaderStatus::CardPresent(n), CardEvent::CardRemoved(m)) if n == *m => {
             ReaderStatus::Ready(n)
@@ -558,18 +886,82 @@ fn update_reader(r: &mut ReaderStatus, e: &CardEvent) {
 }
 
 /// Drop the session (its fields wipe themselves) and return to Welcome; officer
-/// settings and the reader status stay, the language goes back to Vietnamese.
+/// settings and the reader status stay, the language goes back to the configured one.
 fn wipe(mut flow: Flow) -> Flow {
     flow.session = Session::default();
     flow.screen = Screen::Welcome;
-    flow.lang = Lang::Vi;
+    flow.lang = flow.home_lang;
     flow
 }
 
-fn enrollment(flow: &Flow, phone: String, now: DateTime<Utc>) -> Option<Enrollment> {
+/// Whole years from a date of birth to `now` (local date): DG13's `DD/MM/YYYY` or the
+/// MRZ's `YYYY-MM-DD`; None when the chip has no full date (the elderly's `00/00/YYYY`).
+pub fn age_on(date_of_birth: &str, now: DateTime<Utc>) -> Option<u32> {
+    use chrono::Datelike;
+    let born = chrono::NaiveDate::parse_from_str(date_of_birth, "%d/%m/%Y")
+        .or_else(|_| chrono::NaiveDate::parse_from_str(date_of_birth, "%Y-%m-%d"))
+        .ok()?;
+    let today = now.with_timezone(&chrono::Local).date_naive();
+    let mut age = today.year() - born.year();
+    if (today.month(), today.day()) < (born.month(), born.day()) {
+        age -= 1;
+    }
+    u32::try_from(age).ok()
+}
+
+/// The guardian as typed, or what is wrong (the notice names the field).
+fn check_guardian(
+    flow: &Flow,
+    now: DateTime<Utc>,
+) -> Result<crate::queue::record::Guardian, Notice> {
+    use chrono::Datelike;
+    let g = &flow.session.guardian;
+    let bad = |key: &'static str, field: &'static str| Notice {
+        key,
+        field: Some(field),
+        detail: None,
+    };
+    let name = g.full_name.split_whitespace().collect::<Vec<_>>().join(" ");
+    if name.split(' ').count() < 2 {
+        return Err(bad("err.guardian_name", "field.guardian_name"));
+    }
+    let relation = g
+        .relation
+        .ok_or_else(|| bad("err.guardian_relation", "field.guardian_relation"))?;
+    let id = crate::card::access_key::IdNumber::parse(&g.id_number)
+        .map_err(|_| bad("err.id_length", "field.guardian_id"))?;
+    let citizen_id = flow
+        .session
+        .card
+        .as_ref()
+        .map(|c| c.id_number.as_str())
+        .unwrap_or_default();
+    if id.as_str() == citizen_id {
+        return Err(bad("err.guardian_same", "field.guardian_id"));
+    }
+    let year = now.with_timezone(&chrono::Local).year();
+    if id.century_digit() > 5 || year - id.birth_year() < GUARDIAN_MIN_AGE {
+        return Err(bad("err.guardian_minor", "field.guardian_id"));
+    }
+    Ok(crate::queue::record::Guardian {
+        full_name: name,
+        relation: super::i18n::tr(super::i18n::Lang::Vi, relation).to_string(),
+        id_number: Some(id.as_str().to_string()),
+    })
+}
+
+fn enrollment(
+    flow: &Flow,
+    contact: super::sink::Contact,
+    now: DateTime<Utc>,
+) -> Option<Enrollment> {
     let s = &flow.session;
     let card = s.card.as_ref()?;
     let photo = s.photo.as_ref()?;
+    let needs_guardian = s.age.is_some_and(|a| a <= GUARDIAN_UNTIL_AGE);
+    if s.age.is_some_and(|a| a < MIN_AGE) || (needs_guardian && s.guardian_ok.is_none()) {
+        return None;
+    }
     let non_empty = |x: &str| (!x.is_empty()).then(|| x.to_string());
     Some(Enrollment {
         created_at: now,
@@ -588,7 +980,8 @@ fn enrollment(flow: &Flow, phone: String, now: DateTime<Utc>) -> Option<Enrollme
         live_jpeg: photo.jpeg.clone(),
         live_sha256: photo.sha256.clone(),
         quality: photo.quality,
-        phone,
+        contact,
+        guardian: s.guardian_ok.clone(),
     })
 }
 
@@ -660,6 +1053,15 @@ mod tests {
         );
         assert_eq!(f.screen, Screen::CardKey);
         assert!(f.session.card.is_none());
+    }
+
+    #[test]
+    fn age_comes_from_either_date_form_and_an_unknown_date_gives_none() {
+        use chrono::TimeZone;
+        let now = Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap();
+        assert_eq!(age_on("02/06/2011", now), Some(14)); // birthday tomorrow
+        assert_eq!(age_on("2011-05-31", now), Some(15));
+        assert_eq!(age_on("00/00/1948", now), None);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The kiosk screen: an eframe app whose screens are states of one machine
 //! ([`flow`]), drawn by one file each ([`screens`]), with card reads and the
-//! camera on worker threads ([`cards`], [`crate::camera::worker`]) reporting
-//! through channels, so the UI thread never blocks.
+//! camera on worker threads ([`cards`], [`crate::camera::worker`]), and the record
+//! sink, the officer PIN check (Argon2) and the diagnostics too, reporting through
+//! channels, so the UI thread never blocks.
 //!
 //! Decisions:
 //! - Vietnamese first, English second ([`i18n`], strings in `assets/i18n/`).
@@ -9,7 +10,12 @@
 //! - Consent comes before the chip is read (DESIGN.md "Flow and consent"); nothing
 //!   reaches the [`sink::RecordSink`] before the Phone step; every way out of the
 //!   flow drops the session, whose fields wipe themselves (zeroize).
-//! - Touch only: targets ≥ 56 px, no hover, no keyboard; keypads on screen.
+//! - Touch only: targets ≥ 56 px, no hover, no keyboard; keypads on screen (digits,
+//!   MRZ, Vietnamese names with tone keys, e-mail).
+//! - Officers come from `kiosk.toml` (Argon2 PIN hashes): the PIN says who the
+//!   officer is, and that id goes on the record; repeated wrong PINs lock officer
+//!   mode for a while ([`flow::PinPolicy`]). Citizens aged 14–15 need the guardian
+//!   recorded; younger ones are refused ([`flow::MIN_AGE`]).
 //! - `run` with `demo_tour` walks every screen with the emulated card and the
 //!   synthetic camera and saves a PNG of each ([`tour`]).
 
@@ -42,10 +48,24 @@ pub struct Config {
     pub done_timeout: Duration,
     /// Photo countdown once every check passes.
     pub countdown: Duration,
-    /// Officer PIN (empty: officer mode locked).
+    /// Officers from `kiosk.toml` (`[[officer]]`, Argon2 PIN hashes): a PIN opens
+    /// officer mode as the officer whose hash it matches, and that officer's id goes
+    /// on every record.
+    pub officers: Vec<crate::config::Officer>,
+    /// Fallback PIN (`--officer-pin`, `$CCCD_OFFICER_PIN`) for a kiosk whose config
+    /// names no officer; the officer then types their id. Empty: no fallback.
+    /// Ignored when `officers` is not empty (a configured kiosk has no shared PIN).
     pub officer_pin: String,
+    /// Wrong PINs in a row before officer mode locks.
+    pub pin_attempts: u32,
+    /// How long officer mode stays locked after `pin_attempts` wrong PINs.
+    pub pin_lockout: Duration,
+    /// Language of the Welcome screen, and after every wipe (`kiosk.toml` `language`).
+    pub language: i18n::Lang,
     /// Use the face detector (false: fail closed, officer confirms every photo).
     pub face_detector: bool,
+    /// What the officer's diagnostics screen checks (None: the defaults).
+    pub diagnostics: Option<screens::diagnostics::DiagnosticsSetup>,
 }
 
 impl Default for Config {
@@ -54,14 +74,19 @@ impl Default for Config {
             idle_timeout: Duration::from_secs(60),
             done_timeout: Duration::from_secs(15),
             countdown: Duration::from_secs(3),
+            officers: Vec::new(),
             officer_pin: String::new(),
+            pin_attempts: 5,
+            pin_lockout: Duration::from_secs(300),
+            language: i18n::Lang::Vi,
             face_detector: true,
+            diagnostics: None,
         }
     }
 }
 
 impl Config {
-    /// Test timers: a short countdown; the PIN `2468`.
+    /// Test timers: a short countdown; the fallback PIN `2468` (no configured officers).
     pub fn for_test() -> Self {
         Self {
             countdown: Duration::from_millis(200),

@@ -1,12 +1,15 @@
 //! Where a finished enrollment goes: the [`RecordSink`] seam between the kiosk
-//! screens and the durable queue (SQLite, built separately and connected by the
-//! integrator). Nothing reaches a sink before the Phone step completes.
+//! screens and the durable queue ([`crate::queue::sink::StoreSink`]). Nothing reaches
+//! a sink before the contact step completes. The sink lives on its own thread
+//! ([`SinkWorker`]): SQLite's `synchronous=FULL` fsync must never freeze the touch
+//! screen, and a failed write (one transaction: all or nothing) comes back as an
+//! event while the session keeps the citizen's data for a retry. Receipt codes are
+//! [`crate::queue::receipt`]'s, for every sink.
 //!
 //! An [`Enrollment`] wipes its bytes and strings on drop (zeroize): the kiosk
 //! must not leave a citizen's data in memory after it is queued or abandoned.
 
 use chrono::{DateTime, Utc};
-use rand::Rng;
 use std::sync::{Arc, Mutex};
 use zeroize::Zeroize;
 
@@ -65,6 +68,44 @@ pub struct PhotoQuality {
     pub officer_confirmed: bool,
 }
 
+/// How the result reaches the citizen (DESIGN.md "Flow and consent": phone or
+/// e-mail; a relative's number with the relation).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Contact {
+    /// The citizen's own mobile, normalised `+84…`.
+    Phone(String),
+    /// A relative's mobile (`+84…`) and who they are ("Con", "Cháu", …).
+    RelativePhone { phone: String, relation: String },
+    /// An e-mail address.
+    Email(String),
+}
+
+impl Contact {
+    /// The phone number, when the contact is one.
+    pub fn phone(&self) -> Option<&str> {
+        match self {
+            Contact::Phone(p) | Contact::RelativePhone { phone: p, .. } => Some(p),
+            Contact::Email(_) => None,
+        }
+    }
+
+    fn zeroize(&mut self) {
+        match self {
+            Contact::Phone(p) | Contact::Email(p) => p.zeroize(),
+            Contact::RelativePhone { phone, relation } => {
+                phone.zeroize();
+                relation.zeroize();
+            }
+        }
+    }
+}
+
+impl Drop for Contact {
+    fn drop(&mut self) {
+        self.zeroize();
+    }
+}
+
 /// Everything the kiosk collected for one citizen.
 #[derive(Debug, Clone)]
 pub struct Enrollment {
@@ -91,8 +132,10 @@ pub struct Enrollment {
     pub live_jpeg: Vec<u8>,
     pub live_sha256: String,
     pub quality: PhotoQuality,
-    /// VN mobile, normalised `+84…`.
-    pub phone: String,
+    /// How the result reaches the citizen.
+    pub contact: Contact,
+    /// The guardian who consented with a citizen aged 14–15.
+    pub guardian: Option<crate::queue::record::Guardian>,
 }
 
 impl Drop for Enrollment {
@@ -102,16 +145,25 @@ impl Drop for Enrollment {
         self.dg1.zeroize();
         self.dg13.zeroize();
         self.live_jpeg.zeroize();
-        self.phone.zeroize();
         self.chip_photo_sha256.zeroize();
         self.live_sha256.zeroize();
+        if let Some(g) = self.guardian.as_mut() {
+            g.full_name.zeroize();
+            if let Some(id) = g.id_number.as_mut() {
+                id.zeroize();
+            }
+        }
     }
 }
 
 /// A durable (or test) store of enrollments.
 pub trait RecordSink: Send {
-    /// Store the record; returns the receipt code shown to the citizen.
+    /// Store the record, all of it or nothing; returns the receipt code shown to the
+    /// citizen.
     fn enqueue(&mut self, e: &Enrollment) -> Result<String, String>;
+    /// How many records made today already carry `phone` (normalised `+84…`): the
+    /// kiosk warns (does not block) when a number is on another record today.
+    fn records_with_phone_today(&mut self, phone: &str) -> Result<u64, String>;
 }
 
 /// Keeps records in memory, shared with the test that made it.
@@ -119,98 +171,107 @@ pub trait RecordSink: Send {
 pub struct MemorySink {
     /// The records enqueued, in order.
     pub records: Arc<Mutex<Vec<Enrollment>>>,
-    /// When set, every enqueue fails with this message (disk full, …).
-    pub fail_with: Option<String>,
+    /// While set, every enqueue fails with this message (disk full, …); shared, so a
+    /// test can clear it and see the retry succeed.
+    pub fail_with: Arc<Mutex<Option<String>>>,
+    /// Each enqueue takes this long (a slow disk's fsync): the UI must not wait on it.
+    pub delay: std::time::Duration,
 }
 
 impl RecordSink for MemorySink {
     fn enqueue(&mut self, e: &Enrollment) -> Result<String, String> {
-        if let Some(m) = &self.fail_with {
-            return Err(m.clone());
+        std::thread::sleep(self.delay);
+        if let Some(m) = self.fail_with.lock().ok().and_then(|f| f.clone()) {
+            return Err(m);
         }
         let mut r = self
             .records
             .lock()
             .map_err(|_| "memory sink poisoned".to_string())?;
         r.push(e.clone());
-        Ok(receipt_code(&mut rand::thread_rng()))
+        // The same codes the durable queue gives (one implementation: queue::receipt).
+        Ok(crate::queue::receipt::Receipt::random(&mut rand::thread_rng()).to_string())
+    }
+
+    fn records_with_phone_today(&mut self, phone: &str) -> Result<u64, String> {
+        let today = chrono::Local::now().date_naive();
+        let r = self
+            .records
+            .lock()
+            .map_err(|_| "memory sink poisoned".to_string())?;
+        Ok(r.iter()
+            .filter(|e| {
+                e.contact.phone() == Some(phone)
+                    && e.created_at.with_timezone(&chrono::Local).date_naive() == today
+            })
+            .count() as u64)
     }
 }
 
-/// Receipt alphabet: digits and capitals without look-alikes (0/O, 1/I/L, 5/S, 2/Z, 8/B).
-pub const RECEIPT_ALPHABET: &[u8] = b"34679ACDEFGHJKMNPQRTUVWXY";
-
-/// A receipt code: 7 random characters and a check character (DESIGN.md "Flow and
-/// consent"), 8 in all, so a mistyped code is caught when a citizen reads it out.
-pub fn receipt_code(rng: &mut impl Rng) -> String {
-    let n = RECEIPT_ALPHABET.len();
-    let body: Vec<u8> = (0..7)
-        .map(|_| {
-            RECEIPT_ALPHABET
-                .get(rng.gen_range(0..n))
-                .copied()
-                .unwrap_or(b'A')
-        })
-        .collect();
-    let mut s: String = body.iter().map(|&b| b as char).collect();
-    if let Some(c) = receipt_check(&s) {
-        s.push(c);
-    }
-    s
+/// Work for the sink thread.
+pub enum SinkJob {
+    Enqueue(Box<Enrollment>),
+    PhoneToday(String),
 }
 
-/// The check character of a 7-character body: the weighted sum of the character
-/// values mod 25 (the alphabet size). Every weight is coprime to 25 (1, 2, 3, 4, 8,
-/// 6, 7: position 5 takes 8, not 5), so every single substitution changes the check.
-pub fn receipt_check(body: &str) -> Option<char> {
-    let n = RECEIPT_ALPHABET.len();
-    let mut sum = 0usize;
-    for (i, ch) in body.bytes().enumerate() {
-        let v = RECEIPT_ALPHABET.iter().position(|&a| a == ch)?;
-        let w = match i + 1 {
-            5 => 8,
-            k => k,
-        };
-        sum += w * v;
-    }
-    RECEIPT_ALPHABET.get(sum % n).map(|&b| b as char)
+/// The sink on its own thread, so the UI never waits on SQLite's fsync
+/// (`synchronous=FULL`): jobs go in on a channel, results come back as flow events.
+pub struct SinkWorker {
+    tx: Option<std::sync::mpsc::Sender<SinkJob>>,
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
-/// True when `code` is 8 alphabet characters with a matching check character.
-pub fn receipt_valid(code: &str) -> bool {
-    code.len() == 8 && code.get(..7).and_then(receipt_check) == code.chars().nth(7)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn receipt_codes_have_8_unambiguous_characters_and_a_check() {
-        let mut rng = rand::thread_rng();
-        for _ in 0..200 {
-            let c = receipt_code(&mut rng);
-            assert_eq!(c.len(), 8);
-            assert!(
-                !c.contains(['0', 'O', '1', 'I', 'L', '5', 'S', '2', 'Z', '8', 'B']),
-                "{c}"
-            );
-            assert!(receipt_valid(&c), "{c}");
+impl SinkWorker {
+    /// Start the thread; `reply` gets each job's result event (and wakes the UI).
+    pub fn start(
+        mut sink: Box<dyn RecordSink>,
+        reply: Box<dyn Fn(super::flow::Event) + Send>,
+    ) -> SinkWorker {
+        use super::flow::Event;
+        let (tx, rx) = std::sync::mpsc::channel::<SinkJob>();
+        let thread = std::thread::Builder::new()
+            .name("record-sink".into())
+            .spawn(move || {
+                for job in rx {
+                    match job {
+                        SinkJob::Enqueue(e) => {
+                            let r = sink.enqueue(&e);
+                            drop(e);
+                            if let Err(err) = &r {
+                                tracing::error!("enqueue failed: {err}");
+                            }
+                            reply(Event::Enqueued(r));
+                        }
+                        SinkJob::PhoneToday(phone) => {
+                            let count = sink.records_with_phone_today(&phone);
+                            reply(Event::PhoneChecked { phone, count });
+                        }
+                    }
+                }
+            })
+            .ok();
+        SinkWorker {
+            tx: Some(tx),
+            thread,
         }
     }
 
-    #[test]
-    fn every_single_character_substitution_is_caught() {
-        let code = receipt_code(&mut rand::thread_rng());
-        for i in 0..7 {
-            for &a in RECEIPT_ALPHABET {
-                let mut b = code.clone().into_bytes();
-                if b[i] == a {
-                    continue;
-                }
-                b[i] = a;
-                assert!(!receipt_valid(&String::from_utf8(b).unwrap()));
-            }
+    /// Hand a job to the thread (never blocks).
+    pub fn send(&self, job: SinkJob) -> Result<(), String> {
+        self.tx
+            .as_ref()
+            .ok_or_else(|| "record sink stopped".to_string())?
+            .send(job)
+            .map_err(|_| "the record-sink thread has stopped".to_string())
+    }
+}
+
+impl Drop for SinkWorker {
+    fn drop(&mut self) {
+        // Close the channel, then wait: a record being written is finished, never cut.
+        self.tx = None;
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
         }
     }
 }

@@ -32,6 +32,7 @@ enum Step {
     Done,
     OfficerPin,
     OfficerSettings,
+    Diagnostics,
     Finished,
 }
 
@@ -83,6 +84,7 @@ impl Tour {
             Step::Done => "11-done",
             Step::OfficerPin => "12-officer-pin",
             Step::OfficerSettings => "13-officer-settings",
+            Step::Diagnostics => "14-diagnostics",
             Step::Finished => "",
         }
     }
@@ -107,6 +109,7 @@ impl Tour {
                 Step::Done => matches!(f.screen, Screen::Done { .. }),
                 Step::OfficerPin => f.screen == (Screen::Officer { unlocked: false }),
                 Step::OfficerSettings => f.screen == (Screen::Officer { unlocked: true }),
+                Step::Diagnostics => f.screen == Screen::Diagnostics && f.diagnostics.is_some(),
                 Step::Finished => false,
             }
     }
@@ -173,7 +176,11 @@ impl Tour {
                 self.app.dispatch(Event::OfficerUnlocked);
                 Step::OfficerSettings
             }
-            Step::OfficerSettings | Step::Finished => Step::Finished,
+            Step::OfficerSettings => {
+                self.app.dispatch(Event::DiagnosticsOpen);
+                Step::Diagnostics
+            }
+            Step::Diagnostics | Step::Finished => Step::Finished,
         };
         self.step = next;
         self.entered = Instant::now();

@@ -4,7 +4,9 @@
 
 pub mod card_key;
 pub mod consent;
+pub mod diagnostics;
 pub mod done;
+pub mod guardian;
 pub mod officer;
 pub mod phone;
 pub mod photo;
@@ -47,6 +49,8 @@ pub struct ScreenCtx<'a> {
     pub flow: &'a mut Flow,
     pub camera: Option<&'a Report>,
     pub camera_error: Option<&'a str>,
+    /// Frames per second the camera thread measured (diagnostics).
+    pub camera_fps: Option<f64>,
     pub preview: Option<&'a TextureHandle>,
     pub chip_photo: Option<&'a TextureHandle>,
     pub live_photo: Option<&'a TextureHandle>,
@@ -118,9 +122,11 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
             Screen::Reading => reading::show(ui, sc),
             Screen::Review => review::show(ui, sc),
             Screen::Photo => photo::show(ui, sc),
+            Screen::Guardian => guardian::show(ui, sc),
             Screen::Phone => phone::show(ui, sc),
             Screen::Done { receipt } => done::show(ui, sc, &receipt),
             Screen::Officer { unlocked } => officer::show(ui, sc, unlocked),
+            Screen::Diagnostics => diagnostics::show(ui, sc),
         })
         .inner;
     event.or(screen_event)
@@ -132,7 +138,7 @@ fn step_of(s: &Screen) -> Option<u8> {
         Screen::PlaceCard => 2,
         Screen::CardKey => 3,
         Screen::Reading => 4,
-        Screen::Review => 5,
+        Screen::Review | Screen::Guardian => 5,
         Screen::Photo => 6,
         Screen::Phone => 7,
         Screen::Done { .. } => 8,

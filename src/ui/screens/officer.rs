@@ -3,7 +3,7 @@
 //! until changed; citizens' sessions never see the PIN.
 
 use super::{heading, widgets, ScreenCtx};
-use crate::ui::flow::{Event, Officer};
+use crate::ui::flow::{Event, Officer, Pin};
 use crate::ui::sink::Mode;
 use crate::ui::theme;
 use egui::{RichText, Ui};
@@ -14,28 +14,41 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx, unlocked: bool) -> Option<Event> {
     heading(ui, sc.t("officer.title"));
     let erase = sc.t("common.erase");
     if !unlocked {
+        let locked_until = sc.flow.pin_locked_until.filter(|t| chrono::Utc::now() < *t);
         ui.horizontal_top(|ui| {
             ui.vertical(|ui| {
                 ui.label(sc.t("officer.pin"));
                 let dots: String = "●".repeat(sc.ui_state.pin.chars().count());
                 widgets::display_box(ui, "PIN", &dots, true);
-                if sc.ui_state.pin_error {
-                    ui.label(RichText::new(sc.t("officer.pin_wrong")).color(theme::WARN));
+                if let Some(t) = locked_until {
+                    let until = t.with_timezone(&chrono::Local).format("%H:%M").to_string();
+                    let text = sc
+                        .t("officer.pin_locked")
+                        .replace("{n}", &sc.flow.pin_policy.attempts.to_string())
+                        .replace("{time}", &until);
+                    ui.label(RichText::new(text).color(theme::WARN).strong());
+                } else if sc.flow.pin_failures > 0 {
+                    let left = sc
+                        .flow
+                        .pin_policy
+                        .attempts
+                        .saturating_sub(sc.flow.pin_failures);
+                    let text = sc.t("officer.pin_wrong").replace("{n}", &left.to_string());
+                    ui.label(RichText::new(text).color(theme::WARN).strong());
                 }
-                if widgets::big_button(ui, sc.t("officer.unlock"), true).clicked() {
-                    if !sc.config.officer_pin.is_empty() && sc.ui_state.pin == sc.config.officer_pin
-                    {
-                        ev = Some(Event::OfficerUnlocked);
-                    } else {
-                        sc.ui_state.pin_error = true;
-                    }
-                    zeroize::Zeroize::zeroize(&mut sc.ui_state.pin);
+                let can_try = locked_until.is_none() && !sc.ui_state.pin.is_empty();
+                if widgets::big_button_enabled(ui, sc.t("officer.unlock"), true, can_try).clicked()
+                {
+                    let pin = std::mem::take(&mut sc.ui_state.pin);
+                    ev = Some(Event::OfficerPin(Pin(zeroize::Zeroizing::new(pin))));
                 }
                 if widgets::big_button(ui, sc.t("common.back"), false).clicked() {
                     ev = Some(Event::Back);
                 }
             });
-            widgets::keypad(ui, &mut sc.ui_state.pin, 8, None, erase);
+            if locked_until.is_none() {
+                widgets::keypad(ui, &mut sc.ui_state.pin, 12, None, erase);
+            }
         });
         return ev;
     }
@@ -46,11 +59,36 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx, unlocked: bool) -> Option<Event> {
     let mut draft_v: Officer = draft.clone();
     ui.horizontal_top(|ui| {
         ui.vertical(|ui| {
+            if sc.flow.officer_verified {
+                // The id is the one whose PIN matched: shown, not editable.
+                sc.ui_state.officer_field = 1;
+                let name = sc
+                    .config
+                    .officers
+                    .iter()
+                    .find(|o| o.id == draft_v.officer_id)
+                    .map(|o| o.name.as_str())
+                    .unwrap_or_default();
+                ui.label(
+                    RichText::new(format!(
+                        "{}: {} {name}",
+                        sc.t("officer.id"),
+                        draft_v.officer_id
+                    ))
+                    .size(28.0)
+                    .strong(),
+                );
+            }
             let f = sc.ui_state.officer_field;
-            for (i, key, val) in [
-                (0u8, "officer.id", &draft_v.officer_id),
-                (1, "officer.unit", &draft_v.unit),
-            ] {
+            let fields: &[(u8, &str, &String)] = if sc.flow.officer_verified {
+                &[(1, "officer.unit", &draft_v.unit)]
+            } else {
+                &[
+                    (0u8, "officer.id", &draft_v.officer_id),
+                    (1, "officer.unit", &draft_v.unit),
+                ]
+            };
+            for &(i, key, val) in fields {
                 let label = format!("{}: {}", sc.t(key), if val.is_empty() { "—" } else { val });
                 let mut b = egui::Button::new(RichText::new(label).size(28.0))
                     .min_size(egui::vec2(480.0, 68.0));
@@ -76,6 +114,9 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx, unlocked: bool) -> Option<Event> {
             ui.horizontal(|ui| {
                 if widgets::big_button(ui, sc.t("officer.save"), true).clicked() {
                     ev = Some(Event::OfficerSaved(draft_v.clone()));
+                }
+                if widgets::big_button(ui, sc.t("diag.open"), false).clicked() {
+                    ev = Some(Event::DiagnosticsOpen);
                 }
                 if widgets::big_button(ui, sc.t("common.back"), false).clicked() {
                     ev = Some(Event::Back);

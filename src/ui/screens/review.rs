@@ -2,7 +2,7 @@
 //! CSCA provisioned, DESIGN.md "Trust store") is a neutral note for the officer,
 //! not an alarm; failed or clone is a warning with the reasons, and the officer decides.
 
-use super::{heading, image, widgets, ScreenCtx};
+use super::{heading, image, notice, widgets, ScreenCtx};
 use crate::card::passive_auth::Verdict;
 use crate::ui::flow::Event;
 use crate::ui::theme;
@@ -16,6 +16,11 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
         return Some(Event::Back);
     };
     let verdict = card.verdict;
+    let too_young = sc
+        .flow
+        .session
+        .age
+        .is_some_and(|a| a < crate::ui::flow::MIN_AGE);
     ui.horizontal_top(|ui| {
         match sc.chip_photo {
             Some(t) => {
@@ -45,7 +50,12 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
                     );
                     ui.end_row();
                 });
-            badge(ui, sc, verdict, &card.reasons);
+            if too_young {
+                // Refused: the reason in place of the verification badge.
+                notice(ui, sc);
+            } else {
+                badge(ui, sc, verdict, &card.reasons);
+            }
         });
     });
     ui.horizontal(|ui| {
@@ -53,7 +63,8 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
             Some(Verdict::Failed | Verdict::Clone) => sc.t("review.officer_continue"),
             _ => sc.t("common.continue"),
         };
-        if widgets::big_button(ui, label, true).clicked() {
+        // Under 14: refused (the notice says why); only the way out remains.
+        if !too_young && widgets::big_button(ui, label, true).clicked() {
             ev = Some(Event::ReviewAccepted);
         }
         if widgets::big_button(ui, sc.t("common.cancel"), false).clicked() {
