@@ -11,6 +11,10 @@
 //! `Session` wipes its bytes and strings when dropped.
 
 use super::i18n::Lang;
+use crate::application::draft::Draft;
+use crate::application::fields::{Procedure, Reason};
+use crate::application::renewal::RenewalOffer;
+use crate::application::vietnamese_input::{Composer, InputMethod};
 use super::sink::{Enrollment, Mode, PhotoQuality, Service};
 use crate::card::access_key::KeyPlan;
 use crate::card::monitor::CardEvent;
@@ -46,6 +50,31 @@ pub enum Screen {
     },
     /// Officer mode: the `doctor` checks and the camera's frame rate.
     Diagnostics,
+    /// Card application (issue 9), step 1: procedure and reason.
+    ApplyProcedure,
+    /// Card application: the applicant's data on the on-screen keyboard.
+    ApplyData,
+    /// Card application: check the data, each field's problem under it.
+    ApplyCheck,
+    /// Card application: receiving office, day and slot.
+    ApplySlot,
+    /// Card application: the declaration, then submit.
+    ApplyDeclare,
+    /// Card application stored: receipt, appointment, what to bring.
+    ApplyDone(Box<ApplyReceipt>),
+}
+
+/// What the card application's done screen shows (no personal data: the
+/// receipt code, the appointment, the reminders of the procedure).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplyReceipt {
+    pub receipt: String,
+    pub office: String,
+    pub day: chrono::NaiveDate,
+    pub start: chrono::NaiveTime,
+    pub end: chrono::NaiveTime,
+    pub procedure: Procedure,
+    pub reason: Reason,
 }
 
 impl Screen {
@@ -64,6 +93,12 @@ impl Screen {
             Screen::Done { .. } => "done",
             Screen::Officer { .. } => "officer",
             Screen::Diagnostics => "diagnostics",
+            Screen::ApplyProcedure => "apply_procedure",
+            Screen::ApplyData => "apply_data",
+            Screen::ApplyCheck => "apply_check",
+            Screen::ApplySlot => "apply_slot",
+            Screen::ApplyDeclare => "apply_declare",
+            Screen::ApplyDone(_) => "apply_done",
         }
     }
 }
@@ -263,6 +298,115 @@ impl Drop for GuardianEntry {
     }
 }
 
+/// Version of the card-application consent text (`apply.consent_*` strings).
+pub const APPLY_CONSENT_VERSION: &str = "vi-2026-11-app-v1";
+
+/// Which applicant field the on-screen keyboard writes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ApplyField {
+    #[default]
+    FullName,
+    DateOfBirth,
+    IdNumber,
+    OldIdNumber,
+    PlaceOfResidence,
+}
+
+impl ApplyField {
+    /// Names and addresses compose Vietnamese; dates and numbers are typed as they are.
+    pub fn method(self, chosen: InputMethod) -> InputMethod {
+        match self {
+            ApplyField::FullName | ApplyField::PlaceOfResidence => chosen,
+            _ => InputMethod::Plain,
+        }
+    }
+}
+
+/// A card application being filled in (issue 9). The [`Draft`] zeroizes its
+/// form on drop; the composer's text is overwritten on drop too.
+#[derive(Debug, Clone, Default)]
+pub struct ApplyEntry {
+    pub draft: Draft,
+    /// The field the keyboard writes to, and its composer (Telex/VNI/plain).
+    pub field: ApplyField,
+    pub composer: Composer,
+    /// Telex or VNI, as the officer chose on the keyboard.
+    pub method: InputMethod,
+    /// Next letter upper case (the keyboard's shift key).
+    pub shift: bool,
+    /// Office and day chosen on the slot screen (the slot itself is in the draft).
+    pub office: Option<String>,
+    pub day: Option<chrono::NaiveDate>,
+    /// The submission is on the worker thread (buttons off, idle timer held).
+    pub submitting: bool,
+    /// Offered from a chip read: the renewal's one-sentence reason.
+    pub renewal: Option<RenewalOffer>,
+}
+
+impl ApplyEntry {
+    /// A new application for a draft; the keyboard starts on the full name.
+    pub fn new(draft: Draft) -> ApplyEntry {
+        let mut e = ApplyEntry::default();
+        e.draft = draft;
+        e.focus(ApplyField::FullName);
+        e
+    }
+
+    /// The form's text for `f`.
+    pub fn value_mut(&mut self, f: ApplyField) -> &mut String {
+        let form = &mut self.draft.form;
+        match f {
+            ApplyField::FullName => &mut form.full_name,
+            ApplyField::DateOfBirth => &mut form.date_of_birth,
+            ApplyField::IdNumber => &mut form.id_number,
+            ApplyField::OldIdNumber => &mut form.old_id_number,
+            ApplyField::PlaceOfResidence => &mut form.place_of_residence,
+        }
+    }
+
+    /// Move the keyboard to `f` (its text goes into the composer).
+    pub fn focus(&mut self, f: ApplyField) {
+        self.field = f;
+        let text = self.value_mut(f).clone();
+        self.composer.set_method(f.method(self.method));
+        self.composer.set_text(&text);
+    }
+
+    /// Switch Telex/VNI.
+    pub fn set_method(&mut self, m: InputMethod) {
+        self.method = m;
+        self.composer.set_method(self.field.method(m));
+    }
+
+    /// Copy the composer's text into the focused field.
+    pub fn sync(&mut self) {
+        let text = self.composer.text().to_string();
+        *self.value_mut(self.field) = text;
+    }
+}
+
+impl Drop for ApplyEntry {
+    fn drop(&mut self) {
+        // Composer keeps its text private: overwrite it with as many spaces, then clear.
+        let n = self.composer.text().len();
+        self.composer.set_text(&" ".repeat(n));
+        self.composer.clear();
+    }
+}
+
+/// Why a submission failed, as the flow needs to know it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubmitFailure {
+    /// The notice shown (an i18n key).
+    pub key: &'static str,
+    /// The slot filled up or is over: back to the slot screen to choose again.
+    pub back_to_slot: bool,
+    /// A typed field is wrong: its message (Vietnamese, English).
+    pub field: Option<(String, String)>,
+    /// For the officer.
+    pub detail: String,
+}
+
 /// Youngest age served at all (a younger citizen is refused with a clear message).
 pub const MIN_AGE: u32 = 14;
 /// Up to this age a guardian consents with the citizen (Decree 13/2023 Art. 20).
@@ -291,6 +435,10 @@ pub struct Session {
     pub notice: Option<Notice>,
     /// The read worker's id; results from other (cancelled) reads are dropped.
     pub read_id: u64,
+    /// A card application in progress (issue 9).
+    pub apply: Option<Box<ApplyEntry>>,
+    /// A renewal the chip read offers (kept for the Done screen).
+    pub renewal: Option<RenewalOffer>,
 }
 
 impl Session {
@@ -310,6 +458,7 @@ impl Session {
             || !self.guardian.full_name.is_empty()
             || !self.guardian.id_number.is_empty()
             || self.guardian_ok.is_some()
+            || self.apply.is_some()
     }
 }
 
@@ -379,6 +528,10 @@ pub struct Flow {
     pub diagnostics: Option<Box<crate::doctor::Report>>,
     /// Monotonic counter for read ids.
     pub reads_started: u64,
+    /// Card applications are set up here (`[appointments]` in the config).
+    pub applications: bool,
+    /// Offer a renewal this many months before expiry (None: no applications).
+    pub renewal_window_months: Option<u32>,
 }
 
 /// How a read ended, as the flow needs to know it.
@@ -459,6 +612,14 @@ pub enum Event {
     DiagnosticsOpen,
     /// The diagnostics worker's report.
     DiagnosticsDone(Box<crate::doctor::Report>),
+    /// Card application: the step is done, go on (checked by the transition).
+    ApplyNext,
+    /// Card application: submit the finished draft.
+    ApplySubmit,
+    /// The desk's answer (on a worker thread).
+    ApplySubmitted(Result<Box<ApplyReceipt>, SubmitFailure>),
+    /// Done (activation): book the renewal the chip read offered.
+    ApplyRenewal,
 }
 
 /// Work for the app to do after a transition.
@@ -476,6 +637,11 @@ pub enum Effect {
     CheckPhone(String),
     /// Run the `doctor` checks on a worker thread.
     RunDiagnostics,
+    /// Store the application and book its slot on a worker thread.
+    SubmitApplication {
+        draft: Box<Draft>,
+        officer: Officer,
+    },
 }
 
 /// The one place the screen changes.
@@ -500,7 +666,14 @@ pub fn transition(mut flow: Flow, event: Event, now: DateTime<Utc>) -> (Flow, Ve
     }
     let screen = std::mem::take(&mut flow.screen);
     let next = match (screen, event) {
+        (Screen::Welcome, Event::Start(super::sink::Service::CardApplication))
+            if !flow.applications =>
+        {
+            flow.session.notice = Some(Notice::new("apply.not_set_up"));
+            Screen::Welcome
+        }
         (Screen::Welcome, Event::Start(service)) => {
+            flow.session.notice = None;
             flow.session.service = Some(service);
             Screen::Consent
         }
@@ -567,6 +740,19 @@ pub fn transition(mut flow: Flow, event: Event, now: DateTime<Utc>) -> (Flow, Ve
             Screen::Officer { unlocked: true }
         }
         (Screen::Officer { .. }, Event::Back) => Screen::Welcome,
+        (Screen::Consent, Event::ConsentAccepted)
+            if flow.session.service == Some(super::sink::Service::CardApplication) =>
+        {
+            flow.session.consent_at = Some(now);
+            flow.session.apply = Some(Box::new(ApplyEntry::new(Draft::new(
+                crate::queue::record::Consent {
+                    text_version: APPLY_CONSENT_VERSION.into(),
+                    accepted_at: now,
+                    guardian: None,
+                },
+            ))));
+            Screen::ApplyProcedure
+        }
         (Screen::Consent, Event::ConsentAccepted) => {
             flow.session.consent_at = Some(now);
             after_consent(&mut flow, &mut fx)
@@ -659,6 +845,11 @@ pub fn transition(mut flow: Flow, event: Event, now: DateTime<Utc>) -> (Flow, Ve
                     if flow.session.age.is_some_and(|a| a < MIN_AGE) {
                         flow.session.notice = Some(Notice::new("err.too_young"));
                     }
+                    flow.session.renewal = flow.renewal_window_months.and_then(|m| {
+                        let read = serde_json::from_str(&card.card_json).ok()?;
+                        let today = now.with_timezone(&chrono::Local).date_naive();
+                        crate::application::renewal::offer_from_read(&read, today, m)
+                    });
                     flow.session.card = Some(*card);
                     flow.session.plan = None;
                     Screen::Review
@@ -784,12 +975,22 @@ pub fn transition(mut flow: Flow, event: Event, now: DateTime<Utc>) -> (Flow, Ve
             Screen::Phone
         }
         (Screen::Phone, Event::Enqueued(Ok(receipt))) => {
-            // Queued: the citizen's data leaves the kiosk's memory now.
+            // Queued: the citizen's data leaves the kiosk's memory now, except what the
+            // renewal the chip offered needs (the Done screen offers it; Home wipes it).
             let lang = flow.lang;
+            let renewal = renewal_draft(&flow, now);
             flow = wipe(flow);
             flow.lang = lang;
+            if let Some(entry) = renewal {
+                flow.session.renewal = entry.renewal.clone();
+                flow.session.apply = Some(entry);
+            }
             Screen::Done { receipt }
         }
+        (Screen::Done { .. }, Event::ApplyRenewal) if flow.session.apply.is_some() => {
+            Screen::ApplyCheck
+        }
+        (s, e) if is_apply(&s) => apply_step(&mut flow, s, e, now, &mut fx),
         (Screen::Phone, Event::Enqueued(Err(detail))) => {
             // Nothing was written (one transaction); everything stays for a retry.
             flow.session.phone.saving = false;
@@ -804,6 +1005,204 @@ pub fn transition(mut flow: Flow, event: Event, now: DateTime<Utc>) -> (Flow, Ve
     };
     flow.screen = next;
     (flow, fx)
+}
+
+fn is_apply(s: &Screen) -> bool {
+    matches!(
+        s,
+        Screen::ApplyProcedure
+            | Screen::ApplyData
+            | Screen::ApplyCheck
+            | Screen::ApplySlot
+            | Screen::ApplyDeclare
+    )
+}
+
+/// The card-application steps (issue 9). Each Next checks its own step; the desk
+/// checks everything again when it stores (one transaction).
+fn apply_step(
+    flow: &mut Flow,
+    screen: Screen,
+    event: Event,
+    now: DateTime<Utc>,
+    fx: &mut Vec<Effect>,
+) -> Screen {
+    let today = now.with_timezone(&chrono::Local).date_naive();
+    let Some(entry) = flow.session.apply.as_mut() else {
+        return Screen::Welcome;
+    };
+    let submitting = entry.submitting;
+    let next = match (screen, event) {
+        (s, Event::Back | Event::ApplyNext | Event::ApplySubmit) if submitting => s,
+        (Screen::ApplyProcedure, Event::Back) => {
+            *flow = wipe(std::mem::take(flow));
+            return Screen::Welcome;
+        }
+        (Screen::ApplyProcedure, Event::ApplyNext) => {
+            let d = &entry.draft;
+            match (d.procedure, d.reason) {
+                (Some(p), Some(r)) if r.procedure() == p => {
+                    flow.session.notice = None;
+                    Screen::ApplyData
+                }
+                _ => {
+                    flow.session.notice = Some(Notice::new("apply.choose_reason"));
+                    Screen::ApplyProcedure
+                }
+            }
+        }
+        (Screen::ApplyData, Event::Back) => Screen::ApplyProcedure,
+        (Screen::ApplyData, Event::ApplyNext) => {
+            entry.sync();
+            Screen::ApplyCheck
+        }
+        (Screen::ApplyCheck, Event::Back) => Screen::ApplyData,
+        (Screen::ApplyCheck, Event::ApplyNext) => {
+            if field_problems(&entry.draft, today).is_empty() {
+                flow.session.notice = None;
+                Screen::ApplySlot
+            } else {
+                flow.session.notice = Some(Notice::new("apply.fix_fields"));
+                Screen::ApplyCheck
+            }
+        }
+        (Screen::ApplySlot, Event::Back) => Screen::ApplyCheck,
+        (Screen::ApplySlot, Event::ApplyNext) if entry.draft.slot.is_some() => {
+            flow.session.notice = None;
+            Screen::ApplyDeclare
+        }
+        (Screen::ApplySlot, Event::ApplyNext) => {
+            flow.session.notice = Some(Notice::new("apply.choose_slot"));
+            Screen::ApplySlot
+        }
+        (Screen::ApplyDeclare, Event::Back) => {
+            entry.draft.declaration_at = None;
+            Screen::ApplySlot
+        }
+        (Screen::ApplyDeclare, Event::ApplySubmit) if entry.draft.declaration_at.is_some() => {
+            entry.submitting = true;
+            flow.session.notice = None;
+            fx.push(Effect::SubmitApplication {
+                draft: Box::new(entry.draft.clone()),
+                officer: flow.officer.clone(),
+            });
+            Screen::ApplyDeclare
+        }
+        (Screen::ApplyDeclare, Event::ApplySubmit) => {
+            flow.session.notice = Some(Notice::new("apply.accept_declaration"));
+            Screen::ApplyDeclare
+        }
+        (Screen::ApplyDeclare, Event::ApplySubmitted(Ok(receipt))) => {
+            // Stored: the applicant's data leaves the kiosk's memory now.
+            let lang = flow.lang;
+            *flow = wipe(std::mem::take(flow));
+            flow.lang = lang;
+            return Screen::ApplyDone(receipt);
+        }
+        (Screen::ApplyDeclare, Event::ApplySubmitted(Err(f))) => {
+            entry.submitting = false;
+            if f.back_to_slot {
+                entry.draft.slot = None;
+                entry.draft.declaration_at = None;
+            }
+            let key = f.key;
+            let detail = match (&f.field, flow.lang) {
+                (Some((vi, _)), Lang::Vi) => format!("{vi} ({})", f.detail),
+                (Some((_, en)), Lang::En) => format!("{en} ({})", f.detail),
+                (None, _) => f.detail,
+            };
+            flow.session.notice = Some(Notice {
+                key,
+                field: None,
+                detail: Some(detail),
+            });
+            if f.back_to_slot {
+                Screen::ApplySlot
+            } else {
+                Screen::ApplyDeclare
+            }
+        }
+        (s, _) => s,
+    };
+    next
+}
+
+/// Every field's problem (not only the first): the check screen shows each under
+/// its field. Empty when the form, the procedure and the reason fit together.
+pub fn field_problems(
+    draft: &Draft,
+    today: chrono::NaiveDate,
+) -> Vec<crate::application::fields::FieldError> {
+    use crate::application::fields::{self as f, Field, FieldError, Problem, Sex};
+    let form = &draft.form;
+    let mut out = Vec::new();
+    if let Err(e) = f::full_name(&form.full_name) {
+        out.push(e);
+    }
+    let dob = f::date_of_birth(&form.date_of_birth, today);
+    if let Err(e) = &dob {
+        out.push(e.clone());
+    }
+    let sex = form.sex.parse::<Sex>();
+    if let Err(e) = &sex {
+        out.push(e.clone());
+    }
+    let id = form.id_number.trim();
+    if !id.is_empty() {
+        if let Err(e) = f::id_number(id, dob.clone().ok(), sex.clone().ok()) {
+            out.push(e);
+        }
+    }
+    let old = form.old_id_number.trim();
+    if !old.is_empty() {
+        if let Err(e) = f::old_id_number(old) {
+            out.push(e);
+        }
+    }
+    let place = form.place_of_residence.chars().count();
+    if place > 300 {
+        out.push(FieldError::new(
+            Field::PlaceOfResidence,
+            Problem::TooLong {
+                max: 300,
+                found: place,
+            },
+        ));
+    }
+    if let (Some(p), Some(r), Ok(born)) = (draft.procedure, draft.reason, dob) {
+        let facts = f::ProcedureFacts {
+            age: f::age_on(born, today),
+            has_id_number: !id.is_empty(),
+            has_old_id_number: !old.is_empty(),
+        };
+        if let Err(e) = f::check_procedure(p, r, facts) {
+            if !out.iter().any(|o| o.field == e.field) {
+                out.push(e);
+            }
+        }
+    }
+    out
+}
+
+/// After an activation is queued: the renewal the chip offered, as a draft
+/// prefilled from the chip (the consent given at the start covers it).
+fn renewal_draft(flow: &Flow, now: DateTime<Utc>) -> Option<Box<ApplyEntry>> {
+    let s = &flow.session;
+    let offer = s.renewal.as_ref()?;
+    if !flow.applications {
+        return None;
+    }
+    let card = s.card.as_ref()?;
+    let read: serde_json::Value = serde_json::from_str(&card.card_json).ok()?;
+    let consent = crate::queue::record::Consent {
+        text_version: CONSENT_VERSION.into(),
+        accepted_at: s.consent_at.unwrap_or(now),
+        guardian: s.guardian_ok.clone(),
+    };
+    let draft = Draft::renewal(consent, offer, &read["citizen"], None);
+    let mut entry = ApplyEntry::new(draft);
+    entry.renewal = Some(offer.clone());
+    Some(Box::new(entry))
 }
 
 /// The contact is confirmed: check a phone against today's records first (once per
