@@ -7,12 +7,12 @@ use super::flow::{transition, Effect, Event, Flow, Pin, PinCheck, Screen};
 use super::screens::{self, ScreenCtx, UiState};
 use super::sink::{RecordSink, SinkJob, SinkWorker};
 use super::{theme, Config};
+use crate::application::desk::Desk;
 use crate::camera::worker::{CameraMsg, CameraWorker, Report};
 use crate::camera::FrameSource;
 use crate::card::passive_auth::TrustStore;
 use egui::{TextureHandle, TextureOptions};
 use std::sync::mpsc::{channel, Receiver, Sender};
-use crate::application::desk::Desk;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 

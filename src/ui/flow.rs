@@ -11,11 +11,11 @@
 //! `Session` wipes its bytes and strings when dropped.
 
 use super::i18n::Lang;
+use super::sink::{Enrollment, Mode, PhotoQuality, Service};
 use crate::application::draft::Draft;
 use crate::application::fields::{Procedure, Reason};
 use crate::application::renewal::RenewalOffer;
 use crate::application::vietnamese_input::{Composer, InputMethod};
-use super::sink::{Enrollment, Mode, PhotoQuality, Service};
 use crate::card::access_key::KeyPlan;
 use crate::card::monitor::CardEvent;
 use crate::card::passive_auth::Verdict;
@@ -1474,5 +1474,122 @@ mod tests {
         assert_eq!(f.screen, Screen::Welcome);
         assert!(!f.session.holds_personal_data());
         assert_eq!(f.officer.officer_id, "123");
+    }
+
+    fn applying() -> Flow {
+        let f = Flow {
+            applications: true,
+            renewal_window_months: Some(6),
+            ..Default::default()
+        };
+        let (f, _) = step(f, Event::Start(Service::CardApplication));
+        assert_eq!(f.screen, Screen::Consent);
+        let (f, fx) = step(f, Event::ConsentAccepted);
+        assert!(fx.is_empty(), "no card read, no camera for an application");
+        f
+    }
+
+    #[test]
+    fn card_application_needs_a_calendar_and_consent_first() {
+        let (f, _) = step(Flow::default(), Event::Start(Service::CardApplication));
+        assert_eq!(f.screen, Screen::Welcome);
+        assert_eq!(
+            f.session.notice.as_ref().map(|n| n.key),
+            Some("apply.not_set_up")
+        );
+        let f = applying();
+        assert_eq!(f.screen, Screen::ApplyProcedure);
+        let consent = f
+            .session
+            .apply
+            .as_ref()
+            .and_then(|a| a.draft.consent.clone());
+        assert_eq!(
+            consent.map(|c| c.text_version),
+            Some(APPLY_CONSENT_VERSION.into())
+        );
+        // No reason chosen: the step says so and stays.
+        let (f, _) = step(f, Event::ApplyNext);
+        assert_eq!(f.screen, Screen::ApplyProcedure);
+        assert_eq!(
+            f.session.notice.as_ref().map(|n| n.key),
+            Some("apply.choose_reason")
+        );
+        // Back from the first step abandons the application: nothing is kept.
+        let (f, _) = step(f, Event::Back);
+        assert_eq!(f.screen, Screen::Welcome);
+        assert!(!f.session.holds_personal_data());
+    }
+
+    #[test]
+    fn submit_waits_for_the_declaration_and_a_lost_slot_goes_back_to_choose() {
+        use crate::application::calendar::Slot;
+        let mut f = applying();
+        f.screen = Screen::ApplyDeclare;
+        if let Some(a) = f.session.apply.as_mut() {
+            a.draft.slot = Some(Slot {
+                office: "Công an xã Ka Lăng".into(),
+                day: chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(),
+                start: chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+            });
+        }
+        let (mut f, fx) = step(f, Event::ApplySubmit);
+        assert!(fx.is_empty());
+        assert_eq!(
+            f.session.notice.as_ref().map(|n| n.key),
+            Some("apply.accept_declaration")
+        );
+        if let Some(a) = f.session.apply.as_mut() {
+            a.draft.accept_declaration(now());
+        }
+        let (f, fx) = step(f, Event::ApplySubmit);
+        assert!(matches!(fx.as_slice(), [Effect::SubmitApplication { .. }]));
+        // A second tap while the worker stores does nothing.
+        let (f, fx) = step(f, Event::ApplySubmit);
+        assert!(fx.is_empty());
+        let (f, _) = step(
+            f,
+            Event::ApplySubmitted(Err(SubmitFailure {
+                key: "apply.slot_taken",
+                back_to_slot: true,
+                field: None,
+                detail: "full".into(),
+            })),
+        );
+        assert_eq!(f.screen, Screen::ApplySlot);
+        let a = f.session.apply.as_ref().unwrap();
+        assert!(a.draft.slot.is_none() && a.draft.declaration_at.is_none() && !a.submitting);
+    }
+
+    #[test]
+    fn a_renewal_offered_by_the_chip_survives_the_activation_until_home() {
+        let read = serde_json::json!({"citizen": {"id_number": "001300012345",
+            "full_name": "Nguyễn Thị Thu Hương", "date_of_birth": "2000-06-20", "sex": "Nữ",
+            "date_of_issue": "2021-04-10", "date_of_expiry": "2025-06-20"}});
+        let offer = crate::application::renewal::offer_from_read(
+            &read,
+            chrono::NaiveDate::from_ymd_opt(2025, 5, 1).unwrap(),
+            6,
+        )
+        .unwrap();
+        let mut f = Flow {
+            applications: true,
+            screen: Screen::Phone,
+            ..Default::default()
+        };
+        let mut card = CardData::default();
+        card.card_json = read.to_string();
+        f.session.card = Some(card);
+        f.session.consent_at = Some(now());
+        f.session.renewal = Some(offer);
+        let (f, _) = step(f, Event::Enqueued(Ok("ABCD2345".into())));
+        assert!(matches!(f.screen, Screen::Done { .. }));
+        assert!(f.session.card.is_none(), "the activation's data are gone");
+        let form = &f.session.apply.as_ref().unwrap().draft.form;
+        assert_eq!(form.full_name, "Nguyễn Thị Thu Hương");
+        let (f, _) = step(f, Event::ApplyRenewal);
+        assert_eq!(f.screen, Screen::ApplyCheck);
+        let (f, _) = step(f, Event::Home);
+        assert!(!f.session.holds_personal_data());
     }
 }

@@ -218,7 +218,10 @@ impl Tour {
                 if let Some(a) = self.app.session_mut().apply.as_mut() {
                     use super::flow::ApplyField as F;
                     for (f, keys) in [
-                        (F::PlaceOfResidence, "Banr Ka Lawng, xax Ka Lawng, huyeenj Muwowngf Tes"),
+                        (
+                            F::PlaceOfResidence,
+                            "Banr Ka Lawng, xax Ka Lawng, huyeenj Muwowngf Tes",
+                        ),
                         (F::DateOfBirth, "02/09/2008"),
                         (F::FullName, "Giaangf A Sinhr"),
                     ] {
