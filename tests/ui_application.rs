@@ -413,3 +413,50 @@ fn an_expiring_card_read_for_activation_offers_the_renewal_and_books_it() {
         cccd_kiosk::ui::flow::CONSENT_VERSION
     );
 }
+
+const DEMO_QR: &str = "001195000123|012345678|Nguyễn Thị Thu Hương|14031995|Nữ|Số 12 Ngõ 34 Phố Hàng Bạc, Phường Hàng Bạc, Quận Hoàn Kiếm, Hà Nội|10072021";
+
+#[test]
+fn an_old_card_read_from_the_data_step_prefills_the_form_and_its_chip_data_are_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = kiosk(dir.path(), 4, CitizenProfile::demo(), Some(DEMO_QR.into()));
+    tap(&mut h, "Đăng ký cấp thẻ Căn cước");
+    tap(&mut h, "Tôi đồng ý, tiếp tục");
+    tap(&mut h, "Cấp đổi");
+    tap(&mut h, "Thẻ bị hư hỏng");
+    tap(&mut h, "Tiếp tục");
+    assert_eq!(screen(&h), "apply_data");
+    tap(&mut h, "Đọc thẻ cũ (nếu có)");
+    // The card is on the reader: its QR through the camera, then the chip.
+    wait_for(&mut h, "the old card's chip", |a| {
+        a.flow().screen == Screen::ApplyCheck
+    });
+    h.get_by_label("Nguyễn Thị Thu Hương");
+    h.get_by_label("001195000123");
+    assert!(stored(dir.path()).is_empty());
+    tap(&mut h, "Tiếp tục");
+    tap(&mut h, &day_label(tomorrow()));
+    tap(&mut h, "11:00 · 0/4");
+    tap(&mut h, "Tiếp tục");
+    tap(&mut h, DECLARATION_VI);
+    tap(&mut h, "Gửi hồ sơ");
+    wait_for(&mut h, "the receipt", |a| {
+        matches!(a.flow().screen, Screen::ApplyDone(_))
+    });
+    let apps = stored(dir.path());
+    assert_eq!(apps.len(), 1);
+    let a = &apps[0].application;
+    assert_eq!(
+        (a.procedure, a.reason),
+        (Procedure::Renewal, Reason::Damaged)
+    );
+    assert_eq!(a.applicant.source, Prefill::Chip);
+    assert_eq!(a.applicant.id_number.as_deref(), Some("001195000123"));
+    let old = a.old_card.as_ref().expect("the old card's chip data");
+    assert_eq!(old.citizen["full_name"], "Nguyễn Thị Thu Hương");
+    assert!(
+        old.citizen.get("religion").is_none(),
+        "religion is not stored"
+    );
+    assert!(!old.ef_sod.is_empty() && !old.dg13.is_empty());
+}

@@ -620,6 +620,8 @@ pub enum Event {
     ApplySubmitted(Result<Box<ApplyReceipt>, SubmitFailure>),
     /// Done (activation): book the renewal the chip read offered.
     ApplyRenewal,
+    /// Card application, data step: prefill from the old card's chip (read it).
+    ApplyReadOldCard,
 }
 
 /// Work for the app to do after a transition.
@@ -817,6 +819,13 @@ pub fn transition(mut flow: Flow, event: Event, now: DateTime<Utc>) -> (Flow, Ve
             flow.session.plan = Some(plan);
             Screen::Reading
         }
+        // Reading an old card for a card application: Back returns to its data step.
+        (Screen::PlaceCard | Screen::CardKey, Event::Back) if flow.session.apply.is_some() => {
+            flow.session.notice = None;
+            flow.session.key = KeyEntry::default();
+            fx.push(Effect::Camera(Cam::Off));
+            Screen::ApplyData
+        }
         (Screen::PlaceCard | Screen::CardKey, Event::Back) => {
             flow = wipe(flow);
             fx.push(Effect::Camera(Cam::Off));
@@ -840,6 +849,26 @@ pub fn transition(mut flow: Flow, event: Event, now: DateTime<Utc>) -> (Flow, Ve
             if read_id == flow.session.read_id =>
         {
             match outcome {
+                ReadOutcome::Card(card) if flow.session.apply.is_some() => {
+                    // An old card read for a card application: its chip prefills the
+                    // form (the citizen checks it); nothing of the read is kept beyond
+                    // what the application record stores.
+                    let read: Option<serde_json::Value> =
+                        serde_json::from_str(&card.card_json).ok();
+                    let old = old_card(&card);
+                    flow.session.plan = None;
+                    match (read, flow.session.apply.as_mut()) {
+                        (Some(read), Some(entry)) => {
+                            entry.draft.prefill_chip(&read["citizen"], old);
+                            entry.focus(ApplyField::FullName);
+                            Screen::ApplyCheck
+                        }
+                        _ => {
+                            flow.session.notice = Some(Notice::new("err.read_failed"));
+                            Screen::ApplyData
+                        }
+                    }
+                }
                 ReadOutcome::Card(card) => {
                     flow.session.age = age_on(&card.date_of_birth, now);
                     if flow.session.age.is_some_and(|a| a < MIN_AGE) {
@@ -1052,6 +1081,11 @@ fn apply_step(
             }
         }
         (Screen::ApplyData, Event::Back) => Screen::ApplyProcedure,
+        (Screen::ApplyData, Event::ApplyReadOldCard) => {
+            entry.sync();
+            flow.session.notice = None;
+            return after_consent(flow, fx);
+        }
         (Screen::ApplyData, Event::ApplyNext) => {
             entry.sync();
             Screen::ApplyCheck
@@ -1184,6 +1218,24 @@ pub fn field_problems(
     out
 }
 
+/// The old card's chip data as an application record keeps them (raw files for
+/// re-verification, no photo, no religion or ethnicity); None when incomplete.
+fn old_card(card: &CardData) -> Option<crate::queue::record::CardData> {
+    let read: serde_json::Value = serde_json::from_str(&card.card_json).ok()?;
+    let hash = |h: &str| -> Option<[u8; 32]> { hex::decode(h).ok()?.try_into().ok() };
+    crate::queue::record::CardData::from_parts(
+        read.get("citizen").cloned()?,
+        read.get("mrz").cloned().unwrap_or_default(),
+        read.get("verification").cloned().unwrap_or_default(),
+        read.get("access").cloned().unwrap_or_default(),
+        [card.sod.clone(), card.dg1.clone(), card.dg13.clone()],
+        hash(&card.dg2_sha256)?,
+        hash(&card.photo_sha256)?,
+        crate::queue::record::Service::CardApplication,
+    )
+    .ok()
+}
+
 /// After an activation is queued: the renewal the chip offered, as a draft
 /// prefilled from the chip (the consent given at the start covers it).
 fn renewal_draft(flow: &Flow, now: DateTime<Utc>) -> Option<Box<ApplyEntry>> {
@@ -1199,7 +1251,7 @@ fn renewal_draft(flow: &Flow, now: DateTime<Utc>) -> Option<Box<ApplyEntry>> {
         accepted_at: s.consent_at.unwrap_or(now),
         guardian: s.guardian_ok.clone(),
     };
-    let draft = Draft::renewal(consent, offer, &read["citizen"], None);
+    let draft = Draft::renewal(consent, offer, &read["citizen"], old_card(card));
     let mut entry = ApplyEntry::new(draft);
     entry.renewal = Some(offer.clone());
     Some(Box::new(entry))

@@ -7,7 +7,9 @@
 //! AccessKit find them by label); the first letter of each word of a name is
 //! upper case, as on the card, and `Aa` makes the next letter upper case. The
 //! text renders with the shipped Noto Sans (egui's default fonts lack U+1Exx).
-//! A form prefilled from a chip or the roster arrives here for correction.
+//! A form prefilled from a chip or the roster arrives here for correction; "read
+//! the old card" sends the citizen through the card-reading steps and back to the
+//! check step with the chip's data.
 
 use super::apply_procedure::{choice, language, nav_with};
 use super::{heading, ScreenCtx};
@@ -123,6 +125,7 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
         method: sc.t("apply.method"),
     };
     let (back, next) = (sc.t("common.back"), sc.t("common.continue"));
+    let read_old = sc.t("apply.read_old_card");
     let mut ev = None;
     let Some(entry) = sc.flow.session.apply.as_mut() else {
         return Some(Event::Home);
@@ -167,8 +170,15 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
                     }
                 }
             });
-            ui.add_space(60.0);
-            ev = nav_with(ui, back, next, Event::ApplyNext, true);
+            ui.add_space(12.0);
+            // An old or expired card: its chip fills the form (the citizen checks it).
+            if choice(ui, read_old, false, true) {
+                ev = Some(Event::ApplyReadOldCard);
+            }
+            ui.add_space(12.0);
+            if let Some(e) = nav_with(ui, back, next, Event::ApplyNext, true) {
+                ev = Some(e);
+            }
         });
     });
     ev
