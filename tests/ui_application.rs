@@ -288,6 +288,7 @@ fn a_full_slot_is_disabled_and_cannot_be_chosen() {
     tap(&mut h, "Tiếp tục");
     assert_eq!(screen(&h), "apply_slot");
     h.get_by_label("Xin chọn một giờ hẹn còn chỗ.");
+    assert_on_screen(&h, "Tiếp tục");
     // The next slot is free and can be chosen.
     tap(&mut h, "09:30 · 0/1");
     assert_eq!(

@@ -11,7 +11,7 @@
 //! the old card" sends the citizen through the card-reading steps and back to the
 //! check step with the chip's data.
 
-use super::apply_procedure::{choice, language, nav_with};
+use super::apply_procedure::{choice, hint_or_notice, language, nav_with};
 use super::{heading, ScreenCtx};
 use crate::application::fields::Field;
 use crate::application::vietnamese_input::InputMethod;
@@ -127,10 +127,11 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
     let (back, next) = (sc.t("common.back"), sc.t("common.continue"));
     let read_old = sc.t("apply.read_old_card");
     let mut ev = None;
+    let hint = hint_or_notice(sc, hint);
     let Some(entry) = sc.flow.session.apply.as_mut() else {
         return Some(Event::Home);
     };
-    ui.label(RichText::new(hint).small());
+    ui.label(hint);
     egui::Grid::new("apply-fields")
         .num_columns(4)
         .spacing([10.0, 6.0])

@@ -32,6 +32,18 @@ pub fn choice(ui: &mut Ui, text: &str, selected: bool, enabled: bool) -> bool {
     ui.add_enabled(enabled, b.selected(selected)).clicked()
 }
 
+/// A one-line hint, or in its place the session's notice in red (screens too full
+/// for the framed notice at 1280×800).
+pub fn hint_or_notice(sc: &ScreenCtx, hint: &str) -> RichText {
+    match &sc.flow.session.notice {
+        Some(n) => RichText::new(sc.notice_text(n))
+            .color(crate::ui::theme::WARN)
+            .size(22.0)
+            .strong(),
+        None => RichText::new(hint.to_string()).small(),
+    }
+}
+
 /// Back and Continue at the bottom of every application step.
 pub fn nav(ui: &mut Ui, sc: &ScreenCtx, next: Event, enabled: bool) -> Option<Event> {
     let label = match next {

@@ -5,8 +5,8 @@
 //! itself counts the slot again inside the submit transaction, so a slot that
 //! fills meanwhile sends the citizen back here with a message.
 
-use super::apply_procedure::{choice, nav};
-use super::{heading, notice, ScreenCtx};
+use super::apply_procedure::{choice, hint_or_notice, nav};
+use super::{heading, ScreenCtx};
 use crate::application::calendar::{Slot, SlotAvailability};
 use crate::ui::flow::Event;
 use chrono::{Datelike, NaiveDate};
@@ -49,11 +49,13 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
         ),
         Err(_) => (Vec::new(), Vec::new()),
     };
-    let (full_text, office_label, day_label_t) = (
+    let (full_text, office_label, day_label_t, capacity_hint) = (
         sc.t("apply.slot_full"),
         sc.t("apply.office"),
         sc.t("apply.day"),
+        sc.t("apply.capacity_hint"),
     );
+    let hint = hint_or_notice(sc, capacity_hint);
     let Some(entry) = sc.flow.session.apply.as_mut() else {
         return Some(Event::Home);
     };
@@ -105,7 +107,7 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
             slots,
         });
     }
-    ui.add_space(6.0);
+    ui.label(hint);
     match sc.ui_state.slots.as_ref().map(|c| &c.slots) {
         Some(Ok(slots)) => {
             egui::Grid::new("apply-slots")
@@ -152,6 +154,5 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
         }
         None => {}
     }
-    notice(ui, sc);
     nav(ui, sc, Event::ApplyNext, true)
 }
