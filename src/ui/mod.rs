@@ -16,6 +16,11 @@
 //!   officer is, and that id goes on the record; repeated wrong PINs lock officer
 //!   mode for a while ([`flow::PinPolicy`]). Citizens aged 14–15 need the guardian
 //!   recorded; younger ones are refused ([`flow::MIN_AGE`]).
+//! - Card applications (issue 9) are their own states (`Apply*`) after the same
+//!   consent step, with its own text ([`flow::APPLY_CONSENT_VERSION`]); they need
+//!   `[appointments]` in `kiosk.toml` (else Welcome says so). The desk stores on a
+//!   worker thread; a chip read for activation that shows a card due for renewal
+//!   offers the booking on Done, prefilled from the chip, in the same visit.
 //! - `run` with `demo_tour` walks every screen with the emulated card and the
 //!   synthetic camera and saves a PNG of each ([`tour`]).
 
