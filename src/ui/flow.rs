@@ -1203,7 +1203,7 @@ pub fn field_problems(
             },
         ));
     }
-    if let (Some(p), Some(r), Ok(born)) = (draft.procedure, draft.reason, dob) {
+    if let (Some(p), Some(r), Ok(born)) = (draft.procedure, draft.reason, dob.clone()) {
         let facts = f::ProcedureFacts {
             age: f::age_on(born, today),
             has_id_number: !id.is_empty(),
@@ -1213,6 +1213,14 @@ pub fn field_problems(
             if !out.iter().any(|o| o.field == e.field) {
                 out.push(e);
             }
+        }
+    }
+    // Under 16 the record needs a guardian (Decree 13/2023 Art. 20): the officer
+    // records one through the activation's guardian step; say so here, not at submit.
+    if let Ok(born) = dob {
+        let no_guardian = draft.consent.as_ref().is_none_or(|c| c.guardian.is_none());
+        if f::age_on(born, today) < 16 && no_guardian {
+            out.push(FieldError::new(Field::Guardian, Problem::Required));
         }
     }
     out
@@ -1643,5 +1651,43 @@ mod tests {
         assert_eq!(f.screen, Screen::ApplyCheck);
         let (f, _) = step(f, Event::Home);
         assert!(!f.session.holds_personal_data());
+    }
+
+    #[test]
+    fn the_check_lists_every_wrong_field_and_asks_for_a_guardian_under_16() {
+        use crate::application::fields::Field;
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let mut d = Draft::new(crate::queue::record::Consent {
+            text_version: APPLY_CONSENT_VERSION.into(),
+            accepted_at: now(),
+            guardian: None,
+        });
+        d.choose_procedure(Procedure::FirstIssue);
+        d.reason = Some(Reason::NeverIssued);
+        d.form.full_name = "Lò Văn 3".into();
+        d.form.date_of_birth = "31/02/2000".into();
+        d.form.id_number = "12345".into();
+        let fields: Vec<Field> = field_problems(&d, today).iter().map(|e| e.field).collect();
+        assert_eq!(
+            fields,
+            [
+                Field::FullName,
+                Field::DateOfBirth,
+                Field::Sex,
+                Field::IdNumber
+            ]
+        );
+        d.form.full_name = "Lò Văn Páo".into();
+        d.form.date_of_birth = "01/01/2011".into();
+        d.form.sex = "Nam".into();
+        d.form.id_number.clear();
+        let fields: Vec<Field> = field_problems(&d, today).iter().map(|e| e.field).collect();
+        assert_eq!(
+            fields,
+            [Field::Guardian],
+            "15 years old: a guardian is needed"
+        );
+        d.form.date_of_birth = "01/01/2008".into();
+        assert!(field_problems(&d, today).is_empty());
     }
 }

@@ -42,6 +42,7 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
         })
         .collect();
     rows.insert(2, (Field::Sex, form.sex.clone()));
+    let shown: Vec<Field> = rows.iter().map(|(f, _)| *f).collect();
     let procedure = entry
         .draft
         .procedure
@@ -75,6 +76,10 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
                     ui.end_row();
                 }
             });
+        // Problems of no form field (a guardian for an applicant under 16).
+        for p in problems.iter().filter(|p| !shown.contains(&p.field)) {
+            ui.label(RichText::new(p.message(lang)).color(theme::WARN).size(22.0));
+        }
         notice(ui, sc);
     });
     nav(ui, sc, Event::ApplyNext, true)
