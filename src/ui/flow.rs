@@ -323,7 +323,7 @@ impl ApplyField {
 }
 
 /// A card application being filled in (issue 9). The [`Draft`] zeroizes its
-/// form on drop; the composer's text is overwritten on drop too.
+/// form on drop, and the composer's text is wiped too.
 #[derive(Debug, Clone, Default)]
 pub struct ApplyEntry {
     pub draft: Draft,
@@ -367,8 +367,10 @@ impl ApplyEntry {
     /// Move the keyboard to `f` (its text goes into the composer).
     pub fn focus(&mut self, f: ApplyField) {
         self.field = f;
-        let text = self.value_mut(f).clone();
+        let text = zeroize::Zeroizing::new(self.value_mut(f).clone());
         self.composer.set_method(f.method(self.method));
+        // The previous field's text is in the form already: wipe the composer's copy.
+        self.composer.wipe();
         self.composer.set_text(&text);
     }
 
@@ -387,10 +389,7 @@ impl ApplyEntry {
 
 impl Drop for ApplyEntry {
     fn drop(&mut self) {
-        // Composer keeps its text private: overwrite it with as many spaces, then clear.
-        let n = self.composer.text().len();
-        self.composer.set_text(&" ".repeat(n));
-        self.composer.clear();
+        self.composer.wipe();
     }
 }
 
