@@ -621,6 +621,8 @@ pub enum Event {
     ApplyRenewal,
     /// Card application, data step: prefill from the old card's chip (read it).
     ApplyReadOldCard,
+    /// Card application, check step: record the guardian of an applicant under 16.
+    ApplyGuardian,
 }
 
 /// Work for the app to do after a transition.
@@ -922,6 +924,31 @@ pub fn transition(mut flow: Flow, event: Event, now: DateTime<Utc>) -> (Flow, Ve
                 Screen::Photo
             }
         },
+        // The guardian of a card applicant under 16: on the application's consent.
+        (Screen::Guardian, Event::GuardianConfirmed) if flow.session.apply.is_some() => {
+            match check_guardian(&flow, now) {
+                Ok(g) => {
+                    flow.session.notice = None;
+                    if let Some(c) = flow
+                        .session
+                        .apply
+                        .as_mut()
+                        .and_then(|a| a.draft.consent.as_mut())
+                    {
+                        c.guardian = Some(g);
+                    }
+                    Screen::ApplyCheck
+                }
+                Err(n) => {
+                    flow.session.notice = Some(n);
+                    Screen::Guardian
+                }
+            }
+        }
+        (Screen::Guardian, Event::Back) if flow.session.apply.is_some() => {
+            flow.session.notice = None;
+            Screen::ApplyCheck
+        }
         (Screen::Guardian, Event::GuardianConfirmed) => match check_guardian(&flow, now) {
             Ok(g) => {
                 flow.session.notice = None;
@@ -1090,6 +1117,15 @@ fn apply_step(
             Screen::ApplyCheck
         }
         (Screen::ApplyCheck, Event::Back) => Screen::ApplyData,
+        (Screen::ApplyCheck, Event::ApplyGuardian) => {
+            let born =
+                crate::application::fields::date_of_birth(&entry.draft.form.date_of_birth, today);
+            flow.session.age = born
+                .ok()
+                .and_then(|b| u32::try_from(crate::application::fields::age_on(b, today)).ok());
+            flow.session.notice = None;
+            Screen::Guardian
+        }
         (Screen::ApplyCheck, Event::ApplyNext) => {
             if field_problems(&entry.draft, today).is_empty() {
                 flow.session.notice = None;
@@ -1688,5 +1724,45 @@ mod tests {
         );
         d.form.date_of_birth = "01/01/2008".into();
         assert!(field_problems(&d, today).is_empty());
+    }
+
+    #[test]
+    fn a_card_applicant_under_16_gets_the_guardian_recorded_on_the_consent() {
+        let mut f = applying();
+        f.screen = Screen::ApplyCheck;
+        let today = now().with_timezone(&chrono::Local).date_naive();
+        let born = today - chrono::Months::new(15 * 12);
+        if let Some(a) = f.session.apply.as_mut() {
+            a.draft.choose_procedure(Procedure::FirstIssue);
+            a.draft.reason = Some(Reason::NeverIssued);
+            a.draft.form.full_name = "Lò Văn Páo".into();
+            a.draft.form.date_of_birth = born.format("%d/%m/%Y").to_string();
+            a.draft.form.sex = "Nam".into();
+        }
+        let (f, _) = step(f, Event::ApplyNext);
+        assert_eq!(f.screen, Screen::ApplyCheck, "no guardian yet");
+        let (mut f, _) = step(f, Event::ApplyGuardian);
+        assert_eq!(f.screen, Screen::Guardian);
+        assert_eq!(f.session.age, Some(15));
+        f.session.guardian.full_name = "Lò Thị Mai".into();
+        f.session.guardian.relation = Some("relation.mother");
+        f.session.guardian.id_number = "001180000123".into();
+        let (f, _) = step(f, Event::GuardianConfirmed);
+        assert_eq!(f.screen, Screen::ApplyCheck, "{:?}", f.session.notice);
+        let consent = f
+            .session
+            .apply
+            .as_ref()
+            .unwrap()
+            .draft
+            .consent
+            .clone()
+            .unwrap();
+        assert_eq!(
+            consent.guardian.map(|g| g.full_name).as_deref(),
+            Some("Lò Thị Mai")
+        );
+        let (f, _) = step(f, Event::ApplyNext);
+        assert_eq!(f.screen, Screen::ApplySlot);
     }
 }

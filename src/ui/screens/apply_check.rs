@@ -15,6 +15,8 @@ use egui::{RichText, Ui};
 pub fn show(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
     let lang = language(sc.flow.lang);
     heading(ui, sc.t("apply.check_title"));
+    let guardian_label = sc.t("apply.add_guardian");
+    let mut ev = None;
     let today = chrono::Local::now().date_naive();
     let Some(entry) = sc.flow.session.apply.as_ref() else {
         return Some(Event::Home);
@@ -79,8 +81,13 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
         // Problems of no form field (a guardian for an applicant under 16).
         for p in problems.iter().filter(|p| !shown.contains(&p.field)) {
             ui.label(RichText::new(p.message(lang)).color(theme::WARN).size(22.0));
+            if p.field == Field::Guardian
+                && super::apply_procedure::choice(ui, guardian_label, false, true)
+            {
+                ev = Some(Event::ApplyGuardian);
+            }
         }
         notice(ui, sc);
     });
-    nav(ui, sc, Event::ApplyNext, true)
+    nav(ui, sc, Event::ApplyNext, true).or(ev)
 }
