@@ -461,3 +461,27 @@ fn an_old_card_read_from_the_data_step_prefills_the_form_and_its_chip_data_are_k
     );
     assert!(!old.ef_sod.is_empty() && !old.dg13.is_empty());
 }
+
+#[test]
+fn an_applicant_aged_15_is_asked_for_a_guardian_before_the_slot() {
+    use chrono::Months;
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = kiosk(dir.path(), 4, CitizenProfile::demo(), None);
+    to_data(&mut h);
+    type_keys(&mut h, "lof vawn pao");
+    tap(&mut h, "Ngày, tháng, năm sinh");
+    let born = chrono::Local::now().date_naive() - Months::new(15 * 12);
+    type_keys(&mut h, &born.format("%d/%m/%Y").to_string());
+    tap(&mut h, "Nam");
+    tap(&mut h, "Tiếp tục");
+    h.get_by_label_contains("Người giám hộ");
+    tap(&mut h, "Tiếp tục");
+    assert_eq!(screen(&h), "apply_check", "no slot without a guardian");
+    tap(&mut h, "Ghi người giám hộ");
+    assert_eq!(screen(&h), "guardian");
+    h.get_by_label_contains("15 tuổi");
+    tap(&mut h, "Quay lại");
+    assert_eq!(screen(&h), "apply_check", "back to the application, not to Welcome");
+    h.get_by_label("Lò Văn Pao");
+    assert!(stored(dir.path()).is_empty());
+}
