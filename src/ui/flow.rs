@@ -68,11 +68,14 @@ pub enum Screen {
 /// receipt code, the appointment, the reminders of the procedure).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApplyReceipt {
+    /// The record's receipt code (8 characters with a check character).
     pub receipt: String,
+    /// The appointment: receiving office, day, start and end.
     pub office: String,
     pub day: chrono::NaiveDate,
     pub start: chrono::NaiveTime,
     pub end: chrono::NaiveTime,
+    /// What was applied for (chooses the reminders of what to bring).
     pub procedure: Procedure,
     pub reason: Reason,
 }

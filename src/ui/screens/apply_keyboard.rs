@@ -23,6 +23,7 @@ const ROWS: [&str; 4] = ["1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm,./"];
 
 /// The keyboard's labels in the kiosk's language.
 pub struct Labels<'a> {
+    /// The erase and space keys.
     pub erase: &'a str,
     pub space: &'a str,
     /// "Kiểu gõ" (input method), before its current name.

@@ -15,8 +15,10 @@ use egui::{RichText, Ui};
 /// The availability last read for an office and a day.
 #[derive(Debug, Clone)]
 pub struct SlotCache {
+    /// The office and day it was read for.
     pub office: String,
     pub day: NaiveDate,
+    /// The slots, or why they could not be read (shown instead of the grid).
     pub slots: Result<Vec<SlotAvailability>, String>,
 }
 
