@@ -408,6 +408,7 @@ fn cmd_kiosk(
         data_dir: cfg.data_dir(data_dir),
         kiosk_id: cfg.kiosk_id.clone().unwrap_or_else(|| "kiosk".into()),
         unit: cfg.unit.clone().unwrap_or_default(),
+        app_config: Some(cfg.clone()),
     };
     match ui::run(opts) {
         Ok(()) => EXIT_OK,

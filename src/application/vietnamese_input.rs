@@ -524,6 +524,14 @@ impl Composer {
         self.standalone_w = false;
     }
 
+    /// Empty the field and overwrite its memory (personal data typed on the
+    /// kiosk is wiped when the flow ends, Decree 13/2023).
+    pub fn wipe(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.text);
+        self.literal = false;
+        self.standalone_w = false;
+    }
+
     /// Empty the field.
     pub fn clear(&mut self) {
         self.set_text("");

@@ -377,11 +377,16 @@ impl Kiosk {
                     self.dispatch(Event::Enqueued(receipt));
                 }
                 Effect::CheckPhone(phone) => {
-                    let count = crate::ui::sink::RecordSink::records_with_phone_today(&mut self.sink, &phone);
+                    let count = crate::ui::sink::RecordSink::records_with_phone_today(
+                        &mut self.sink,
+                        &phone,
+                    );
                     self.dispatch(Event::PhoneChecked { phone, count });
                 }
-                // The simulated officer unlocks without a PIN and runs no diagnostics.
-                Effect::CheckPin(_) | Effect::RunDiagnostics => {}
+                // The simulated officer unlocks without a PIN and runs no diagnostics;
+                // simulated citizens activate, none applies for a card.
+                Effect::CheckPin(_) | Effect::RunDiagnostics | Effect::SubmitApplication { .. } => {
+                }
             }
         }
     }

@@ -7,12 +7,13 @@ use super::flow::{transition, Effect, Event, Flow, Pin, PinCheck, Screen};
 use super::screens::{self, ScreenCtx, UiState};
 use super::sink::{RecordSink, SinkJob, SinkWorker};
 use super::{theme, Config};
+use crate::application::desk::Desk;
 use crate::camera::worker::{CameraMsg, CameraWorker, Report};
 use crate::camera::FrameSource;
 use crate::card::passive_auth::TrustStore;
 use egui::{TextureHandle, TextureOptions};
 use std::sync::mpsc::{channel, Receiver, Sender};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// The kiosk application.
@@ -39,6 +40,9 @@ pub struct KioskApp {
     styled: bool,
     /// CPU time of the last frames' `show` (layout + our logic), for "Measuring the UI".
     pub frame_times: Vec<Duration>,
+    /// Card applications (issue 9), when the config has `[appointments]`; shared with
+    /// the submit worker.
+    desk: Option<Arc<Mutex<Desk>>>,
 }
 
 #[derive(Default)]
@@ -115,7 +119,22 @@ impl KioskApp {
             ui_state: UiState::default(),
             styled: false,
             frame_times: Vec::new(),
+            desk: None,
         }
+    }
+
+    /// Run `f` on the desk (the demo tour picks a slot this way); None without one.
+    pub fn with_desk_ref<R>(&self, f: impl FnOnce(&Desk) -> R) -> Option<R> {
+        let desk = self.desk.as_ref()?.lock().ok()?;
+        Some(f(&desk))
+    }
+
+    /// Offer card applications (and renewals after a chip read) through `desk`.
+    pub fn with_desk(mut self, desk: Desk) -> Self {
+        self.flow.applications = true;
+        self.flow.renewal_window_months = Some(desk.calendar().config().renewal_window_months);
+        self.desk = Some(Arc::new(Mutex::new(desk)));
+        self
     }
 
     /// The test constructor (STYLE.md): an emulated card, a camera, a sink; the test
@@ -230,6 +249,23 @@ impl KioskApp {
                     Event::DiagnosticsDone(Box::new(screens::diagnostics::run(&setup)))
                 });
             }
+            Effect::SubmitApplication { draft, officer } => {
+                let Some(desk) = self.desk.clone() else {
+                    self.dispatch(Event::ApplySubmitted(Err(super::flow::SubmitFailure {
+                        key: "apply.not_set_up",
+                        back_to_slot: false,
+                        field: None,
+                        detail: "card applications are not set up on this kiosk".into(),
+                    })));
+                    return;
+                };
+                // SQLite syncs (synchronous=FULL) on commit: off the UI thread.
+                self.spawn_work("apply-submit", move || {
+                    Event::ApplySubmitted(super::screens::apply_declare::submit(
+                        &desk, &draft, &officer,
+                    ))
+                });
+            }
             Effect::CheckPhone(phone) => {
                 if let Err(err) = self.sink.send(SinkJob::PhoneToday(phone.clone())) {
                     self.dispatch(Event::PhoneChecked {
@@ -302,13 +338,21 @@ impl KioskApp {
         let screen = self.flow().screen.clone();
         match screen {
             Screen::Welcome => {}
+            // A renewal offered on Done waits for the idle timer, not the Done timer.
             Screen::Done { .. }
-                if now.duration_since(self.screen_since) >= self.config.done_timeout =>
+                if self.flow.session.apply.is_none()
+                    && now.duration_since(self.screen_since) >= self.config.done_timeout =>
             {
                 self.dispatch(Event::Home)
             }
             // A record being written is not abandoned half-way by the idle timer.
             _ if self.flow.session.phone.saving => {}
+            _ if self
+                .flow
+                .session
+                .apply
+                .as_ref()
+                .is_some_and(|a| a.submitting) => {}
             _ if now.duration_since(self.last_activity) >= self.config.idle_timeout => {
                 self.dispatch(Event::Idle)
             }
@@ -329,6 +373,7 @@ impl KioskApp {
                 now,
                 screen_since: self.screen_since,
                 ui_state: &mut self.ui_state,
+                desk: self.desk.as_deref(),
             };
             screens::show(ui, &mut sc)
         };

@@ -12,6 +12,10 @@
 
 use super::i18n::Lang;
 use super::sink::{Enrollment, Mode, PhotoQuality, Service};
+use crate::application::draft::Draft;
+use crate::application::fields::{Procedure, Reason};
+use crate::application::renewal::RenewalOffer;
+use crate::application::vietnamese_input::{Composer, InputMethod};
 use crate::card::access_key::KeyPlan;
 use crate::card::monitor::CardEvent;
 use crate::card::passive_auth::Verdict;
@@ -48,6 +52,34 @@ pub enum Screen {
     Diagnostics,
     /// The supervisor's end of day (from officer mode, behind the supervisor passphrase).
     Supervisor,
+    /// Card application (issue 9), step 1: procedure and reason.
+    ApplyProcedure,
+    /// Card application: the applicant's data on the on-screen keyboard.
+    ApplyData,
+    /// Card application: check the data, each field's problem under it.
+    ApplyCheck,
+    /// Card application: receiving office, day and slot.
+    ApplySlot,
+    /// Card application: the declaration, then submit.
+    ApplyDeclare,
+    /// Card application stored: receipt, appointment, what to bring.
+    ApplyDone(Box<ApplyReceipt>),
+}
+
+/// What the card application's done screen shows (no personal data: the
+/// receipt code, the appointment, the reminders of the procedure).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplyReceipt {
+    /// The record's receipt code (8 characters with a check character).
+    pub receipt: String,
+    /// The appointment: receiving office, day, start and end.
+    pub office: String,
+    pub day: chrono::NaiveDate,
+    pub start: chrono::NaiveTime,
+    pub end: chrono::NaiveTime,
+    /// What was applied for (chooses the reminders of what to bring).
+    pub procedure: Procedure,
+    pub reason: Reason,
 }
 
 impl Screen {
@@ -67,6 +99,12 @@ impl Screen {
             Screen::Officer { .. } => "officer",
             Screen::Diagnostics => "diagnostics",
             Screen::Supervisor => "supervisor",
+            Screen::ApplyProcedure => "apply_procedure",
+            Screen::ApplyData => "apply_data",
+            Screen::ApplyCheck => "apply_check",
+            Screen::ApplySlot => "apply_slot",
+            Screen::ApplyDeclare => "apply_declare",
+            Screen::ApplyDone(_) => "apply_done",
         }
     }
 }
@@ -266,6 +304,114 @@ impl Drop for GuardianEntry {
     }
 }
 
+/// Version of the card-application consent text (`apply.consent_*` strings).
+pub const APPLY_CONSENT_VERSION: &str = "vi-2026-11-app-v1";
+
+/// Which applicant field the on-screen keyboard writes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ApplyField {
+    #[default]
+    FullName,
+    DateOfBirth,
+    IdNumber,
+    OldIdNumber,
+    PlaceOfResidence,
+}
+
+impl ApplyField {
+    /// Names and addresses compose Vietnamese; dates and numbers are typed as they are.
+    pub fn method(self, chosen: InputMethod) -> InputMethod {
+        match self {
+            ApplyField::FullName | ApplyField::PlaceOfResidence => chosen,
+            _ => InputMethod::Plain,
+        }
+    }
+}
+
+/// A card application being filled in (issue 9). The [`Draft`] zeroizes its
+/// form on drop, and the composer's text is wiped too.
+#[derive(Debug, Clone, Default)]
+pub struct ApplyEntry {
+    pub draft: Draft,
+    /// The field the keyboard writes to, and its composer (Telex/VNI/plain).
+    pub field: ApplyField,
+    pub composer: Composer,
+    /// Telex or VNI, as the officer chose on the keyboard.
+    pub method: InputMethod,
+    /// Next letter upper case (the keyboard's shift key).
+    pub shift: bool,
+    /// Office and day chosen on the slot screen (the slot itself is in the draft).
+    pub office: Option<String>,
+    pub day: Option<chrono::NaiveDate>,
+    /// The submission is on the worker thread (buttons off, idle timer held).
+    pub submitting: bool,
+    /// Offered from a chip read: the renewal's one-sentence reason.
+    pub renewal: Option<RenewalOffer>,
+}
+
+impl ApplyEntry {
+    /// A new application for a draft; the keyboard starts on the full name.
+    pub fn new(draft: Draft) -> ApplyEntry {
+        let mut e = ApplyEntry::default();
+        e.draft = draft;
+        e.focus(ApplyField::FullName);
+        e
+    }
+
+    /// The form's text for `f`.
+    pub fn value_mut(&mut self, f: ApplyField) -> &mut String {
+        let form = &mut self.draft.form;
+        match f {
+            ApplyField::FullName => &mut form.full_name,
+            ApplyField::DateOfBirth => &mut form.date_of_birth,
+            ApplyField::IdNumber => &mut form.id_number,
+            ApplyField::OldIdNumber => &mut form.old_id_number,
+            ApplyField::PlaceOfResidence => &mut form.place_of_residence,
+        }
+    }
+
+    /// Move the keyboard to `f` (its text goes into the composer).
+    pub fn focus(&mut self, f: ApplyField) {
+        self.field = f;
+        let text = zeroize::Zeroizing::new(self.value_mut(f).clone());
+        self.composer.set_method(f.method(self.method));
+        // The previous field's text is in the form already: wipe the composer's copy.
+        self.composer.wipe();
+        self.composer.set_text(&text);
+    }
+
+    /// Switch Telex/VNI.
+    pub fn set_method(&mut self, m: InputMethod) {
+        self.method = m;
+        self.composer.set_method(self.field.method(m));
+    }
+
+    /// Copy the composer's text into the focused field.
+    pub fn sync(&mut self) {
+        let text = self.composer.text().to_string();
+        *self.value_mut(self.field) = text;
+    }
+}
+
+impl Drop for ApplyEntry {
+    fn drop(&mut self) {
+        self.composer.wipe();
+    }
+}
+
+/// Why a submission failed, as the flow needs to know it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubmitFailure {
+    /// The notice shown (an i18n key).
+    pub key: &'static str,
+    /// The slot filled up or is over: back to the slot screen to choose again.
+    pub back_to_slot: bool,
+    /// A typed field is wrong: its message (Vietnamese, English).
+    pub field: Option<(String, String)>,
+    /// For the officer.
+    pub detail: String,
+}
+
 /// Youngest age served at all (a younger citizen is refused with a clear message).
 pub const MIN_AGE: u32 = 14;
 /// Up to this age a guardian consents with the citizen (Decree 13/2023 Art. 20).
@@ -294,6 +440,10 @@ pub struct Session {
     pub notice: Option<Notice>,
     /// The read worker's id; results from other (cancelled) reads are dropped.
     pub read_id: u64,
+    /// A card application in progress (issue 9).
+    pub apply: Option<Box<ApplyEntry>>,
+    /// A renewal the chip read offers (kept for the Done screen).
+    pub renewal: Option<RenewalOffer>,
 }
 
 impl Session {
@@ -313,6 +463,7 @@ impl Session {
             || !self.guardian.full_name.is_empty()
             || !self.guardian.id_number.is_empty()
             || self.guardian_ok.is_some()
+            || self.apply.is_some()
     }
 }
 
@@ -382,6 +533,10 @@ pub struct Flow {
     pub diagnostics: Option<Box<crate::doctor::Report>>,
     /// Monotonic counter for read ids.
     pub reads_started: u64,
+    /// Card applications are set up here (`[appointments]` in the config).
+    pub applications: bool,
+    /// Offer a renewal this many months before expiry (None: no applications).
+    pub renewal_window_months: Option<u32>,
 }
 
 /// How a read ended, as the flow needs to know it.
@@ -464,6 +619,18 @@ pub enum Event {
     DiagnosticsDone(Box<crate::doctor::Report>),
     /// Officer mode: open the supervisor screen.
     SupervisorOpen,
+    /// Card application: the step is done, go on (checked by the transition).
+    ApplyNext,
+    /// Card application: submit the finished draft.
+    ApplySubmit,
+    /// The desk's answer (on a worker thread).
+    ApplySubmitted(Result<Box<ApplyReceipt>, SubmitFailure>),
+    /// Done (activation): book the renewal the chip read offered.
+    ApplyRenewal,
+    /// Card application, data step: prefill from the old card's chip (read it).
+    ApplyReadOldCard,
+    /// Card application, check step: record the guardian of an applicant under 16.
+    ApplyGuardian,
 }
 
 /// Work for the app to do after a transition.
@@ -481,6 +648,11 @@ pub enum Effect {
     CheckPhone(String),
     /// Run the `doctor` checks on a worker thread.
     RunDiagnostics,
+    /// Store the application and book its slot on a worker thread.
+    SubmitApplication {
+        draft: Box<Draft>,
+        officer: Officer,
+    },
 }
 
 /// The one place the screen changes.
@@ -505,7 +677,14 @@ pub fn transition(mut flow: Flow, event: Event, now: DateTime<Utc>) -> (Flow, Ve
     }
     let screen = std::mem::take(&mut flow.screen);
     let next = match (screen, event) {
+        (Screen::Welcome, Event::Start(super::sink::Service::CardApplication))
+            if !flow.applications =>
+        {
+            flow.session.notice = Some(Notice::new("apply.not_set_up"));
+            Screen::Welcome
+        }
         (Screen::Welcome, Event::Start(service)) => {
+            flow.session.notice = None;
             flow.session.service = Some(service);
             Screen::Consent
         }
@@ -574,6 +753,19 @@ pub fn transition(mut flow: Flow, event: Event, now: DateTime<Utc>) -> (Flow, Ve
         (Screen::Officer { .. }, Event::Back) => Screen::Welcome,
         (Screen::Officer { unlocked: true }, Event::SupervisorOpen) => Screen::Supervisor,
         (Screen::Supervisor, Event::Back) => Screen::Officer { unlocked: true },
+        (Screen::Consent, Event::ConsentAccepted)
+            if flow.session.service == Some(super::sink::Service::CardApplication) =>
+        {
+            flow.session.consent_at = Some(now);
+            flow.session.apply = Some(Box::new(ApplyEntry::new(Draft::new(
+                crate::queue::record::Consent {
+                    text_version: APPLY_CONSENT_VERSION.into(),
+                    accepted_at: now,
+                    guardian: None,
+                },
+            ))));
+            Screen::ApplyProcedure
+        }
         (Screen::Consent, Event::ConsentAccepted) => {
             flow.session.consent_at = Some(now);
             after_consent(&mut flow, &mut fx)
@@ -638,6 +830,13 @@ pub fn transition(mut flow: Flow, event: Event, now: DateTime<Utc>) -> (Flow, Ve
             flow.session.plan = Some(plan);
             Screen::Reading
         }
+        // Reading an old card for a card application: Back returns to its data step.
+        (Screen::PlaceCard | Screen::CardKey, Event::Back) if flow.session.apply.is_some() => {
+            flow.session.notice = None;
+            flow.session.key = KeyEntry::default();
+            fx.push(Effect::Camera(Cam::Off));
+            Screen::ApplyData
+        }
         (Screen::PlaceCard | Screen::CardKey, Event::Back) => {
             flow = wipe(flow);
             fx.push(Effect::Camera(Cam::Off));
@@ -661,11 +860,36 @@ pub fn transition(mut flow: Flow, event: Event, now: DateTime<Utc>) -> (Flow, Ve
             if read_id == flow.session.read_id =>
         {
             match outcome {
+                ReadOutcome::Card(card) if flow.session.apply.is_some() => {
+                    // An old card read for a card application: its chip prefills the
+                    // form (the citizen checks it); nothing of the read is kept beyond
+                    // what the application record stores.
+                    let read: Option<serde_json::Value> =
+                        serde_json::from_str(&card.card_json).ok();
+                    let old = old_card(&card);
+                    flow.session.plan = None;
+                    match (read, flow.session.apply.as_mut()) {
+                        (Some(read), Some(entry)) => {
+                            entry.draft.prefill_chip(&read["citizen"], old);
+                            entry.focus(ApplyField::FullName);
+                            Screen::ApplyCheck
+                        }
+                        _ => {
+                            flow.session.notice = Some(Notice::new("err.read_failed"));
+                            Screen::ApplyData
+                        }
+                    }
+                }
                 ReadOutcome::Card(card) => {
                     flow.session.age = age_on(&card.date_of_birth, now);
                     if flow.session.age.is_some_and(|a| a < MIN_AGE) {
                         flow.session.notice = Some(Notice::new("err.too_young"));
                     }
+                    flow.session.renewal = flow.renewal_window_months.and_then(|m| {
+                        let read = serde_json::from_str(&card.card_json).ok()?;
+                        let today = now.with_timezone(&chrono::Local).date_naive();
+                        crate::application::renewal::offer_from_read(&read, today, m)
+                    });
                     flow.session.card = Some(*card);
                     flow.session.plan = None;
                     Screen::Review
@@ -710,6 +934,31 @@ pub fn transition(mut flow: Flow, event: Event, now: DateTime<Utc>) -> (Flow, Ve
                 Screen::Photo
             }
         },
+        // The guardian of a card applicant under 16: on the application's consent.
+        (Screen::Guardian, Event::GuardianConfirmed) if flow.session.apply.is_some() => {
+            match check_guardian(&flow, now) {
+                Ok(g) => {
+                    flow.session.notice = None;
+                    if let Some(c) = flow
+                        .session
+                        .apply
+                        .as_mut()
+                        .and_then(|a| a.draft.consent.as_mut())
+                    {
+                        c.guardian = Some(g);
+                    }
+                    Screen::ApplyCheck
+                }
+                Err(n) => {
+                    flow.session.notice = Some(n);
+                    Screen::Guardian
+                }
+            }
+        }
+        (Screen::Guardian, Event::Back) if flow.session.apply.is_some() => {
+            flow.session.notice = None;
+            Screen::ApplyCheck
+        }
         (Screen::Guardian, Event::GuardianConfirmed) => match check_guardian(&flow, now) {
             Ok(g) => {
                 flow.session.notice = None;
@@ -792,12 +1041,22 @@ pub fn transition(mut flow: Flow, event: Event, now: DateTime<Utc>) -> (Flow, Ve
             Screen::Phone
         }
         (Screen::Phone, Event::Enqueued(Ok(receipt))) => {
-            // Queued: the citizen's data leaves the kiosk's memory now.
+            // Queued: the citizen's data leaves the kiosk's memory now, except what the
+            // renewal the chip offered needs (the Done screen offers it; Home wipes it).
             let lang = flow.lang;
+            let renewal = renewal_draft(&flow, now);
             flow = wipe(flow);
             flow.lang = lang;
+            if let Some(entry) = renewal {
+                flow.session.renewal = entry.renewal.clone();
+                flow.session.apply = Some(entry);
+            }
             Screen::Done { receipt }
         }
+        (Screen::Done { .. }, Event::ApplyRenewal) if flow.session.apply.is_some() => {
+            Screen::ApplyCheck
+        }
+        (s, e) if is_apply(&s) => apply_step(&mut flow, s, e, now, &mut fx),
         (Screen::Phone, Event::Enqueued(Err(detail))) => {
             // Nothing was written (one transaction); everything stays for a retry.
             flow.session.phone.saving = false;
@@ -812,6 +1071,244 @@ pub fn transition(mut flow: Flow, event: Event, now: DateTime<Utc>) -> (Flow, Ve
     };
     flow.screen = next;
     (flow, fx)
+}
+
+fn is_apply(s: &Screen) -> bool {
+    matches!(
+        s,
+        Screen::ApplyProcedure
+            | Screen::ApplyData
+            | Screen::ApplyCheck
+            | Screen::ApplySlot
+            | Screen::ApplyDeclare
+    )
+}
+
+/// The card-application steps (issue 9). Each Next checks its own step; the desk
+/// checks everything again when it stores (one transaction).
+fn apply_step(
+    flow: &mut Flow,
+    screen: Screen,
+    event: Event,
+    now: DateTime<Utc>,
+    fx: &mut Vec<Effect>,
+) -> Screen {
+    let today = now.with_timezone(&chrono::Local).date_naive();
+    let Some(entry) = flow.session.apply.as_mut() else {
+        return Screen::Welcome;
+    };
+    let submitting = entry.submitting;
+    let next = match (screen, event) {
+        (s, Event::Back | Event::ApplyNext | Event::ApplySubmit) if submitting => s,
+        (Screen::ApplyProcedure, Event::Back) => {
+            *flow = wipe(std::mem::take(flow));
+            return Screen::Welcome;
+        }
+        (Screen::ApplyProcedure, Event::ApplyNext) => {
+            let d = &entry.draft;
+            match (d.procedure, d.reason) {
+                (Some(p), Some(r)) if r.procedure() == p => {
+                    flow.session.notice = None;
+                    Screen::ApplyData
+                }
+                _ => {
+                    flow.session.notice = Some(Notice::new("apply.choose_reason"));
+                    Screen::ApplyProcedure
+                }
+            }
+        }
+        (Screen::ApplyData, Event::Back) => Screen::ApplyProcedure,
+        (Screen::ApplyData, Event::ApplyReadOldCard) => {
+            entry.sync();
+            flow.session.notice = None;
+            return after_consent(flow, fx);
+        }
+        (Screen::ApplyData, Event::ApplyNext) => {
+            entry.sync();
+            Screen::ApplyCheck
+        }
+        (Screen::ApplyCheck, Event::Back) => Screen::ApplyData,
+        (Screen::ApplyCheck, Event::ApplyGuardian) => {
+            let born =
+                crate::application::fields::date_of_birth(&entry.draft.form.date_of_birth, today);
+            flow.session.age = born
+                .ok()
+                .and_then(|b| u32::try_from(crate::application::fields::age_on(b, today)).ok());
+            flow.session.notice = None;
+            Screen::Guardian
+        }
+        (Screen::ApplyCheck, Event::ApplyNext) => {
+            if field_problems(&entry.draft, today).is_empty() {
+                flow.session.notice = None;
+                Screen::ApplySlot
+            } else {
+                flow.session.notice = Some(Notice::new("apply.fix_fields"));
+                Screen::ApplyCheck
+            }
+        }
+        (Screen::ApplySlot, Event::Back) => Screen::ApplyCheck,
+        (Screen::ApplySlot, Event::ApplyNext) if entry.draft.slot.is_some() => {
+            flow.session.notice = None;
+            Screen::ApplyDeclare
+        }
+        (Screen::ApplySlot, Event::ApplyNext) => {
+            flow.session.notice = Some(Notice::new("apply.choose_slot"));
+            Screen::ApplySlot
+        }
+        (Screen::ApplyDeclare, Event::Back) => {
+            entry.draft.declaration_at = None;
+            Screen::ApplySlot
+        }
+        (Screen::ApplyDeclare, Event::ApplySubmit) if entry.draft.declaration_at.is_some() => {
+            entry.submitting = true;
+            flow.session.notice = None;
+            fx.push(Effect::SubmitApplication {
+                draft: Box::new(entry.draft.clone()),
+                officer: flow.officer.clone(),
+            });
+            Screen::ApplyDeclare
+        }
+        (Screen::ApplyDeclare, Event::ApplySubmit) => {
+            flow.session.notice = Some(Notice::new("apply.accept_declaration"));
+            Screen::ApplyDeclare
+        }
+        (Screen::ApplyDeclare, Event::ApplySubmitted(Ok(receipt))) => {
+            // Stored: the applicant's data leaves the kiosk's memory now.
+            let lang = flow.lang;
+            *flow = wipe(std::mem::take(flow));
+            flow.lang = lang;
+            return Screen::ApplyDone(receipt);
+        }
+        (Screen::ApplyDeclare, Event::ApplySubmitted(Err(f))) => {
+            entry.submitting = false;
+            if f.back_to_slot {
+                entry.draft.slot = None;
+                entry.draft.declaration_at = None;
+            }
+            let key = f.key;
+            let detail = match (&f.field, flow.lang) {
+                (Some((vi, _)), Lang::Vi) => format!("{vi} ({})", f.detail),
+                (Some((_, en)), Lang::En) => format!("{en} ({})", f.detail),
+                (None, _) => f.detail,
+            };
+            flow.session.notice = Some(Notice {
+                key,
+                field: None,
+                detail: Some(detail),
+            });
+            if f.back_to_slot {
+                Screen::ApplySlot
+            } else {
+                Screen::ApplyDeclare
+            }
+        }
+        (s, _) => s,
+    };
+    next
+}
+
+/// Every field's problem (not only the first): the check screen shows each under
+/// its field. Empty when the form, the procedure and the reason fit together.
+pub fn field_problems(
+    draft: &Draft,
+    today: chrono::NaiveDate,
+) -> Vec<crate::application::fields::FieldError> {
+    use crate::application::fields::{self as f, Field, FieldError, Problem, Sex};
+    let form = &draft.form;
+    let mut out = Vec::new();
+    if let Err(e) = f::full_name(&form.full_name) {
+        out.push(e);
+    }
+    let dob = f::date_of_birth(&form.date_of_birth, today);
+    if let Err(e) = &dob {
+        out.push(e.clone());
+    }
+    let sex = form.sex.parse::<Sex>();
+    if let Err(e) = &sex {
+        out.push(e.clone());
+    }
+    let id = form.id_number.trim();
+    if !id.is_empty() {
+        if let Err(e) = f::id_number(id, dob.clone().ok(), sex.clone().ok()) {
+            out.push(e);
+        }
+    }
+    let old = form.old_id_number.trim();
+    if !old.is_empty() {
+        if let Err(e) = f::old_id_number(old) {
+            out.push(e);
+        }
+    }
+    let place = form.place_of_residence.chars().count();
+    if place > 300 {
+        out.push(FieldError::new(
+            Field::PlaceOfResidence,
+            Problem::TooLong {
+                max: 300,
+                found: place,
+            },
+        ));
+    }
+    if let (Some(p), Some(r), Ok(born)) = (draft.procedure, draft.reason, dob.clone()) {
+        let facts = f::ProcedureFacts {
+            age: f::age_on(born, today),
+            has_id_number: !id.is_empty(),
+            has_old_id_number: !old.is_empty(),
+        };
+        if let Err(e) = f::check_procedure(p, r, facts) {
+            if !out.iter().any(|o| o.field == e.field) {
+                out.push(e);
+            }
+        }
+    }
+    // Under 16 the record needs a guardian (Decree 13/2023 Art. 20): the officer
+    // records one through the activation's guardian step; say so here, not at submit.
+    if let Ok(born) = dob {
+        let no_guardian = draft.consent.as_ref().is_none_or(|c| c.guardian.is_none());
+        if f::age_on(born, today) < 16 && no_guardian {
+            out.push(FieldError::new(Field::Guardian, Problem::Required));
+        }
+    }
+    out
+}
+
+/// The old card's chip data as an application record keeps them (raw files for
+/// re-verification, no photo, no religion or ethnicity); None when incomplete.
+fn old_card(card: &CardData) -> Option<crate::queue::record::CardData> {
+    let read: serde_json::Value = serde_json::from_str(&card.card_json).ok()?;
+    let hash = |h: &str| -> Option<[u8; 32]> { hex::decode(h).ok()?.try_into().ok() };
+    crate::queue::record::CardData::from_parts(
+        read.get("citizen").cloned()?,
+        read.get("mrz").cloned().unwrap_or_default(),
+        read.get("verification").cloned().unwrap_or_default(),
+        read.get("access").cloned().unwrap_or_default(),
+        [card.sod.clone(), card.dg1.clone(), card.dg13.clone()],
+        hash(&card.dg2_sha256)?,
+        hash(&card.photo_sha256)?,
+        crate::queue::record::Service::CardApplication,
+    )
+    .ok()
+}
+
+/// After an activation is queued: the renewal the chip offered, as a draft
+/// prefilled from the chip (the consent given at the start covers it).
+fn renewal_draft(flow: &Flow, now: DateTime<Utc>) -> Option<Box<ApplyEntry>> {
+    let s = &flow.session;
+    let offer = s.renewal.as_ref()?;
+    if !flow.applications {
+        return None;
+    }
+    let card = s.card.as_ref()?;
+    let read: serde_json::Value = serde_json::from_str(&card.card_json).ok()?;
+    let consent = crate::queue::record::Consent {
+        text_version: CONSENT_VERSION.into(),
+        accepted_at: s.consent_at.unwrap_or(now),
+        guardian: s.guardian_ok.clone(),
+    };
+    let draft = Draft::renewal(consent, offer, &read["citizen"], old_card(card));
+    let mut entry = ApplyEntry::new(draft);
+    entry.renewal = Some(offer.clone());
+    Some(Box::new(entry))
 }
 
 /// The contact is confirmed: check a phone against today's records first (once per
@@ -1153,5 +1650,200 @@ mod tests {
         assert_eq!(f.screen, Screen::Welcome);
         assert!(!f.session.holds_personal_data());
         assert_eq!(f.officer.officer_id, "123");
+    }
+
+    fn applying() -> Flow {
+        let f = Flow {
+            applications: true,
+            renewal_window_months: Some(6),
+            ..Default::default()
+        };
+        let (f, _) = step(f, Event::Start(Service::CardApplication));
+        assert_eq!(f.screen, Screen::Consent);
+        let (f, fx) = step(f, Event::ConsentAccepted);
+        assert!(fx.is_empty(), "no card read, no camera for an application");
+        f
+    }
+
+    #[test]
+    fn card_application_needs_a_calendar_and_consent_first() {
+        let (f, _) = step(Flow::default(), Event::Start(Service::CardApplication));
+        assert_eq!(f.screen, Screen::Welcome);
+        assert_eq!(
+            f.session.notice.as_ref().map(|n| n.key),
+            Some("apply.not_set_up")
+        );
+        let f = applying();
+        assert_eq!(f.screen, Screen::ApplyProcedure);
+        let consent = f
+            .session
+            .apply
+            .as_ref()
+            .and_then(|a| a.draft.consent.clone());
+        assert_eq!(
+            consent.map(|c| c.text_version),
+            Some(APPLY_CONSENT_VERSION.into())
+        );
+        // No reason chosen: the step says so and stays.
+        let (f, _) = step(f, Event::ApplyNext);
+        assert_eq!(f.screen, Screen::ApplyProcedure);
+        assert_eq!(
+            f.session.notice.as_ref().map(|n| n.key),
+            Some("apply.choose_reason")
+        );
+        // Back from the first step abandons the application: nothing is kept.
+        let (f, _) = step(f, Event::Back);
+        assert_eq!(f.screen, Screen::Welcome);
+        assert!(!f.session.holds_personal_data());
+    }
+
+    #[test]
+    fn submit_waits_for_the_declaration_and_a_lost_slot_goes_back_to_choose() {
+        use crate::application::calendar::Slot;
+        let mut f = applying();
+        f.screen = Screen::ApplyDeclare;
+        if let Some(a) = f.session.apply.as_mut() {
+            a.draft.slot = Some(Slot {
+                office: "Công an xã Ka Lăng".into(),
+                day: chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(),
+                start: chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+            });
+        }
+        let (mut f, fx) = step(f, Event::ApplySubmit);
+        assert!(fx.is_empty());
+        assert_eq!(
+            f.session.notice.as_ref().map(|n| n.key),
+            Some("apply.accept_declaration")
+        );
+        if let Some(a) = f.session.apply.as_mut() {
+            a.draft.accept_declaration(now());
+        }
+        let (f, fx) = step(f, Event::ApplySubmit);
+        assert!(matches!(fx.as_slice(), [Effect::SubmitApplication { .. }]));
+        // A second tap while the worker stores does nothing.
+        let (f, fx) = step(f, Event::ApplySubmit);
+        assert!(fx.is_empty());
+        let (f, _) = step(
+            f,
+            Event::ApplySubmitted(Err(SubmitFailure {
+                key: "apply.slot_taken",
+                back_to_slot: true,
+                field: None,
+                detail: "full".into(),
+            })),
+        );
+        assert_eq!(f.screen, Screen::ApplySlot);
+        let a = f.session.apply.as_ref().unwrap();
+        assert!(a.draft.slot.is_none() && a.draft.declaration_at.is_none() && !a.submitting);
+    }
+
+    #[test]
+    fn a_renewal_offered_by_the_chip_survives_the_activation_until_home() {
+        let read = serde_json::json!({"citizen": {"id_number": "001300012345",
+            "full_name": "Nguyễn Thị Thu Hương", "date_of_birth": "2000-06-20", "sex": "Nữ",
+            "date_of_issue": "2021-04-10", "date_of_expiry": "2025-06-20"}});
+        let offer = crate::application::renewal::offer_from_read(
+            &read,
+            chrono::NaiveDate::from_ymd_opt(2025, 5, 1).unwrap(),
+            6,
+        )
+        .unwrap();
+        let mut f = Flow {
+            applications: true,
+            screen: Screen::Phone,
+            ..Default::default()
+        };
+        let mut card = CardData::default();
+        card.card_json = read.to_string();
+        f.session.card = Some(card);
+        f.session.consent_at = Some(now());
+        f.session.renewal = Some(offer);
+        let (f, _) = step(f, Event::Enqueued(Ok("ABCD2345".into())));
+        assert!(matches!(f.screen, Screen::Done { .. }));
+        assert!(f.session.card.is_none(), "the activation's data are gone");
+        let form = &f.session.apply.as_ref().unwrap().draft.form;
+        assert_eq!(form.full_name, "Nguyễn Thị Thu Hương");
+        let (f, _) = step(f, Event::ApplyRenewal);
+        assert_eq!(f.screen, Screen::ApplyCheck);
+        let (f, _) = step(f, Event::Home);
+        assert!(!f.session.holds_personal_data());
+    }
+
+    #[test]
+    fn the_check_lists_every_wrong_field_and_asks_for_a_guardian_under_16() {
+        use crate::application::fields::Field;
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let mut d = Draft::new(crate::queue::record::Consent {
+            text_version: APPLY_CONSENT_VERSION.into(),
+            accepted_at: now(),
+            guardian: None,
+        });
+        d.choose_procedure(Procedure::FirstIssue);
+        d.reason = Some(Reason::NeverIssued);
+        d.form.full_name = "Lò Văn 3".into();
+        d.form.date_of_birth = "31/02/2000".into();
+        d.form.id_number = "12345".into();
+        let fields: Vec<Field> = field_problems(&d, today).iter().map(|e| e.field).collect();
+        assert_eq!(
+            fields,
+            [
+                Field::FullName,
+                Field::DateOfBirth,
+                Field::Sex,
+                Field::IdNumber
+            ]
+        );
+        d.form.full_name = "Lò Văn Páo".into();
+        d.form.date_of_birth = "01/01/2011".into();
+        d.form.sex = "Nam".into();
+        d.form.id_number.clear();
+        let fields: Vec<Field> = field_problems(&d, today).iter().map(|e| e.field).collect();
+        assert_eq!(
+            fields,
+            [Field::Guardian],
+            "15 years old: a guardian is needed"
+        );
+        d.form.date_of_birth = "01/01/2008".into();
+        assert!(field_problems(&d, today).is_empty());
+    }
+
+    #[test]
+    fn a_card_applicant_under_16_gets_the_guardian_recorded_on_the_consent() {
+        let mut f = applying();
+        f.screen = Screen::ApplyCheck;
+        let today = now().with_timezone(&chrono::Local).date_naive();
+        let born = today - chrono::Months::new(15 * 12);
+        if let Some(a) = f.session.apply.as_mut() {
+            a.draft.choose_procedure(Procedure::FirstIssue);
+            a.draft.reason = Some(Reason::NeverIssued);
+            a.draft.form.full_name = "Lò Văn Páo".into();
+            a.draft.form.date_of_birth = born.format("%d/%m/%Y").to_string();
+            a.draft.form.sex = "Nam".into();
+        }
+        let (f, _) = step(f, Event::ApplyNext);
+        assert_eq!(f.screen, Screen::ApplyCheck, "no guardian yet");
+        let (mut f, _) = step(f, Event::ApplyGuardian);
+        assert_eq!(f.screen, Screen::Guardian);
+        assert_eq!(f.session.age, Some(15));
+        f.session.guardian.full_name = "Lò Thị Mai".into();
+        f.session.guardian.relation = Some("relation.mother");
+        f.session.guardian.id_number = "001180000123".into();
+        let (f, _) = step(f, Event::GuardianConfirmed);
+        assert_eq!(f.screen, Screen::ApplyCheck, "{:?}", f.session.notice);
+        let consent = f
+            .session
+            .apply
+            .as_ref()
+            .unwrap()
+            .draft
+            .consent
+            .clone()
+            .unwrap();
+        assert_eq!(
+            consent.guardian.map(|g| g.full_name).as_deref(),
+            Some("Lò Thị Mai")
+        );
+        let (f, _) = step(f, Event::ApplyNext);
+        assert_eq!(f.screen, Screen::ApplySlot);
     }
 }

@@ -16,6 +16,11 @@
 //!   officer is, and that id goes on the record; repeated wrong PINs lock officer
 //!   mode for a while ([`flow::PinPolicy`]). Citizens aged 14–15 need the guardian
 //!   recorded; younger ones are refused ([`flow::MIN_AGE`]).
+//! - Card applications (issue 9) are their own states (`Apply*`) after the same
+//!   consent step, with its own text ([`flow::APPLY_CONSENT_VERSION`]); they need
+//!   `[appointments]` in `kiosk.toml` (else Welcome says so). The desk stores on a
+//!   worker thread; a chip read for activation that shows a card due for renewal
+//!   offers the booking on Done, prefilled from the chip, in the same visit.
 //! - `run` with `demo_tour` walks every screen with the emulated card and the
 //!   synthetic camera and saves a PNG of each ([`tour`]).
 
@@ -136,6 +141,38 @@ pub struct RunOptions {
     /// This kiosk's id and default unit, on every record.
     pub kiosk_id: String,
     pub unit: String,
+    /// The loaded `kiosk.toml`: with an `[appointments]` section the kiosk offers
+    /// card applications (issue 9). The demo tour uses a demo calendar without one.
+    pub app_config: Option<crate::config::Config>,
+}
+
+/// A calendar for the demo tour when the config has none: two offices, all week.
+const DEMO_APPOINTMENTS: &str = "kiosk_id = \"KIOSK-DEMO\"\nunit = \"03679\"\n[appointments]\noffices = [\"Công an xã Ka Lăng\", \"Công an huyện Mường Tè\"]\ncapacity = 4\n";
+
+/// The desk for card applications: the tour's in a scratch directory (removed when
+/// the tour ends), the kiosk's in its data dir; None without `[appointments]`.
+fn open_desk(
+    opts: &RunOptions,
+) -> Result<Option<(crate::application::desk::Desk, Option<PathBuf>)>, UiError> {
+    let queue = |e: &dyn std::fmt::Display, dir: &std::path::Path| {
+        UiError::Queue(format!("{}: {e}", dir.display()))
+    };
+    if opts.demo_tour.is_some() {
+        let cfg = match opts.app_config.clone().filter(|c| c.appointments.is_some()) {
+            Some(c) => c,
+            None => crate::config::Config::parse(DEMO_APPOINTMENTS, "demo")
+                .map_err(|e| UiError::Tour(e.to_string()))?,
+        };
+        let dir = std::env::temp_dir().join(format!("cccd-kiosk-tour-{}", std::process::id()));
+        let desk = crate::application::desk::Desk::open(&dir, &cfg).map_err(|e| queue(&e, &dir))?;
+        return Ok(desk.map(|d| (d, Some(dir))));
+    }
+    let Some(cfg) = &opts.app_config else {
+        return Ok(None);
+    };
+    let desk = crate::application::desk::Desk::open(&opts.data_dir, cfg)
+        .map_err(|e| queue(&e, &opts.data_dir))?;
+    Ok(desk.map(|d| (d, None)))
 }
 
 /// Why the kiosk could not start or ended badly.
@@ -220,16 +257,29 @@ pub fn run(opts: RunOptions) -> Result<(), UiError> {
     };
     let tour_dir = opts.demo_tour.clone();
     let config = opts.config.clone();
-    eframe::run_native(
+    let (desk, scratch) = match open_desk(&opts)? {
+        Some((d, scratch)) => (Some(d), scratch),
+        None => (None, None),
+    };
+    let ran = eframe::run_native(
         "cccd-kiosk",
         native,
         Box::new(move |_cc| {
-            let app = KioskApp::new(cards, camera, sink, trust, config);
+            let mut app = KioskApp::new(cards, camera, sink, trust, config);
+            if let Some(d) = desk {
+                app = app.with_desk(d);
+            }
             Ok(match tour_dir {
                 Some(dir) => Box::new(tour::Tour::new(app, dir)) as Box<dyn eframe::App>,
                 None => Box::new(app),
             })
         }),
-    )
-    .map_err(|e| UiError::Window(e.to_string()))
+    );
+    if let Some(dir) = scratch {
+        // The tour's applications are demo data: nothing of them stays behind.
+        if let Err(e) = std::fs::remove_dir_all(&dir) {
+            tracing::warn!("{}: {e}", dir.display());
+        }
+    }
+    ran.map_err(|e| UiError::Window(e.to_string()))
 }

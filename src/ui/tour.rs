@@ -33,6 +33,12 @@ enum Step {
     OfficerPin,
     OfficerSettings,
     Diagnostics,
+    ApplyProcedure,
+    ApplyData,
+    ApplyCheck,
+    ApplySlot,
+    ApplyDeclare,
+    ApplyDone,
     Finished,
 }
 
@@ -88,6 +94,12 @@ impl Tour {
             Step::OfficerPin => "12-officer-pin",
             Step::OfficerSettings => "13-officer-settings",
             Step::Diagnostics => "14-diagnostics",
+            Step::ApplyProcedure => "15-apply-procedure",
+            Step::ApplyData => "16-apply-data",
+            Step::ApplyCheck => "17-apply-check",
+            Step::ApplySlot => "18-apply-slot",
+            Step::ApplyDeclare => "19-apply-declare",
+            Step::ApplyDone => "20-apply-done",
             Step::Finished => "",
         }
     }
@@ -113,6 +125,12 @@ impl Tour {
                 Step::OfficerPin => f.screen == (Screen::Officer { unlocked: false }),
                 Step::OfficerSettings => f.screen == (Screen::Officer { unlocked: true }),
                 Step::Diagnostics => f.screen == Screen::Diagnostics && f.diagnostics.is_some(),
+                Step::ApplyProcedure => f.screen == Screen::ApplyProcedure,
+                Step::ApplyData => f.screen == Screen::ApplyData,
+                Step::ApplyCheck => f.screen == Screen::ApplyCheck,
+                Step::ApplySlot => f.screen == Screen::ApplySlot,
+                Step::ApplyDeclare => f.screen == Screen::ApplyDeclare,
+                Step::ApplyDone => matches!(f.screen, Screen::ApplyDone(_)),
                 Step::Finished => false,
             }
     }
@@ -183,7 +201,82 @@ impl Tour {
                 self.app.dispatch(Event::DiagnosticsOpen);
                 Step::Diagnostics
             }
-            Step::Diagnostics | Step::Finished => Step::Finished,
+            Step::Diagnostics => {
+                // The card application (issue 9), typed as the keyboard would.
+                self.app.dispatch(Event::Home);
+                self.app.dispatch(Event::Start(Service::CardApplication));
+                self.app.dispatch(Event::ConsentAccepted);
+                match self.app.session_mut().apply.as_mut() {
+                    Some(a) => {
+                        a.draft
+                            .choose_procedure(crate::application::fields::Procedure::FirstIssue);
+                        a.draft.reason = Some(crate::application::fields::Reason::NeverIssued);
+                        Step::ApplyProcedure
+                    }
+                    None => Step::Finished, // no calendar: nothing more to show
+                }
+            }
+            Step::ApplyProcedure => {
+                self.app.dispatch(Event::ApplyNext);
+                if let Some(a) = self.app.session_mut().apply.as_mut() {
+                    use super::flow::ApplyField as F;
+                    for (f, keys) in [
+                        (
+                            F::PlaceOfResidence,
+                            "Banr Ka Lawng, xax Ka Lawng, huyeenj Muwowngf Tes",
+                        ),
+                        (F::DateOfBirth, "02/09/2008"),
+                        (F::FullName, "Giaangf A Sinhr"),
+                    ] {
+                        a.focus(f);
+                        a.composer.keys(keys);
+                        a.sync();
+                    }
+                    a.draft.form.sex = "Nam".into();
+                }
+                Step::ApplyData
+            }
+            Step::ApplyData => {
+                self.app.dispatch(Event::ApplyNext);
+                Step::ApplyCheck
+            }
+            Step::ApplyCheck => {
+                self.app.dispatch(Event::ApplyNext);
+                let tomorrow = today.succ_opt().unwrap_or(today);
+                let choice = self.app.with_desk_ref(|d| {
+                    let office = d.calendar().offices().first().cloned()?;
+                    let nine = chrono::NaiveTime::from_hms_opt(9, 0, 0)?;
+                    let start = d
+                        .calendar()
+                        .slot_starts(tomorrow)
+                        .into_iter()
+                        .find(|t| *t >= nine)?;
+                    Some(crate::application::calendar::Slot {
+                        office,
+                        day: tomorrow,
+                        start,
+                    })
+                });
+                if let (Some(a), Some(Some(slot))) = (self.app.session_mut().apply.as_mut(), choice)
+                {
+                    a.office = Some(slot.office.clone());
+                    a.day = Some(slot.day);
+                    a.draft.slot = Some(slot);
+                }
+                Step::ApplySlot
+            }
+            Step::ApplySlot => {
+                self.app.dispatch(Event::ApplyNext);
+                if let Some(a) = self.app.session_mut().apply.as_mut() {
+                    a.draft.accept_declaration(chrono::Utc::now());
+                }
+                Step::ApplyDeclare
+            }
+            Step::ApplyDeclare => {
+                self.app.dispatch(Event::ApplySubmit);
+                Step::ApplyDone
+            }
+            Step::ApplyDone | Step::Finished => Step::Finished,
         };
         self.step = next;
         self.entered = Instant::now();

@@ -57,9 +57,16 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx, receipt: &str) -> Option<Event> {
                 )
             });
         }
-        if let Some((_, t)) = &sc.ui_state.receipt_tex {
-            image(ui, t, egui::vec2(260.0, 260.0));
-        }
+        ui.vertical(|ui| {
+            if let Some((_, t)) = &sc.ui_state.receipt_tex {
+                image(ui, t, egui::vec2(260.0, 260.0));
+            }
+            // A renewal the chip offered (issue 9): book it now, in the same visit.
+            ui.set_max_width(ui.available_width().min(340.0));
+            if let Some(e) = super::renewal_offer::show(ui, sc, true) {
+                ev = Some(e);
+            }
+        });
     });
     ev
 }

@@ -2,6 +2,12 @@
 //! changes the screen itself (that is [`super::flow::transition`]'s job). They
 //! may edit the session's entry buffers (typed digits) and its notice.
 
+pub mod apply_check;
+pub mod apply_declare;
+pub mod apply_done;
+pub mod apply_keyboard;
+pub mod apply_procedure;
+pub mod apply_slot;
 pub mod card_key;
 pub mod consent;
 pub mod diagnostics;
@@ -12,6 +18,7 @@ pub mod phone;
 pub mod photo;
 pub mod place_card;
 pub mod reading;
+pub mod renewal_offer;
 pub mod review;
 pub mod supervisor;
 pub mod welcome;
@@ -34,6 +41,8 @@ pub struct UiState {
     pub receipt_tex: Option<(String, TextureHandle)>,
     /// The supervisor screen's state (kept while an export runs).
     pub supervisor: supervisor::Panel,
+    /// The slot screen's availability for (office, day), read once per choice.
+    pub slots: Option<apply_slot::SlotCache>,
 }
 
 impl UiState {
@@ -45,6 +54,7 @@ impl UiState {
         self.countdown_start = None;
         self.receipt_tex = None;
         self.supervisor.on_screen_change();
+        self.slots = None;
     }
 }
 
@@ -62,6 +72,8 @@ pub struct ScreenCtx<'a> {
     pub now: Instant,
     pub screen_since: Instant,
     pub ui_state: &'a mut UiState,
+    /// Card applications (None: not set up on this kiosk).
+    pub desk: Option<&'a std::sync::Mutex<crate::application::desk::Desk>>,
 }
 
 impl ScreenCtx<'_> {
@@ -132,6 +144,12 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
             Screen::Officer { unlocked } => officer::show(ui, sc, unlocked),
             Screen::Diagnostics => diagnostics::show(ui, sc),
             Screen::Supervisor => supervisor::show(ui, sc),
+            Screen::ApplyProcedure => apply_procedure::show(ui, sc),
+            Screen::ApplyData => apply_keyboard::show(ui, sc),
+            Screen::ApplyCheck => apply_check::show(ui, sc),
+            Screen::ApplySlot => apply_slot::show(ui, sc),
+            Screen::ApplyDeclare => apply_declare::show(ui, sc),
+            Screen::ApplyDone(r) => apply_done::show(ui, sc, &r),
         })
         .inner;
     event.or(screen_event)

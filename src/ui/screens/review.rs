@@ -22,14 +22,19 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
         .age
         .is_some_and(|a| a < crate::ui::flow::MIN_AGE);
     ui.horizontal_top(|ui| {
-        match sc.chip_photo {
-            Some(t) => {
-                image(ui, t, egui::vec2(240.0, 320.0));
+        ui.vertical(|ui| {
+            ui.set_max_width(240.0);
+            match sc.chip_photo {
+                Some(t) => {
+                    image(ui, t, egui::vec2(240.0, 320.0));
+                }
+                None => {
+                    ui.label(sc.t("review.no_photo"));
+                }
             }
-            None => {
-                ui.label(sc.t("review.no_photo"));
-            }
-        }
+            // A renewal the chip offers (issue 9), booked after the activation.
+            super::renewal_offer::show(ui, sc, false);
+        });
         ui.vertical(|ui| {
             egui::Grid::new("review-fields")
                 .spacing([24.0, 10.0])

@@ -1,6 +1,6 @@
 //! Welcome: what the kiosk does, the service choice, language, reader status.
 
-use super::{heading, widgets, ScreenCtx};
+use super::{heading, notice, widgets, ScreenCtx};
 use crate::ui::flow::{Event, ReaderStatus};
 use crate::ui::sink::Service;
 use crate::ui::theme;
@@ -23,6 +23,9 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
             ev = Some(Event::Start(service));
         }
     }
+    // Card applications need the unit's calendar ([appointments]); the flow
+    // answers the button with apply.not_set_up when there is none.
+    notice(ui, sc);
     ui.add_space(12.0);
     let (text, color) = match &sc.flow.reader {
         ReaderStatus::NoReader => (sc.t("reader.none"), theme::WARN),
