@@ -86,8 +86,10 @@ pub mod done;
 pub mod progress;
 pub mod report;
 pub mod roster;
+pub mod roster_view;
 pub mod targets;
 pub mod tasks;
+pub mod tasks_view;
 pub mod units;
 
 use crate::queue::seal::SealError;
