@@ -61,6 +61,26 @@ pub struct TasksView {
     message: Option<(bool, String)>,
 }
 
+/// Digits and the signs results are measured with ("12/15 hộ", "80%"): the name
+/// keyboard has letters only.
+fn digit_row(ui: &mut Ui, buf: &mut String, max: usize) {
+    ui.horizontal(|ui| {
+        ui.spacing_mut().item_spacing = egui::vec2(5.0, 5.0);
+        for c in "0123456789/%,".chars() {
+            if ui
+                .add(
+                    Button::new(RichText::new(c.to_string()).size(24.0))
+                        .min_size(Vec2::new(TOUCH, TOUCH + 4.0)),
+                )
+                .clicked()
+                && buf.chars().count() < max
+            {
+                buf.push(c);
+            }
+        }
+    });
+}
+
 impl TasksView {
     /// A fresh view; the list loads on the first frame.
     pub fn new(lang: Lang) -> TasksView {
@@ -203,6 +223,7 @@ impl TasksView {
         let lang = self.lang;
         let title = trf(lang, "tracker.tasks.result_for", &[("id", &id.to_string())]);
         widgets::display_box(ui, &title, &self.result, true);
+        digit_row(ui, &mut self.result, 200);
         widgets::name_keypad(ui, &mut self.result, 200, tr(lang, "common.erase"));
         ui.horizontal(|ui| {
             if widgets::big_button(ui, tr(lang, "tracker.tasks.save"), true).clicked() {
@@ -284,6 +305,7 @@ impl TasksView {
             Field::Responsible => &mut d.responsible,
             _ => &mut d.content,
         };
+        digit_row(ui, buf, 200);
         widgets::name_keypad(ui, buf, 200, tr(lang, "common.erase"));
         let mut close = false;
         ui.horizontal(|ui| {
