@@ -211,7 +211,11 @@ fn tracker(c: &mut Criterion) {
     g.bench_function("roster_view_frame_new_query", |b| {
         b.iter(|| {
             flip = !flip;
-            view.text = if flip { "NGUYEN VAN".into() } else { "NGUYEN VAN AN".into() };
+            view.text = if flip {
+                "NGUYEN VAN".into()
+            } else {
+                "NGUYEN VAN AN".into()
+            };
             let out = ctx.run_ui(input(), |ui| {
                 view.show(ui, &index, today);
             });

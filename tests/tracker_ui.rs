@@ -271,3 +271,35 @@ fn the_dashboard_shows_the_countdown_to_the_five_pm_reports() {
     h.get_by_label("Báo cáo ngày (trước 17:00): còn 0 giờ 40 phút");
     h.get_by_label("Báo cáo tuần (trước 17:00 thứ Sáu): còn 0 giờ 40 phút");
 }
+
+#[test]
+fn the_bundled_screens_draw_each_view_and_back_leaves() {
+    use cccd_kiosk::tracker::screens::{TrackerScreen, TrackerScreens};
+    let (_dir, store) = store();
+    let now = NaiveDateTime::parse_from_str("2025-06-05 10:00", "%Y-%m-%d %H:%M").unwrap();
+    let screens =
+        RefCell::new(TrackerScreens::open(&store, now, Service::EidLevel2, Lang::Vi).unwrap());
+    let current = RefCell::new(TrackerScreen::Dashboard);
+    let back = RefCell::new(false);
+    let mut h = Harness::builder()
+        .with_size([1280.0, 1400.0])
+        .build_ui(|ui| {
+            let s = *current.borrow();
+            if screens.borrow_mut().show(ui, s, &store, now) {
+                *back.borrow_mut() = true;
+            }
+        });
+    h.run();
+    h.get_by_label("Báo cáo ngày (trước 17:00): còn 7 giờ 00 phút");
+    *current.borrow_mut() = TrackerScreen::HomeVisits;
+    h.run();
+    h.get_by_label("Danh sách thu nhận tại nhà ngày 05/06/2025 — cán bộ tất cả");
+    h.get_by_label("Lò Thị Mai");
+    h.get_by_label("Đặng Thị Đào");
+    *current.borrow_mut() = TrackerScreen::Tasks;
+    h.run();
+    h.get_by_label("Chưa có nhiệm vụ nào.");
+    assert!(!*back.borrow());
+    tap(&mut h, "Quay lại");
+    assert!(*back.borrow());
+}

@@ -87,6 +87,7 @@ pub mod progress;
 pub mod report;
 pub mod roster;
 pub mod roster_view;
+pub mod screens;
 pub mod targets;
 pub mod tasks;
 pub mod tasks_view;
