@@ -6,8 +6,9 @@
 //! Layers: [`csv_io`] (reading and writing CSV), [`units`], [`targets`] (and the
 //! campaign), [`roster`], [`tasks`] (model and imports), [`done`] (which records
 //! count), [`progress`] (pure arithmetic), [`report`] (CSV, Markdown, HTML) and
-//! [`cli`] (`cccd-kiosk tracker …`); [`dashboard`] is the egui widget for the
-//! supervisor screen (not yet wired into the kiosk app).
+//! [`cli`] (`cccd-kiosk tracker …`). The supervisor / officer screens are egui
+//! views, not yet wired into the kiosk app: [`dashboard`], [`roster_view`]
+//! (search, filters, home visits), [`tasks_view`], bundled by [`screens`].
 //!
 //! # CSV files
 //!

@@ -59,18 +59,25 @@ pub struct RosterView {
     /// Positions (in [`RosterIndex::entries`]) of the current result.
     hits: Vec<usize>,
     /// The query `hits` answers, and the index it was run on (address, length).
-    answered: Option<(
-        String,
-        Option<String>,
-        Option<Classification>,
-        Option<String>,
-        RosterMode,
-        usize,
-        usize,
-    )>,
+    answered: Option<Answered>,
     /// Distinct villages and officers of the loaded roster, computed once.
-    options: Option<(Vec<(String, String)>, Vec<String>)>,
+    options: Option<Options>,
 }
+
+/// The inputs a result answers: text, unit, classification, officer, mode, and
+/// the index's address and length (a reloaded index runs the search again).
+type Answered = (
+    String,
+    Option<String>,
+    Option<Classification>,
+    Option<String>,
+    RosterMode,
+    usize,
+    usize,
+);
+
+/// Villages (code, name) and officer IDs present in the roster.
+type Options = (Vec<(String, String)>, Vec<String>);
 
 /// The position of `e` in `all` (it is an element of that slice: the search
 /// returns references into it). Pointer arithmetic on addresses only, no unsafe.
@@ -151,7 +158,7 @@ impl RosterView {
         &self.hits
     }
 
-    fn options(&mut self, roster: &RosterIndex) -> &(Vec<(String, String)>, Vec<String>) {
+    fn options(&mut self, roster: &RosterIndex) -> &Options {
         self.options.get_or_insert_with(|| {
             let mut units: Vec<String> = roster
                 .entries()
@@ -330,6 +337,8 @@ fn filter_row(
 
 fn entry_row(ui: &mut Ui, lang: Lang, e: &RosterEntry, roster: &RosterIndex) {
     ui.allocate_ui(Vec2::new(ui.available_width(), ROW_HEIGHT), |ui| {
+        // Exactly one row high, so show_rows' arithmetic matches what is drawn.
+        ui.set_min_height(ROW_HEIGHT);
         ui.horizontal(|ui| {
             let (badge, colour) = if e.served {
                 (
