@@ -5,7 +5,8 @@
 //! Seeding uses the bulk paths: `Store::append_batch` (all records in ONE
 //! transaction) and the roster CSV import (one transaction). The dashboard frame
 //! (target ≤ 16 ms) is egui's layout and tessellation on the CPU, without
-//! rasterising. Sizes can be scaled
+//! rasterising; so is the roster screen's frame (`roster_view_frame_*`, only the
+//! visible rows laid out). Sizes can be scaled
 //! down for a quick run: `CCCD_BENCH_TRACKER_RECORDS`, `CCCD_BENCH_TRACKER_ROSTER`.
 
 use cccd_kiosk::queue::record::{synthetic_jpeg, NewActivation};
@@ -16,7 +17,7 @@ use cccd_kiosk::tracker::report;
 use cccd_kiosk::tracker::roster::{import_roster, RosterIndex, RosterQuery};
 use cccd_kiosk::tracker::targets::import_targets;
 use cccd_kiosk::tracker::units::import_units;
-use cccd_kiosk::tracker::{dashboard, done};
+use cccd_kiosk::tracker::{dashboard, done, roster_view};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::fmt::Write as _;
@@ -196,6 +197,36 @@ fn tracker(c: &mut Criterion) {
         b.iter(|| {
             let out = ctx.run_ui(input(), |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| dashboard::show(ui, &data, now));
+            });
+            ctx.tessellate(out.shapes, out.pixels_per_point).len()
+        })
+    });
+    // Roster screen frame at full size (100,000 entries): layout + tessellation of
+    // the filters, the keyboard and only the visible rows (ScrollArea::show_rows);
+    // the search itself runs once per query change (first bench), so the steady
+    // frame (second) is what the officer's screen costs while idle or scrolling.
+    let today = day;
+    let mut view = roster_view::RosterView::new(cccd_kiosk::ui::i18n::Lang::Vi);
+    let mut flip = false;
+    g.bench_function("roster_view_frame_new_query", |b| {
+        b.iter(|| {
+            flip = !flip;
+            view.text = if flip {
+                "NGUYEN VAN".into()
+            } else {
+                "NGUYEN VAN AN".into()
+            };
+            let out = ctx.run_ui(input(), |ui| {
+                view.show(ui, &index, today);
+            });
+            ctx.tessellate(out.shapes, out.pixels_per_point).len()
+        })
+    });
+    view.text.clear();
+    g.bench_function("roster_view_frame_steady", |b| {
+        b.iter(|| {
+            let out = ctx.run_ui(input(), |ui| {
+                view.show(ui, &index, today);
             });
             ctx.tessellate(out.shapes, out.pixels_per_point).len()
         })

@@ -1043,3 +1043,62 @@ fn the_supervisor_exports_to_a_usb_drive_verifies_and_imports_results_behind_the
     assert!(h.query_by_label("Chờ xuất: 0 hồ sơ").is_none());
 }
 
+
+#[test]
+fn the_officer_opens_the_tracker_sees_the_roster_with_served_badges_and_leaving_drops_it() {
+    use cccd_kiosk::queue::record::{synthetic_jpeg, NewActivation};
+    use cccd_kiosk::queue::store::Store;
+    use cccd_kiosk::tracker::{roster::import_roster, units::import_units};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut store = Store::open(&data).unwrap();
+    let units = "code,name,level,parent_code\nX01,Xã Ka Lăng,commune,\nT011,Bản Tá Ú,village,X01\n";
+    assert!(import_units(&mut store, units.as_bytes(), "units.csv")
+        .unwrap()
+        .rejected
+        .is_empty());
+    // NewActivation::synthetic(3) carries ID number 001199000003: served.
+    let roster = "id_number,full_name,date_of_birth,sex,unit_code,address,classification,officer_id\n\
+                  001199000003,Pờ Xuân Hùng,1990-05-17,Nam,T011,Bản Tá Ú,present,CB01\n\
+                  001199099004,Lò Thị Mai,1940,Nữ,T011,Nhà số 3,home_visit,CB01\n";
+    assert!(import_roster(&mut store, roster.as_bytes(), "roster.csv")
+        .unwrap()
+        .rejected
+        .is_empty());
+    let mut served = NewActivation::synthetic(3, synthetic_jpeg(3, 16));
+    served.unit_code = "T011".into();
+    store.append(&served).unwrap();
+    drop(store);
+    let config = Config {
+        data_dir: Some(data),
+        ..Config::for_test()
+    };
+    let app = KioskApp::new(
+        Box::new(EmulatedCards::new(CitizenProfile::demo())),
+        camera(false),
+        Box::new(MemorySink::default()),
+        TrustStore::empty(),
+        config,
+    );
+    let mut h = harness(app);
+    tap(&mut h, "Cán bộ");
+    type_digits(&mut h, "2468");
+    tap(&mut h, "Mở khoá");
+    wait_for(&mut h, "the unlock", |a| {
+        a.flow().screen == Screen::Officer { unlocked: true }
+    });
+    tap(&mut h, "Tiến độ 5 rõ");
+    assert_eq!(screen(&h), "tracker");
+    tap(&mut h, "Dân cư");
+    h.get_by_label("Pờ Xuân Hùng");
+    h.get_by_label("Lò Thị Mai");
+    h.get_by_label("Đã thu nhận");
+    h.get_by_label("Chưa thu nhận");
+    tap(&mut h, "Tại nhà hôm nay");
+    assert!(h.query_by_label("Pờ Xuân Hùng").is_none());
+    // Back to officer mode: the decrypted roster is gone with the screen.
+    h.get_all_by_label("Quay lại").next().unwrap().click();
+    h.run();
+    assert_eq!(screen(&h), "officer");
+    assert!(h.query_by_label("Lò Thị Mai").is_none());
+}

@@ -6,8 +6,9 @@
 //! Layers: [`csv_io`] (reading and writing CSV), [`units`], [`targets`] (and the
 //! campaign), [`roster`], [`tasks`] (model and imports), [`done`] (which records
 //! count), [`progress`] (pure arithmetic), [`report`] (CSV, Markdown, HTML) and
-//! [`cli`] (`cccd-kiosk tracker …`); [`dashboard`] is the egui widget for the
-//! supervisor screen (not yet wired into the kiosk app).
+//! [`cli`] (`cccd-kiosk tracker …`). The supervisor / officer screens are egui
+//! views, not yet wired into the kiosk app: [`dashboard`], [`roster_view`]
+//! (search, filters, home visits), [`tasks_view`], bundled by [`screens`].
 //!
 //! # CSV files
 //!
@@ -86,8 +87,11 @@ pub mod done;
 pub mod progress;
 pub mod report;
 pub mod roster;
+pub mod roster_view;
+pub mod screens;
 pub mod targets;
 pub mod tasks;
+pub mod tasks_view;
 pub mod units;
 
 use crate::queue::seal::SealError;

@@ -399,6 +399,11 @@ impl RosterIndex {
         &self.entries
     }
 
+    /// The units loaded with the roster: the screens show village names, not codes.
+    pub fn units(&self) -> &UnitTree {
+        &self.units
+    }
+
     /// Entries matching `q`, exact name matches first, then by name.
     pub fn search(&self, q: &RosterQuery) -> Vec<&RosterEntry> {
         let text = q.text.as_deref().map(str::trim).unwrap_or_default();

@@ -52,6 +52,8 @@ pub enum Screen {
     Diagnostics,
     /// The supervisor's end of day (from officer mode, behind the supervisor passphrase).
     Supervisor,
+    /// The "5 rõ" tracker, from officer mode.
+    Tracker,
     /// Card application (issue 9), step 1: procedure and reason.
     ApplyProcedure,
     /// Card application: the applicant's data on the on-screen keyboard.
@@ -99,6 +101,7 @@ impl Screen {
             Screen::Officer { .. } => "officer",
             Screen::Diagnostics => "diagnostics",
             Screen::Supervisor => "supervisor",
+            Screen::Tracker => "tracker",
             Screen::ApplyProcedure => "apply_procedure",
             Screen::ApplyData => "apply_data",
             Screen::ApplyCheck => "apply_check",
@@ -619,6 +622,8 @@ pub enum Event {
     DiagnosticsDone(Box<crate::doctor::Report>),
     /// Officer mode: open the supervisor screen.
     SupervisorOpen,
+    /// Officer mode: open the "5 rõ" tracker (dashboard, roster, home visits, tasks).
+    TrackerOpen,
     /// Card application: the step is done, go on (checked by the transition).
     ApplyNext,
     /// Card application: submit the finished draft.
@@ -753,6 +758,8 @@ pub fn transition(mut flow: Flow, event: Event, now: DateTime<Utc>) -> (Flow, Ve
         (Screen::Officer { .. }, Event::Back) => Screen::Welcome,
         (Screen::Officer { unlocked: true }, Event::SupervisorOpen) => Screen::Supervisor,
         (Screen::Supervisor, Event::Back) => Screen::Officer { unlocked: true },
+        (Screen::Officer { unlocked: true }, Event::TrackerOpen) => Screen::Tracker,
+        (Screen::Tracker, Event::Back) => Screen::Officer { unlocked: true },
         (Screen::Consent, Event::ConsentAccepted)
             if flow.session.service == Some(super::sink::Service::CardApplication) =>
         {

@@ -21,6 +21,7 @@ pub mod reading;
 pub mod renewal_offer;
 pub mod review;
 pub mod supervisor;
+pub mod tracker;
 pub mod welcome;
 
 use super::flow::{Event, Flow, Notice, Officer, Screen};
@@ -41,6 +42,8 @@ pub struct UiState {
     pub receipt_tex: Option<(String, TextureHandle)>,
     /// The supervisor screen's state (kept while an export runs).
     pub supervisor: supervisor::Panel,
+    /// The tracker's store and decrypted roster (dropped when the screen is left).
+    pub tracker: tracker::Panel,
     /// The slot screen's availability for (office, day), read once per choice.
     pub slots: Option<apply_slot::SlotCache>,
 }
@@ -54,6 +57,7 @@ impl UiState {
         self.countdown_start = None;
         self.receipt_tex = None;
         self.supervisor.on_screen_change();
+        self.tracker.on_screen_change();
         self.slots = None;
     }
 }
@@ -144,6 +148,7 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
             Screen::Officer { unlocked } => officer::show(ui, sc, unlocked),
             Screen::Diagnostics => diagnostics::show(ui, sc),
             Screen::Supervisor => supervisor::show(ui, sc),
+            Screen::Tracker => tracker::show(ui, sc),
             Screen::ApplyProcedure => apply_procedure::show(ui, sc),
             Screen::ApplyData => apply_keyboard::show(ui, sc),
             Screen::ApplyCheck => apply_check::show(ui, sc),

@@ -118,11 +118,16 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx, unlocked: bool) -> Option<Event> {
                 if widgets::big_button(ui, sc.t("diag.open"), false).clicked() {
                     ev = Some(Event::DiagnosticsOpen);
                 }
+                if widgets::big_button(ui, sc.t("common.back"), false).clicked() {
+                    ev = Some(Event::Back);
+                }
+            });
+            ui.horizontal(|ui| {
                 if widgets::big_button(ui, sc.t("supervisor.open"), false).clicked() {
                     ev = Some(Event::SupervisorOpen);
                 }
-                if widgets::big_button(ui, sc.t("common.back"), false).clicked() {
-                    ev = Some(Event::Back);
+                if widgets::big_button(ui, sc.t("tracker.open"), false).clicked() {
+                    ev = Some(Event::TrackerOpen);
                 }
             });
         });
