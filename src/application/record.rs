@@ -678,6 +678,45 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn the_roster_shows_applied_with_the_appointment() {
+        use crate::tracker::{roster, units};
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        units::import_units(
+            &mut store,
+            "code,name,level,parent_code\n03679,Xã Ka Lăng,commune,\n".as_bytes(),
+            "units.csv",
+        )
+        .unwrap();
+        let a = application(4);
+        let id = a.applicant.id_number.clone().unwrap();
+        let csv = format!(
+            "id_number,full_name,date_of_birth,sex,unit_code,address,classification,officer_id\n\
+             {id},Lò Thị Mai Hà,2005-03-12,Nữ,03679,Bản Nậm Củm,present,CB02\n\
+             012305000009,Lò Văn Páo,2005-01-01,Nam,03679,Bản Nậm Củm,present,CB02\n"
+        );
+        let r = roster::import_roster(&mut store, csv.as_bytes(), "roster.csv").unwrap();
+        assert!(r.rejected.is_empty(), "{r:?}");
+        submit(&mut store, &calendar(), &a).unwrap();
+        let index = roster::RosterIndex::load(&store).unwrap();
+        let note = |n: &str| {
+            index
+                .entries()
+                .iter()
+                .find(|e| e.id_number == n)
+                .unwrap()
+                .appointment
+                .as_ref()
+                .map(|a| a.note(crate::config::Language::Vi))
+        };
+        assert_eq!(
+            note(&id).as_deref(),
+            Some("Đã nộp hồ sơ, hẹn ngày 10/06/2025 lúc 09:00 tại Công an xã Ka Lăng")
+        );
+        assert_eq!(note("012305000009"), None, "no application, no note");
+    }
+
+    #[test]
     fn bad_applications_name_the_field_and_leave_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(dir.path()).unwrap();

@@ -145,6 +145,10 @@ pub struct RosterEntry {
     pub officer_id: String,
     /// Whether a record (any service, not rejected) carries the citizen's ID number.
     pub served: bool,
+    /// An open card-application appointment (issue 9): the roster shows "applied,
+    /// appointment on …".
+    #[serde(skip)]
+    pub appointment: Option<crate::application::calendar::Appointment>,
     /// The folded name with a leading space, so "begins a word" is one substring search.
     #[serde(skip)]
     folded: String,
@@ -345,6 +349,8 @@ impl RosterIndex {
     /// Decrypt the whole roster and mark who is served (see [`super::done`]).
     pub fn load(store: &Store) -> Result<RosterIndex, TrackerError> {
         let served: HashSet<[u8; 32]> = super::done::served_indexes(store)?;
+        let mut appointments = crate::application::calendar::open_by_index(store)
+            .map_err(|e| TrackerError::Damaged(format!("appointments: {e}")))?;
         let units = UnitTree::load(store)?;
         let mut st = store.conn().prepare(
             "SELECT id_index, unit_code, classification, officer_id, personal FROM tracker_roster",
@@ -373,6 +379,7 @@ impl RosterIndex {
                 classification: class.parse().map_err(TrackerError::Damaged)?,
                 officer_id: r.get(3)?,
                 served: served.contains(&index),
+                appointment: appointments.remove(index.as_slice()),
             });
         }
         entries.sort_by(|a, b| (&a.folded, &a.id_number).cmp(&(&b.folded, &b.id_number)));

@@ -358,6 +358,13 @@ fn entry_row(ui: &mut Ui, lang: Lang, e: &RosterEntry, roster: &RosterIndex) {
                 .show(ui, |ui| {
                     ui.label(RichText::new(badge).color(Color32::WHITE).strong());
                 });
+            if let Some(a) = &e.appointment {
+                let lang = match lang {
+                    Lang::Vi => crate::config::Language::Vi,
+                    Lang::En => crate::config::Language::En,
+                };
+                ui.label(RichText::new(a.note(lang)).italics());
+            }
             ui.vertical(|ui| {
                 ui.label(RichText::new(&e.full_name).size(22.0).strong());
                 let unit = roster
