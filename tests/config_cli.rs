@@ -18,7 +18,7 @@ fn read_takes_reader_filter_and_trust_dir_from_the_config_and_flags_win() {
     let p = CitizenProfile::demo();
     let card = VirtualCard::insert(&p);
     let dir = tempfile::tempdir().unwrap();
-    let qr = qr_of(&p);
+    let qr = p.qr_text();
     let cfg = config(
         dir.path(),
         &format!(

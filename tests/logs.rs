@@ -63,7 +63,7 @@ fn a_day_of_reads_at_trace_level_logs_no_personal_data() {
     let mut logs = String::new();
     for p in &citizens {
         let card = VirtualCard::insert(p);
-        let qr = qr_of(p);
+        let qr = p.qr_text();
         let trust = card.trust_dir.to_str().unwrap().to_string();
         // A good read (JSON and human forms), a wrong key, a read with no trust store.
         for args in [
@@ -126,7 +126,7 @@ fn a_day_of_reads_at_trace_level_logs_no_personal_data() {
 fn sensitive_target_only_when_named() {
     let p = CitizenProfile::demo();
     let _card = VirtualCard::insert(&p);
-    let qr = qr_of(&p);
+    let qr = p.qr_text();
     let args = ["read", "--reader", READER, "--qr", &qr, "--json"];
     let plain = run_env(&args, &[("RUST_LOG", "trace")]);
     assert!(!plain.stderr.contains("sensitive"), "{}", plain.stderr);

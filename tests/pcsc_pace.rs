@@ -27,7 +27,7 @@ fn read(card: &VirtualCard, key: &[&str]) -> Run {
 fn qr_opens_with_pace_and_the_chip_proves_itself() {
     let p = full_chip();
     let card = VirtualCard::insert(&p);
-    let r = read(&card, &["--qr", &qr_of(&p)]);
+    let r = read(&card, &["--qr", &p.qr_text()]);
     assert_eq!(r.code, 0, "stdout {}\nstderr {}", r.stdout, r.stderr);
     let j = &r.json;
     assert_eq!(j["access"]["protocol"], "PACE");
@@ -64,7 +64,7 @@ fn clone_is_exit_3_with_verdict_clone() {
     let mut p = full_chip();
     p.chip.clone = true;
     let card = VirtualCard::insert(&p);
-    let r = read(&card, &["--qr", &qr_of(&p)]);
+    let r = read(&card, &["--qr", &p.qr_text()]);
     assert_eq!(r.code, 3, "stdout {}\nstderr {}", r.stdout, r.stderr);
     let v = &r.json["verification"];
     assert_eq!(v["verdict"], "clone", "{v}");

@@ -11,7 +11,7 @@ use cccd_kiosk::card::emulator::{
 use common::*;
 
 fn read_qr(card: &VirtualCard, p: &CitizenProfile, extra: &[&str]) -> Run {
-    let qr = qr_of(p);
+    let qr = p.qr_text();
     let trust = card.trust_dir.to_str().unwrap().to_string();
     let mut args = vec![
         "read", "--reader", READER, "--qr", &qr, "--trust", &trust, "--json",
@@ -155,7 +155,7 @@ fn unknown_csca_is_untrusted_with_exit_3() {
 fn no_trust_store_means_untrusted_not_failed() {
     let p = CitizenProfile::demo();
     let _card = VirtualCard::insert(&p);
-    let qr = qr_of(&p);
+    let qr = p.qr_text();
     let r = run(&["read", "--reader", READER, "--qr", &qr, "--json"]);
     assert_eq!(r.code, 3);
     assert_eq!(r.json["verification"]["verdict"], "untrusted");
@@ -264,7 +264,7 @@ fn bad_qr_is_exit_2_naming_the_field() {
 fn virtual_readers_are_ignored_unless_named() {
     let p = CitizenProfile::demo();
     let _card = VirtualCard::insert(&p);
-    let qr = qr_of(&p);
+    let qr = p.qr_text();
     let r = run(&["read", "--qr", &qr, "--json"]);
     assert_eq!(r.code, 5);
     assert_eq!(r.json["error"]["kind"], "no_reader");

@@ -790,20 +790,6 @@ mod tests {
 
     // ---- PACE, chip authentication, active authentication (issue 8) ----
 
-    fn qr_of(p: &CitizenProfile) -> String {
-        let dmy = |s: &str| s.replace('/', "");
-        format!(
-            "{}|{}|{}|{}|{}|{}|{}",
-            p.id_number,
-            p.old_id_number.clone().unwrap_or_default(),
-            p.full_name,
-            dmy(&p.date_of_birth),
-            p.sex,
-            p.place_of_residence,
-            dmy(&p.date_of_issue)
-        )
-    }
-
     fn read_with(p: &CitizenProfile, plan: &KeyPlan) -> Result<CardRead, ReadFailure> {
         let card = InProcessCard {
             chip: personalise::chip(p, Some(11)).unwrap(),
@@ -831,7 +817,7 @@ mod tests {
     #[test]
     fn pace_with_the_can_from_the_qr_opens_in_one_attempt() {
         let p = pace_card();
-        let plan = KeyPlan::from_qr(&qr_of(&p), today()).unwrap();
+        let plan = KeyPlan::from_qr(&p.qr_text(), today()).unwrap();
         let r = read_with(&p, &plan).unwrap();
         assert_eq!(r.access.protocol, "PACE");
         assert_eq!(r.access.attempts, 1);
@@ -910,7 +896,7 @@ mod tests {
     #[test]
     fn chip_without_pace_is_read_with_bac_and_a_can_alone_says_why_not() {
         let p = CitizenProfile::demo();
-        let plan = KeyPlan::from_qr(&qr_of(&p), today()).unwrap();
+        let plan = KeyPlan::from_qr(&p.qr_text(), today()).unwrap();
         let r = read_with(&p, &plan).unwrap();
         assert_eq!(r.access.protocol, "BAC");
         match read_with(&p, &KeyPlan::from_can("000123").unwrap()) {
@@ -977,7 +963,7 @@ mod tests {
         p.chip.active_auth = true;
         p.chip.active_auth_curve = crate::card::emulator::profile::CaCurve::BrainpoolP256r1;
         p.chip.clone = true;
-        let r = read_with(&p, &KeyPlan::from_qr(&qr_of(&p), today()).unwrap()).unwrap();
+        let r = read_with(&p, &KeyPlan::from_qr(&p.qr_text(), today()).unwrap()).unwrap();
         let v = &r.verification;
         assert_eq!(
             v.passive_auth,

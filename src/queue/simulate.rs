@@ -304,22 +304,6 @@ pub fn phone(seed: u64, n: u32) -> String {
     )
 }
 
-/// The QR text on the front of a 2021 card (DESIGN "Keys"):
-/// `ID|old ID|name|DDMMYYYY birth|gender|address|DDMMYYYY issue`.
-pub fn qr_text(p: &CitizenProfile) -> String {
-    let compact = |d: &str| d.replace('/', "");
-    format!(
-        "{}|{}|{}|{}|{}|{}|{}",
-        p.id_number,
-        p.old_id_number.clone().unwrap_or_default(),
-        p.full_name,
-        compact(&p.date_of_birth),
-        p.sex,
-        p.place_of_residence,
-        compact(&p.date_of_issue)
-    )
-}
-
 /// The citizens' taps, played against the kiosk's state machine and workers.
 struct Kiosk {
     flow: Flow,
@@ -473,9 +457,9 @@ impl Kiosk {
             Some(Fault::BadQr) => "https://dichvucong.gov.vn/p/home/dvc-trang-chu.html".to_string(),
             Some(Fault::WrongKey) => {
                 // Someone else's card key: another citizen's QR code.
-                qr_text(&citizen(rng.gen(), rng.gen()))
+                citizen(rng.gen(), rng.gen()).qr_text()
             }
-            _ => qr_text(&profile),
+            _ => profile.qr_text(),
         };
         if fault == Some(Fault::CardPulled) {
             profile.chip.remove_after_apdus = Some(rng.gen_range(4..40));
@@ -802,8 +786,8 @@ mod tests {
         for n in 0..60 {
             let p = citizen(7, n);
             assert_eq!(p, citizen(7, n));
-            let plan = KeyPlan::from_qr(&qr_text(&p), today).unwrap();
-            assert!(!plan.bac.is_empty(), "{}", qr_text(&p));
+            let plan = KeyPlan::from_qr(&p.qr_text(), today).unwrap();
+            assert!(!plan.bac.is_empty(), "{}", p.qr_text());
             assert!(crate::ui::phone::normalise(&phone(7, n)).is_ok());
             pace += usize::from(p.chip.pace);
             names.insert(p.full_name.clone());

@@ -127,17 +127,3 @@ pub fn run(args: &[&str]) -> Run {
     }
 }
 
-/// The 2021 front-of-card QR text for a profile.
-pub fn qr_of(p: &CitizenProfile) -> String {
-    let dmy = |s: &str| s.replace('/', "");
-    format!(
-        "{}|{}|{}|{}|{}|{}|{}",
-        p.id_number,
-        p.old_id_number.clone().unwrap_or_default(),
-        p.full_name,
-        dmy(&p.date_of_birth),
-        p.sex,
-        p.place_of_residence,
-        dmy(&p.date_of_issue)
-    )
-}

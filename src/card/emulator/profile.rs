@@ -160,6 +160,22 @@ fn default_religion() -> String {
 }
 
 impl CitizenProfile {
+    /// The QR text on the front of this citizen's 2021 card (DESIGN "Keys"):
+    /// `ID|old ID|name|DDMMYYYY birth|gender|address|DDMMYYYY issue`.
+    pub fn qr_text(&self) -> String {
+        let compact = |d: &str| d.replace('/', "");
+        format!(
+            "{}|{}|{}|{}|{}|{}|{}",
+            self.id_number,
+            self.old_id_number.clone().unwrap_or_default(),
+            self.full_name,
+            compact(&self.date_of_birth),
+            self.sex,
+            self.place_of_residence,
+            compact(&self.date_of_issue)
+        )
+    }
+
     /// The demo citizen (synthetic; the ID's check digits and century digit are consistent).
     pub fn demo() -> Self {
         Self {
