@@ -57,8 +57,17 @@ fn units_csv() -> (String, Vec<String>) {
 }
 
 fn seed(dir: &std::path::Path) -> Store {
-    let records = env_n("CCCD_BENCH_TRACKER_RECORDS", 200_000);
-    let roster = env_n("CCCD_BENCH_TRACKER_ROSTER", 100_000);
+    // `cargo test --all-targets` (make test) runs benches without `--bench`: a smoke
+    // run at 1 % of the district scale, not minutes of seeding in the dev profile.
+    let full = std::env::args().any(|a| a == "--bench");
+    let records = env_n(
+        "CCCD_BENCH_TRACKER_RECORDS",
+        if full { 200_000 } else { 2_000 },
+    );
+    let roster = env_n(
+        "CCCD_BENCH_TRACKER_ROSTER",
+        if full { 100_000 } else { 1_000 },
+    );
     let mut store = Store::open_with(dir, Synchronous::Normal).unwrap_or_else(|e| panic!("{e}"));
     let (units, villages) = units_csv();
     import_units(&mut store, units.as_bytes(), "units.csv").unwrap_or_else(|e| panic!("{e}"));
