@@ -1012,7 +1012,7 @@ fn the_supervisor_exports_to_a_usb_drive_verifies_and_imports_results_behind_the
     // Verify what is on the stick.
     tap(&mut h, "Kiểm tra các lô trên ổ");
     h.get_by_label(&format!(
-        "verify: {} batch {} ok",
+        "{}: lô {} nguyên vẹn",
         bundle.file_name().unwrap().to_string_lossy(),
         v.batch_id
     ));
@@ -1029,8 +1029,10 @@ fn the_supervisor_exports_to_a_usb_drive_verifies_and_imports_results_behind_the
     .unwrap();
     h.run_ok();
     tap(&mut h, "Nhập kết quả: ketqua.csv");
-    h.get_by_label("ketqua.csv: 1 updated, 0 unchanged");
-    h.get_by_label("ketqua.csv: 1 unknown ids, 0 never exported: nothing changed for them");
+    h.get_by_label("ketqua.csv: cập nhật 1 hồ sơ, 0 không đổi");
+    h.get_by_label(
+        "ketqua.csv: 1 mã không có ở kiosk này, 0 chưa từng xuất: không thay đổi gì cho các mã đó",
+    );
     let store = Store::open(&data).unwrap();
     assert_eq!(store.get(ids[0]).unwrap().summary.status, Status::Accepted);
     assert_eq!(store.get(ids[1]).unwrap().summary.status, Status::Exported);
@@ -1042,7 +1044,6 @@ fn the_supervisor_exports_to_a_usb_drive_verifies_and_imports_results_behind_the
     tap(&mut h, "Giám sát cuối ngày");
     assert!(h.query_by_label("Chờ xuất: 0 hồ sơ").is_none());
 }
-
 
 #[test]
 fn the_officer_opens_the_tracker_sees_the_roster_with_served_badges_and_leaving_drops_it() {
@@ -1058,7 +1059,8 @@ fn the_officer_opens_the_tracker_sees_the_roster_with_served_badges_and_leaving_
         .rejected
         .is_empty());
     // NewActivation::synthetic(3) carries ID number 001199000003: served.
-    let roster = "id_number,full_name,date_of_birth,sex,unit_code,address,classification,officer_id\n\
+    let roster =
+        "id_number,full_name,date_of_birth,sex,unit_code,address,classification,officer_id\n\
                   001199000003,Pờ Xuân Hùng,1990-05-17,Nam,T011,Bản Tá Ú,present,CB01\n\
                   001199099004,Lò Thị Mai,1940,Nữ,T011,Nhà số 3,home_visit,CB01\n";
     assert!(import_roster(&mut store, roster.as_bytes(), "roster.csv")

@@ -464,7 +464,7 @@ impl Kiosk {
         if fault == Some(Fault::CardPulled) {
             profile.chip.remove_after_apdus = Some(rng.gen_range(4..40));
         }
-        self.cards.profile = profile;
+        self.cards.set_profile(profile);
         // The camera shows this citizen's card (its QR code) and then their face.
         match self.lens.lock() {
             Ok(mut l) => l.set_qr_text(Some(qr)),

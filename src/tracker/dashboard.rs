@@ -198,19 +198,6 @@ pub fn show(ui: &mut egui::Ui, data: &DashboardData, now: NaiveDateTime) {
             t.status.map(UnitStatus::vi).unwrap_or("chưa giao chỉ tiêu")
         ),
     );
-    Plot::new("tracker_cumulative")
-        .height(180.0)
-        .legend(Legend::default())
-        .x_axis_label("Ngày thứ")
-        .allow_scroll(false)
-        .show(ui, |plot| {
-            for (name, points) in &data.lines {
-                plot.line(Line::new(name.clone(), points.clone()));
-            }
-            if let Some(target) = t.target {
-                plot.hline(HLine::new("Chỉ tiêu", target as f64));
-            }
-        });
     let bars: Vec<Bar> = p
         .rows
         .iter()
@@ -223,13 +210,33 @@ pub fn show(ui: &mut egui::Ui, data: &DashboardData, now: NaiveDateTime) {
                 .fill(status_colour(r.status))
         })
         .collect();
-    Plot::new("tracker_bars")
-        .height(140.0)
-        .allow_scroll(false)
-        .show(ui, |plot| {
-            plot.bar_chart(BarChart::new("% chỉ tiêu", bars));
-            plot.hline(HLine::new("100%", 100.0));
-        });
+    // Side by side: on a 1280×800 kiosk both charts and the first table rows fit
+    // one screen, each tall enough to read the axis.
+    ui.columns(2, |cols| {
+        if let [left, right] = cols {
+            Plot::new("tracker_cumulative")
+                .height(240.0)
+                .legend(Legend::default())
+                .x_axis_label("Ngày thứ")
+                .allow_scroll(false)
+                .show(left, |plot| {
+                    for (name, points) in &data.lines {
+                        plot.line(Line::new(name.clone(), points.clone()));
+                    }
+                    if let Some(target) = t.target {
+                        plot.hline(HLine::new("Chỉ tiêu", target as f64));
+                    }
+                });
+            Plot::new("tracker_bars")
+                .height(240.0)
+                .x_axis_label("% chỉ tiêu theo đơn vị")
+                .allow_scroll(false)
+                .show(right, |plot| {
+                    plot.bar_chart(BarChart::new("% chỉ tiêu", bars));
+                    plot.hline(HLine::new("100%", 100.0));
+                });
+        }
+    });
     egui::Grid::new("tracker_units")
         .striped(true)
         .show(ui, |ui| {

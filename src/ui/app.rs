@@ -172,6 +172,42 @@ impl KioskApp {
         &mut self.flow.session
     }
 
+    /// The supervisor screen: type `pass` on its keypad and tap Unlock (demo tour).
+    /// True when it was accepted.
+    pub fn supervisor_unlock(&mut self, pass: &str) -> bool {
+        let Some(dir) = self.config.data_dir.clone() else {
+            return false;
+        };
+        let p = &mut self.ui_state.supervisor;
+        p.type_pass(pass);
+        p.unlock(&dir, &self.config.removable_roots);
+        p.is_unlocked()
+    }
+
+    /// The supervisor screen: tap "Export" for the chosen drive (demo tour).
+    pub fn supervisor_export(&mut self) -> bool {
+        match (
+            self.config.data_dir.clone(),
+            self.config.export_recipient.clone(),
+        ) {
+            (Some(dir), Some(r)) => {
+                let lang = self.flow.lang;
+                self.ui_state.supervisor.export_to_chosen(&dir, &r, lang)
+            }
+            _ => false,
+        }
+    }
+
+    /// True once the supervisor's export has ended.
+    pub fn supervisor_export_done(&self) -> bool {
+        self.ui_state.supervisor.export_done()
+    }
+
+    /// The tracker screen's panel (the demo tour picks tabs through it).
+    pub fn tracker_panel(&mut self) -> &mut super::screens::tracker::Panel {
+        &mut self.ui_state.tracker
+    }
+
     /// True once the camera thread has delivered a frame for the current mode.
     pub fn has_camera_frame(&self) -> bool {
         self.report.is_some()

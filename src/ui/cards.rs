@@ -85,21 +85,32 @@ impl CardSource for PcscCards {
 
 /// The project's emulated chip in-process, "inserted" on a virtual reader.
 pub struct EmulatedCards {
-    /// The citizen and chip behaviour to personalise each read's card from.
-    pub profile: CitizenProfile,
     /// Pause before each APDU (the demo tour shows the Reading screen at a real card's pace).
     pub apdu_delay: std::time::Duration,
+    /// The citizen and chip behaviour each read's card is personalised from, shared
+    /// with the handles: putting another citizen's card on the reader changes it.
+    profile: Arc<Mutex<CitizenProfile>>,
     pending: Arc<Mutex<Vec<CardEvent>>>,
 }
 
 /// Inserts and removes the emulated card from outside (tests, the demo tour).
 #[derive(Clone)]
-pub struct EmulatedHandle(Arc<Mutex<Vec<CardEvent>>>);
+pub struct EmulatedHandle {
+    profile: Arc<Mutex<CitizenProfile>>,
+    pending: Arc<Mutex<Vec<CardEvent>>>,
+}
 
 impl EmulatedHandle {
+    /// Put `profile`'s card on the reader (the next citizen's card).
+    pub fn insert_card(&self, profile: CitizenProfile) {
+        if let Ok(mut p) = self.profile.lock() {
+            *p = profile;
+        }
+        self.insert();
+    }
     /// Put the card on the reader.
     pub fn insert(&self) {
-        if let Ok(mut p) = self.0.lock() {
+        if let Ok(mut p) = self.pending.lock() {
             p.push(CardEvent::CardInserted {
                 reader: EMULATED_READER.into(),
                 atr: EMULATED_ATR.to_vec(),
@@ -108,20 +119,20 @@ impl EmulatedHandle {
     }
     /// Take the card off the reader.
     pub fn remove(&self) {
-        if let Ok(mut p) = self.0.lock() {
+        if let Ok(mut p) = self.pending.lock() {
             p.push(CardEvent::CardRemoved(EMULATED_READER.into()));
         }
     }
     /// Unplug the reader (the monitor reports the card gone, then the reader).
     pub fn unplug_reader(&self) {
-        if let Ok(mut p) = self.0.lock() {
+        if let Ok(mut p) = self.pending.lock() {
             p.push(CardEvent::CardRemoved(EMULATED_READER.into()));
             p.push(CardEvent::ReaderRemoved(EMULATED_READER.into()));
         }
     }
     /// Plug the reader back in (empty).
     pub fn plug_reader(&self) {
-        if let Ok(mut p) = self.0.lock() {
+        if let Ok(mut p) = self.pending.lock() {
             p.push(CardEvent::ReaderAdded(EMULATED_READER.into()));
         }
     }
@@ -142,7 +153,7 @@ impl EmulatedCards {
     /// A reader with no card yet (insert it through [`Self::handle`]).
     pub fn empty_reader(profile: CitizenProfile) -> Self {
         Self {
-            profile,
+            profile: Arc::new(Mutex::new(profile)),
             apdu_delay: std::time::Duration::ZERO,
             pending: Arc::new(Mutex::new(vec![CardEvent::ReaderAdded(
                 EMULATED_READER.into(),
@@ -152,7 +163,17 @@ impl EmulatedCards {
 
     /// A handle to insert and remove the card.
     pub fn handle(&self) -> EmulatedHandle {
-        EmulatedHandle(self.pending.clone())
+        EmulatedHandle {
+            profile: self.profile.clone(),
+            pending: self.pending.clone(),
+        }
+    }
+
+    /// The card the next read opens (the simulator's next citizen).
+    pub fn set_profile(&mut self, profile: CitizenProfile) {
+        if let Ok(mut p) = self.profile.lock() {
+            *p = profile;
+        }
     }
 }
 
@@ -178,9 +199,13 @@ impl CardSource for EmulatedCards {
     }
 
     fn opener(&self) -> Opener {
-        let p = self.profile.clone();
+        let profile = self.profile.clone();
         let delay = self.apdu_delay;
         Box::new(move || {
+            let p = profile
+                .lock()
+                .map(|p| p.clone())
+                .map_err(|_| TransportError::Io("emulated card: profile lock poisoned".into()))?;
             let chip =
                 personalise::chip(&p, None).map_err(|e| TransportError::Io(e.to_string()))?;
             Ok((

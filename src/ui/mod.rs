@@ -33,6 +33,7 @@ pub mod screens;
 pub mod sink;
 pub mod theme;
 pub mod tour;
+mod tour_data;
 pub mod widgets;
 
 pub use app::KioskApp;
@@ -230,11 +231,13 @@ pub fn run(opts: RunOptions) -> Result<(), UiError> {
     };
     let camera = open_camera(&opts.camera)?;
     let demo = crate::card::emulator::profile::CitizenProfile::demo();
+    let mut tour_reader = None;
     let cards: Box<dyn cards::CardSource> = if opts.demo_tour.is_some() {
-        // The tour puts the card on the reader itself, and reads at a real card's pace
-        // (~25 ms per APDU) so the Reading screen is seen.
+        // The tour puts each citizen's card on the reader itself, and reads at a real
+        // card's pace (~25 ms per APDU) so the Reading screen is seen.
         let mut c = cards::EmulatedCards::empty_reader(demo);
         c.apdu_delay = Duration::from_millis(25);
+        tour_reader = Some(c.handle());
         Box::new(c)
     } else if opts.emulated_card {
         Box::new(cards::EmulatedCards::new(demo))
@@ -256,11 +259,26 @@ pub fn run(opts: RunOptions) -> Result<(), UiError> {
         ..Default::default()
     };
     let tour_dir = opts.demo_tour.clone();
-    let config = opts.config.clone();
+    let mut config = opts.config.clone();
     let (desk, scratch) = match open_desk(&opts)? {
         Some((d, scratch)) => (Some(d), scratch),
         None => (None, None),
     };
+    if let Some(dir) = &scratch {
+        // The tour's tracker and supervisor screens show a campaign in mid-course.
+        let mut store = crate::queue::store::Store::open(dir)
+            .map_err(|e| UiError::Queue(format!("{}: {e}", dir.display())))?;
+        tour_data::seed(&mut store, chrono::Local::now().date_naive())
+            .map_err(|e| UiError::Tour(e.to_string()))?;
+        config.data_dir = Some(dir.clone());
+        // A USB stick and the province's key, so the supervisor's export runs for real
+        // (the tour's key is thrown away: the bundle is demo data).
+        let usb = dir.join("media").join("USB-KIOSK");
+        std::fs::create_dir_all(&usb)
+            .map_err(|e| UiError::Tour(format!("{}: {e}", usb.display())))?;
+        config.removable_roots = vec![dir.join("media")];
+        config.export_recipient = Some(age::x25519::Identity::generate().to_public().to_string());
+    }
     let ran = eframe::run_native(
         "cccd-kiosk",
         native,
@@ -270,7 +288,9 @@ pub fn run(opts: RunOptions) -> Result<(), UiError> {
                 app = app.with_desk(d);
             }
             Ok(match tour_dir {
-                Some(dir) => Box::new(tour::Tour::new(app, dir)) as Box<dyn eframe::App>,
+                Some(dir) => {
+                    Box::new(tour::Tour::new(app, dir, tour_reader)) as Box<dyn eframe::App>
+                }
                 None => Box::new(app),
             })
         }),

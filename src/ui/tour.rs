@@ -1,7 +1,10 @@
 //! `cccd-kiosk kiosk --demo-tour DIR`: walk every screen with the emulated card
 //! and the synthetic camera, save a PNG of each (egui's screenshot viewport
 //! command, so the picture is what the GPU — Mesa llvmpipe under Xvfb — drew),
-//! then close. Typed input is filled in as if tapped; everything else (QR-less
+//! then close. Two citizens come: one whose card expires in three months (the
+//! renewal offer on Review and Done), then one of 15 (the guardian screen);
+//! officer mode shows the supervisor and the tracker over a seeded campaign
+//! ([`super::tour_data`]). Typed input is filled in as if tapped; everything else (QR-less
 //! key entry, the read with real progress, face checks and countdown) runs as
 //! it does for a citizen.
 //!
@@ -9,10 +12,13 @@
 //! `show` (egui layout and the app's logic) and eframe's frame time (layout,
 //! tessellation and software rendering) are written to `DIR/frame-times.txt`.
 
+use super::cards::EmulatedHandle;
 use super::flow::{Event, Screen};
 use super::sink::Service;
-use super::KioskApp;
+use super::{tour_data, KioskApp};
 use crate::card::access_key::KeyPlan;
+use crate::card::emulator::profile::CitizenProfile;
+use crate::tracker::screens::TrackerScreen;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -33,12 +39,16 @@ enum Step {
     OfficerPin,
     OfficerSettings,
     Diagnostics,
+    Supervisor,
+    SupervisorExported,
+    Tracker(TrackerScreen),
     ApplyProcedure,
     ApplyData,
     ApplyCheck,
     ApplySlot,
     ApplyDeclare,
     ApplyDone,
+    Guardian,
     Finished,
 }
 
@@ -46,6 +56,10 @@ enum Step {
 pub struct Tour {
     app: KioskApp,
     dir: PathBuf,
+    /// The emulated reader: the tour puts each citizen's card on it.
+    reader: Option<EmulatedHandle>,
+    /// A citizen whose card expires soon (renewal offered), then one of 15 (guardian).
+    citizens: [CitizenProfile; 2],
     step: Step,
     entered: Instant,
     frames_in_step: u32,
@@ -60,11 +74,17 @@ pub struct Tour {
 }
 
 impl Tour {
-    /// A tour over `app`, saving to `dir`.
-    pub fn new(app: KioskApp, dir: PathBuf) -> Self {
+    /// A tour over `app`, saving to `dir`, putting cards on `reader`.
+    pub fn new(app: KioskApp, dir: PathBuf, reader: Option<EmulatedHandle>) -> Self {
+        let today = chrono::Local::now().date_naive();
         Self {
             app,
             dir,
+            reader,
+            citizens: [
+                tour_data::renewing_citizen(today),
+                tour_data::minor_citizen(today),
+            ],
             step: Step::Welcome,
             entered: Instant::now(),
             frames_in_step: 0,
@@ -94,12 +114,19 @@ impl Tour {
             Step::OfficerPin => "12-officer-pin",
             Step::OfficerSettings => "13-officer-settings",
             Step::Diagnostics => "14-diagnostics",
+            Step::Supervisor => "21-supervisor",
+            Step::SupervisorExported => "21b-supervisor-exported",
+            Step::Tracker(TrackerScreen::Dashboard) => "22-tracker-dashboard",
+            Step::Tracker(TrackerScreen::Roster) => "23-tracker-roster",
+            Step::Tracker(TrackerScreen::HomeVisits) => "24-tracker-home-visits",
+            Step::Tracker(TrackerScreen::Tasks) => "25-tracker-tasks",
             Step::ApplyProcedure => "15-apply-procedure",
             Step::ApplyData => "16-apply-data",
             Step::ApplyCheck => "17-apply-check",
             Step::ApplySlot => "18-apply-slot",
             Step::ApplyDeclare => "19-apply-declare",
             Step::ApplyDone => "20-apply-done",
+            Step::Guardian => "26-guardian",
             Step::Finished => "",
         }
     }
@@ -116,6 +143,11 @@ impl Tour {
                 Step::Consent => f.screen == Screen::Consent,
                 Step::PlaceCard => f.screen == Screen::PlaceCard,
                 Step::CardKey => f.screen == Screen::CardKey && s.key.dob.len() == 8,
+                Step::Supervisor => f.screen == Screen::Supervisor,
+                Step::SupervisorExported => {
+                    f.screen == Screen::Supervisor && self.app.supervisor_export_done()
+                }
+                Step::Tracker(_) => f.screen == Screen::Tracker,
                 Step::Reading => f.screen == Screen::Reading && s.progress.contains_key(&0x0102),
                 Step::Review => f.screen == Screen::Review,
                 Step::Photo => f.screen == Screen::Photo && self.app.has_camera_frame(),
@@ -131,6 +163,7 @@ impl Tour {
                 Step::ApplySlot => f.screen == Screen::ApplySlot,
                 Step::ApplyDeclare => f.screen == Screen::ApplyDeclare,
                 Step::ApplyDone => matches!(f.screen, Screen::ApplyDone(_)),
+                Step::Guardian => f.screen == Screen::Guardian,
                 Step::Finished => false,
             }
     }
@@ -153,23 +186,11 @@ impl Tour {
                 Step::PlaceCard
             }
             Step::PlaceCard => {
-                self.app
-                    .dispatch(Event::Card(crate::card::monitor::CardEvent::CardInserted {
-                        reader: super::cards::EMULATED_READER.into(),
-                        atr: Vec::new(),
-                    }));
-                self.app.dispatch(Event::KeyTab(super::flow::KeyTab::Typed));
-                let k = &mut self.app.session_mut().key;
-                k.id = "001195000123".into();
-                k.dob = "14031995".into();
-                k.field = super::flow::KeyField::Dob;
+                self.place_card(0);
                 Step::CardKey
             }
             Step::CardKey => {
-                match KeyPlan::from_id("001195000123", Some("950314"), None, today) {
-                    Ok(plan) => self.app.dispatch(Event::KeyReady(plan)),
-                    Err(e) => tracing::error!("demo key: {e}"),
-                }
+                self.key_ready(0, today);
                 Step::Reading
             }
             Step::Reading => Step::Review, // the read finishes by itself
@@ -202,18 +223,42 @@ impl Tour {
                 Step::Diagnostics
             }
             Step::Diagnostics => {
-                // The card application (issue 9), typed as the keyboard would.
-                self.app.dispatch(Event::Home);
-                self.app.dispatch(Event::Start(Service::CardApplication));
-                self.app.dispatch(Event::ConsentAccepted);
-                match self.app.session_mut().apply.as_mut() {
-                    Some(a) => {
-                        a.draft
-                            .choose_procedure(crate::application::fields::Procedure::FirstIssue);
-                        a.draft.reason = Some(crate::application::fields::Reason::NeverIssued);
-                        Step::ApplyProcedure
+                self.app.dispatch(Event::Back);
+                self.app.dispatch(Event::SupervisorOpen);
+                if !self.app.supervisor_unlock(tour_data::SUPERVISOR_PASS) {
+                    tracing::error!("demo tour: the supervisor passphrase was refused");
+                }
+                Step::Supervisor
+            }
+            Step::Supervisor => {
+                if !self.app.supervisor_export() {
+                    tracing::error!("demo tour: the export could not start");
+                }
+                Step::SupervisorExported
+            }
+            Step::SupervisorExported => {
+                self.app.dispatch(Event::Back);
+                self.app.dispatch(Event::TrackerOpen);
+                self.app.tracker_panel().set_tab(TrackerScreen::Dashboard);
+                Step::Tracker(TrackerScreen::Dashboard)
+            }
+            Step::Tracker(tab) => {
+                let all = TrackerScreen::ALL;
+                match all
+                    .iter()
+                    .position(|t| *t == tab)
+                    .and_then(|i| all.get(i + 1))
+                {
+                    Some(next) => {
+                        let panel = self.app.tracker_panel();
+                        panel.set_tab(*next);
+                        if let Some(screens) = panel.screens_mut() {
+                            // The list, not the keyboard, is what the picture is for.
+                            screens.roster_view.keyboard = false;
+                        }
+                        Step::Tracker(*next)
                     }
-                    None => Step::Finished, // no calendar: nothing more to show
+                    None => self.start_application(),
                 }
             }
             Step::ApplyProcedure => {
@@ -276,13 +321,72 @@ impl Tour {
                 self.app.dispatch(Event::ApplySubmit);
                 Step::ApplyDone
             }
-            Step::ApplyDone | Step::Finished => Step::Finished,
+            Step::Guardian | Step::Finished => Step::Finished,
+            Step::ApplyDone => {
+                // A citizen of 15: the officer records the guardian.
+                self.app.dispatch(Event::Home);
+                self.app.dispatch(Event::Start(Service::EidLevel2));
+                self.app.dispatch(Event::ConsentAccepted);
+                self.place_card(1);
+                self.key_ready(1, today);
+                // Reading and Review pass unshot (they were shot for the first citizen).
+                Step::Guardian
+            }
         };
         self.step = next;
         self.entered = Instant::now();
         self.frames_in_step = 0;
         self.show_times.clear();
         self.frame_cpu.clear();
+    }
+
+    /// Put citizen `i`'s card on the reader and type their ID and date of birth.
+    fn place_card(&mut self, i: usize) {
+        let Some(p) = self.citizens.get(i) else {
+            return;
+        };
+        if let Some(r) = &self.reader {
+            r.insert_card(p.clone());
+        }
+        let (id, dob) = (p.id_number.clone(), p.date_of_birth.replace('/', ""));
+        self.app.dispatch(Event::KeyTab(super::flow::KeyTab::Typed));
+        let k = &mut self.app.session_mut().key;
+        k.id = id;
+        k.dob = dob;
+        k.field = super::flow::KeyField::Dob;
+    }
+
+    /// The keypad's "Continue" for citizen `i`: their key plan, as the screen builds it.
+    fn key_ready(&mut self, i: usize, today: chrono::NaiveDate) {
+        let Some(p) = self.citizens.get(i) else {
+            return;
+        };
+        let yymmdd = chrono::NaiveDate::parse_from_str(&p.date_of_birth, "%d/%m/%Y")
+            .map(|d| d.format("%y%m%d").to_string())
+            .unwrap_or_default();
+        match KeyPlan::from_id(&p.id_number, Some(&yymmdd), None, today) {
+            Ok(plan) => self.app.dispatch(Event::KeyReady(plan)),
+            Err(e) => tracing::error!("demo key: {e}"),
+        }
+    }
+
+    /// Officer mode → Welcome → the card application (issue 9), typed as the
+    /// keyboard would.
+    fn start_application(&mut self) -> Step {
+        self.app.dispatch(Event::Back);
+        self.app.dispatch(Event::Back);
+        self.app.dispatch(Event::Home);
+        self.app.dispatch(Event::Start(Service::CardApplication));
+        self.app.dispatch(Event::ConsentAccepted);
+        match self.app.session_mut().apply.as_mut() {
+            Some(a) => {
+                a.draft
+                    .choose_procedure(crate::application::fields::Procedure::FirstIssue);
+                a.draft.reason = Some(crate::application::fields::Reason::NeverIssued);
+                Step::ApplyProcedure
+            }
+            None => Step::Finished, // no calendar: nothing more to show
+        }
     }
 
     fn save(&mut self, image: &egui::ColorImage) {
@@ -350,6 +454,10 @@ impl eframe::App for Tour {
         let ctx = ui.ctx().clone();
         if let Some(cpu) = frame.info().cpu_usage {
             self.frame_cpu.push(cpu);
+        }
+        // The second citizen's read and review pass unshot: accept the review.
+        if self.step == Step::Guardian && self.app.flow().screen == Screen::Review {
+            self.app.dispatch(Event::ReviewAccepted);
         }
         let t = Instant::now();
         self.app.show(ui);

@@ -18,6 +18,7 @@ use super::{heading, widgets, ScreenCtx};
 use crate::queue::export::{self, Manifest};
 use crate::queue::store::Store;
 use crate::ui::flow::Event;
+use crate::ui::i18n::{trf, Lang};
 use crate::ui::theme;
 use egui::{RichText, Ui};
 use std::path::{Path, PathBuf};
@@ -52,6 +53,48 @@ impl Panel {
     pub fn on_screen_change(&mut self) {
         zeroize::Zeroize::zeroize(&mut self.pass);
         *self = Panel::default();
+    }
+
+    /// Check the passphrase typed so far (the Unlock button; the demo tour types
+    /// and taps through here too), and forget it.
+    pub fn unlock(&mut self, data_dir: &Path, roots: &[PathBuf]) {
+        let checked = Store::open(data_dir).and_then(|s| s.check_supervisor(&self.pass));
+        zeroize::Zeroize::zeroize(&mut self.pass);
+        match checked {
+            Ok(()) => {
+                self.unlocked = true;
+                self.error = None;
+                self.refresh(data_dir, roots);
+            }
+            Err(e) => self.error = Some(e.to_string()),
+        }
+    }
+
+    /// Type on the passphrase keypad (the demo tour).
+    pub fn type_pass(&mut self, text: &str) {
+        self.pass.push_str(text);
+    }
+
+    /// Tap "Export" for the drive chosen (the demo tour); false when there is no
+    /// drive or an export is already running.
+    pub fn export_to_chosen(&mut self, data_dir: &Path, recipient: &str, lang: Lang) -> bool {
+        match (self.drive.clone(), self.job.is_some()) {
+            (Some(drive), false) => {
+                start_export(self, data_dir, &drive, recipient, lang);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// True once an export has ended (its outcome is in the screen's log).
+    pub fn export_done(&self) -> bool {
+        self.job.is_none() && !self.log.is_empty()
+    }
+
+    /// True once the passphrase was accepted.
+    pub fn is_unlocked(&self) -> bool {
+        self.unlocked
     }
 
     fn note(&mut self, ok: bool, message: String) {
@@ -193,16 +236,7 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
                 if widgets::big_button(ui, tr_owned(sc.flow.lang, "supervisor.unlock"), true)
                     .clicked()
                 {
-                    let checked = Store::open(&data_dir).and_then(|s| s.check_supervisor(&p.pass));
-                    zeroize::Zeroize::zeroize(&mut p.pass);
-                    match checked {
-                        Ok(()) => {
-                            p.unlocked = true;
-                            p.error = None;
-                            p.refresh(&data_dir, &roots);
-                        }
-                        Err(e) => p.error = Some(e.to_string()),
-                    }
+                    p.unlock(&data_dir, &roots);
                 }
                 if widgets::big_button(ui, tr_owned(sc.flow.lang, "common.back"), false).clicked() {
                     ev = Some(Event::Back);
@@ -237,18 +271,24 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
                 p.job = None;
                 p.note(
                     true,
-                    format!(
-                        "export: batch {} ({} records) → {}",
-                        m.batch_id,
-                        m.count,
-                        dir.display()
+                    trf(
+                        lang,
+                        "supervisor.log_exported",
+                        &[
+                            ("batch", &m.batch_id),
+                            ("n", &m.count.to_string()),
+                            ("dir", &dir.display().to_string()),
+                        ],
                     ),
                 );
                 p.refresh(&data_dir, &roots);
             }
             Some((Err(e), _)) => {
                 p.job = None;
-                p.note(false, format!("export: {e}"));
+                p.note(
+                    false,
+                    trf(lang, "supervisor.log_export_failed", &[("error", &e)]),
+                );
                 p.refresh(&data_dir, &roots);
             }
             None => ui
@@ -270,7 +310,13 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
                 ui.label(tr_owned(lang, "supervisor.none_today"));
             }
             for (status, n) in &p.today {
-                ui.label(RichText::new(format!("{status}: {n}")).size(24.0));
+                let label: &str = match status.as_str() {
+                    "queued" | "exported" | "accepted" | "rejected" => {
+                        tr_owned(lang, &format!("supervisor.status_{status}"))
+                    }
+                    other => other,
+                };
+                ui.label(RichText::new(format!("{label}: {n}")).size(24.0));
             }
             ui.label(
                 RichText::new(
@@ -329,18 +375,19 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
                         &data_dir,
                         &drive,
                         recipient.as_deref().unwrap_or_default(),
+                        lang,
                     );
                 }
             }
             if let Some(drive) = p.drive.clone() {
                 if widgets::big_button(ui, tr_owned(lang, "supervisor.verify"), false).clicked() {
-                    verify_drive(p, &drive);
+                    verify_drive(p, &drive, lang);
                 }
                 for f in result_files(&drive) {
                     let label =
                         tr_owned(lang, "supervisor.import").replace("{file}", &file_name(&f));
                     if widgets::big_button(ui, &label, false).clicked() {
-                        import(p, &data_dir, &f);
+                        import(p, &data_dir, &f, lang);
                         p.refresh(&data_dir, &roots);
                     }
                 }
@@ -357,11 +404,14 @@ fn tr_owned(lang: crate::ui::i18n::Lang, key: &str) -> &'static str {
     crate::ui::i18n::tr(lang, key)
 }
 
-fn start_export(p: &mut Panel, data_dir: &Path, drive: &Path, recipient: &str) {
+fn start_export(p: &mut Panel, data_dir: &Path, drive: &Path, recipient: &str, lang: Lang) {
     let recipient = match export::parse_recipient(recipient) {
         Ok(r) => r,
         Err(e) => {
-            p.note(false, format!("export: {e}"));
+            p.note(
+                false,
+                trf(lang, "supervisor.log_export_failed", &[("error", &e)]),
+            );
             return;
         }
     };
@@ -388,14 +438,25 @@ fn start_export(p: &mut Panel, data_dir: &Path, drive: &Path, recipient: &str) {
             p.progress = (0, 1);
             p.job = Some(rx);
         }
-        Err(e) => p.note(false, format!("export: {e}")),
+        Err(e) => p.note(
+            false,
+            trf(
+                lang,
+                "supervisor.log_export_failed",
+                &[("error", &e.to_string())],
+            ),
+        ),
     }
 }
 
-fn verify_drive(p: &mut Panel, drive: &Path) {
+fn verify_drive(p: &mut Panel, drive: &Path, lang: Lang) {
     let found = bundles(drive);
     if found.is_empty() {
-        p.note(false, format!("verify: no bundle on {}", drive.display()));
+        let drive = drive.display().to_string();
+        p.note(
+            false,
+            trf(lang, "supervisor.log_no_bundle", &[("drive", &drive)]),
+        );
         return;
     }
     let mut manifests = Vec::new();
@@ -403,20 +464,38 @@ fn verify_drive(p: &mut Panel, drive: &Path) {
         match export::verify(dir, None) {
             Ok(v) => p.note(
                 true,
-                format!("verify: {} batch {} ok", file_name(dir), v.batch_id),
+                trf(
+                    lang,
+                    "supervisor.log_verified",
+                    &[("bundle", &file_name(dir)), ("batch", &v.batch_id)],
+                ),
             ),
-            Err(e) => p.note(false, format!("verify: {}: {e}", file_name(dir))),
+            Err(e) => p.note(
+                false,
+                trf(
+                    lang,
+                    "supervisor.log_verify_failed",
+                    &[("bundle", &file_name(dir)), ("error", &e.to_string())],
+                ),
+            ),
         }
         if let Ok(m) = export::read_manifest(dir) {
             manifests.push(m);
         }
     }
     if let Err(e) = export::verify_sequence(&manifests) {
-        p.note(false, format!("verify: {e}"));
+        p.note(
+            false,
+            trf(
+                lang,
+                "supervisor.log_sequence",
+                &[("error", &e.to_string())],
+            ),
+        );
     }
 }
 
-fn import(p: &mut Panel, data_dir: &Path, file: &Path) {
+fn import(p: &mut Panel, data_dir: &Path, file: &Path, lang: Lang) {
     let name = file_name(file);
     let text = match std::fs::read_to_string(file) {
         Ok(t) => t,
@@ -432,19 +511,27 @@ fn import(p: &mut Panel, data_dir: &Path, file: &Path) {
         Ok(r) => {
             p.note(
                 true,
-                format!(
-                    "{name}: {} updated, {} unchanged",
-                    r.updated.len(),
-                    r.unchanged.len()
+                trf(
+                    lang,
+                    "supervisor.log_imported",
+                    &[
+                        ("file", &name),
+                        ("updated", &r.updated.len().to_string()),
+                        ("unchanged", &r.unchanged.len().to_string()),
+                    ],
                 ),
             );
             if !r.unknown.is_empty() || !r.not_exported.is_empty() {
                 p.note(
                     false,
-                    format!(
-                        "{name}: {} unknown ids, {} never exported: nothing changed for them",
-                        r.unknown.len(),
-                        r.not_exported.len()
+                    trf(
+                        lang,
+                        "supervisor.log_import_skipped",
+                        &[
+                            ("file", &name),
+                            ("unknown", &r.unknown.len().to_string()),
+                            ("never", &r.not_exported.len().to_string()),
+                        ],
                     ),
                 );
             }

@@ -23,6 +23,19 @@ impl Panel {
         self.open = None;
         self.tab = None;
     }
+
+    /// Choose a tab as if its button were tapped (the demo tour).
+    pub fn set_tab(&mut self, tab: TrackerScreen) {
+        self.tab = Some(tab);
+    }
+
+    /// The loaded views (the demo tour closes the roster's keyboard through them).
+    pub fn screens_mut(&mut self) -> Option<&mut TrackerScreens> {
+        match &mut self.open {
+            Some(Ok((_, screens))) => Some(screens),
+            _ => None,
+        }
+    }
 }
 
 fn tab_key(s: TrackerScreen) -> &'static str {
