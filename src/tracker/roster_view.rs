@@ -10,6 +10,13 @@
 //! positions, and only the visible rows are laid out
 //! ([`egui::ScrollArea::show_rows`]), so a frame costs the same at 100 or 100,000
 //! entries. The view holds no citizen data beyond those positions.
+//!
+//! Card applications (issue 9): when the kiosk offers them
+//! ([`RosterView::offer_apply`]), a citizen not yet served and with no open
+//! appointment gets a "Lập hồ sơ cấp thẻ" button (≥ [`TOUCH`] px) in their row;
+//! it returns [`RosterAction::Apply`] and the kiosk starts the application
+//! prefilled from the entry. A citizen with an open appointment shows the note
+//! "Đã nộp hồ sơ, hẹn ngày …" instead, and a served one has a card already.
 
 use super::roster::{Classification, RosterEntry, RosterIndex, RosterQuery};
 use crate::ui::i18n::{tr, trf, Lang};
@@ -26,6 +33,9 @@ pub const ROW_HEIGHT: f32 = 64.0;
 pub enum RosterAction {
     /// "Back" tapped: return to the officer / supervisor menu.
     Close,
+    /// "Lập hồ sơ cấp thẻ" tapped on this entry (a position in
+    /// [`RosterIndex::entries`]): start a card application prefilled from it.
+    Apply(usize),
 }
 
 /// Which list is shown.
@@ -56,6 +66,8 @@ pub struct RosterView {
     pub mode: RosterMode,
     /// Whether the keyboard is open.
     pub keyboard: bool,
+    /// Offer "Lập hồ sơ cấp thẻ" on entries that can apply (the kiosk has a calendar).
+    pub offer_apply: bool,
     /// Positions (in [`RosterIndex::entries`]) of the current result.
     hits: Vec<usize>,
     /// The query `hits` answers, and the index it was run on (address, length).
@@ -297,12 +309,15 @@ impl RosterView {
         }
         let all = roster.entries();
         let hits = &self.hits;
+        let offer = self.offer_apply;
         egui::ScrollArea::vertical()
             .auto_shrink([false, false])
             .show_rows(ui, ROW_HEIGHT, n, |ui, rows| {
                 for i in rows {
-                    if let Some(e) = hits.get(i).and_then(|&p| all.get(p)) {
-                        entry_row(ui, lang, e, roster);
+                    if let Some((&p, e)) = hits.get(i).and_then(|p| Some((p, all.get(*p)?))) {
+                        if entry_row(ui, lang, e, roster, offer && can_apply(e)) {
+                            action = Some(RosterAction::Apply(p));
+                        }
                     }
                 }
             });
@@ -335,7 +350,15 @@ fn filter_row(
         });
 }
 
-fn entry_row(ui: &mut Ui, lang: Lang, e: &RosterEntry, roster: &RosterIndex) {
+/// A citizen who may start a card application here: not served (no record, so
+/// no card activated) and no open appointment (not applied yet).
+pub fn can_apply(e: &RosterEntry) -> bool {
+    !e.served && e.appointment.is_none()
+}
+
+/// One entry; true when its "Lập hồ sơ cấp thẻ" button (shown when `apply`) was tapped.
+fn entry_row(ui: &mut Ui, lang: Lang, e: &RosterEntry, roster: &RosterIndex, apply: bool) -> bool {
+    let mut tapped = false;
     ui.allocate_ui(Vec2::new(ui.available_width(), ROW_HEIGHT), |ui| {
         // Exactly one row high, so show_rows' arithmetic matches what is drawn.
         ui.set_min_height(ROW_HEIGHT);
@@ -365,6 +388,14 @@ fn entry_row(ui: &mut Ui, lang: Lang, e: &RosterEntry, roster: &RosterIndex) {
                 };
                 ui.label(RichText::new(a.note(lang)).italics());
             }
+            if apply {
+                tapped = ui
+                    .add(
+                        Button::new(RichText::new(tr(lang, "tracker.roster.apply")).size(20.0))
+                            .min_size(Vec2::new(TOUCH * 3.0, TOUCH)),
+                    )
+                    .clicked();
+            }
             ui.vertical(|ui| {
                 ui.label(RichText::new(&e.full_name).size(22.0).strong());
                 let unit = roster
@@ -387,4 +418,5 @@ fn entry_row(ui: &mut Ui, lang: Lang, e: &RosterEntry, roster: &RosterIndex) {
             });
         });
     });
+    tapped
 }
