@@ -105,6 +105,7 @@ fn stored(dir: &Path) -> Vec<record::StoredApplication> {
         .list(&Default::default())
         .unwrap()
         .into_iter()
+        .filter(|s| s.service.as_str() == "card_application")
         .map(|s| record::get(&store, s.id).unwrap())
         .collect()
 }
@@ -499,7 +500,7 @@ T011,Bản Nậm Củm,village,X01
 // has an open appointment; NewActivation::synthetic(3) serves 001199000003.
 const ROSTER: &str =
     "id_number,full_name,date_of_birth,sex,unit_code,address,classification,officer_id
-011148000021,Giàng Thị Dua,1948,Nữ,T011,Bản Nậm Củm,home_visit,CB01
+011148000021,Giàng Thị Dua,1948,Nữ,T011,Bản Nậm Củm,home_visit,CB02
 011090000022,Lò Văn Páo,1990-05-17,Nam,T011,Bản Nậm Củm,present,CB01
 012305000042,Lò Thị Mai,2005-03-12,Nữ,T011,Bản Nậm Củm,present,CB01
 001199000003,Nguyễn Văn A,1999-01-01,Nam,T011,Bản Nậm Củm,present,CB01
@@ -602,7 +603,7 @@ fn the_officer_starts_an_application_from_the_roster_prefilled_with_a_birth_year
         "not for the served citizen nor the one who applied"
     );
     h.get_by_label_contains("Đã nộp hồ sơ, hẹn ngày");
-    tap(&mut h, "Trường hợp đặc biệt, thu nhận tại nhà");
+    tap(&mut h, "CB02");
     h.get_by_label("1 người");
     h.get_by_label("Giàng Thị Dua");
     let b = h.get_by_label("Lập hồ sơ cấp thẻ");

@@ -211,13 +211,13 @@ impl RosterView {
     ) -> Option<RosterAction> {
         let lang = self.lang;
         let mut action = None;
+        // One row for back, title and the list toggles, and the classification
+        // toggles scrolled sideways: on a 1280×800 kiosk the list keeps room for rows.
         ui.horizontal(|ui| {
             if widgets::big_button(ui, tr(lang, "common.back"), false).clicked() {
                 action = Some(RosterAction::Close);
             }
             ui.heading(tr(lang, "tracker.roster.title"));
-        });
-        ui.horizontal(|ui| {
             if toggle(
                 ui,
                 self.mode == RosterMode::Search,
@@ -258,25 +258,29 @@ impl RosterView {
                 widgets::name_keypad(ui, &mut self.text, 60, tr(lang, "common.erase"));
             }
             filter_row(ui, lang, "tracker.roster.village", &mut self.unit, &units);
-            ui.horizontal_wrapped(|ui| {
-                ui.label(tr(lang, "tracker.roster.classification"));
-                if toggle(
-                    ui,
-                    self.classification.is_none(),
-                    tr(lang, "tracker.roster.all"),
-                ) {
-                    self.classification = None;
-                }
-                for c in Classification::ALL {
-                    if toggle(
-                        ui,
-                        self.classification == Some(c),
-                        classification_label(lang, c),
-                    ) {
-                        self.classification = Some(c);
-                    }
-                }
-            });
+            egui::ScrollArea::horizontal()
+                .id_salt("tracker.roster.classification")
+                .show(ui, |ui| {
+                    ui.horizontal(|ui| {
+                        ui.label(tr(lang, "tracker.roster.classification"));
+                        if toggle(
+                            ui,
+                            self.classification.is_none(),
+                            tr(lang, "tracker.roster.all"),
+                        ) {
+                            self.classification = None;
+                        }
+                        for c in Classification::ALL {
+                            if toggle(
+                                ui,
+                                self.classification == Some(c),
+                                classification_label(lang, c),
+                            ) {
+                                self.classification = Some(c);
+                            }
+                        }
+                    });
+                });
         }
         let officer_opts: Vec<(String, String)> =
             officers.iter().map(|o| (o.clone(), o.clone())).collect();
@@ -360,8 +364,10 @@ pub fn can_apply(e: &RosterEntry) -> bool {
 fn entry_row(ui: &mut Ui, lang: Lang, e: &RosterEntry, roster: &RosterIndex, apply: bool) -> bool {
     let mut tapped = false;
     ui.allocate_ui(Vec2::new(ui.available_width(), ROW_HEIGHT), |ui| {
-        // Exactly one row high, so show_rows' arithmetic matches what is drawn.
+        // Exactly one row high, so show_rows' arithmetic matches what is drawn:
+        // two lines, each truncated rather than wrapped.
         ui.set_min_height(ROW_HEIGHT);
+        ui.set_max_height(ROW_HEIGHT);
         ui.horizontal(|ui| {
             let (badge, colour) = if e.served {
                 (
@@ -381,13 +387,6 @@ fn entry_row(ui: &mut Ui, lang: Lang, e: &RosterEntry, roster: &RosterIndex, app
                 .show(ui, |ui| {
                     ui.label(RichText::new(badge).color(Color32::WHITE).strong());
                 });
-            if let Some(a) = &e.appointment {
-                let lang = match lang {
-                    Lang::Vi => crate::config::Language::Vi,
-                    Lang::En => crate::config::Language::En,
-                };
-                ui.label(RichText::new(a.note(lang)).italics());
-            }
             if apply {
                 tapped = ui
                     .add(
@@ -397,13 +396,15 @@ fn entry_row(ui: &mut Ui, lang: Lang, e: &RosterEntry, roster: &RosterIndex, app
                     .clicked();
             }
             ui.vertical(|ui| {
-                ui.label(RichText::new(&e.full_name).size(22.0).strong());
+                ui.add(
+                    egui::Label::new(RichText::new(&e.full_name).size(22.0).strong()).truncate(),
+                );
                 let unit = roster
                     .units()
                     .get(&e.unit_code)
                     .map(|u| u.name.as_str())
                     .unwrap_or(&e.unit_code);
-                ui.label(format!(
+                let details = format!(
                     "{} · {} · {} · {} · {}",
                     e.date_of_birth,
                     unit,
@@ -414,7 +415,25 @@ fn entry_row(ui: &mut Ui, lang: Lang, e: &RosterEntry, roster: &RosterIndex, app
                     } else {
                         &e.officer_id
                     }
-                ));
+                );
+                match &e.appointment {
+                    // "Đã nộp hồ sơ, hẹn ngày …" first: what the officer needs to see.
+                    Some(a) => {
+                        let lang = match lang {
+                            Lang::Vi => crate::config::Language::Vi,
+                            Lang::En => crate::config::Language::En,
+                        };
+                        ui.add(
+                            egui::Label::new(
+                                RichText::new(format!("{} · {details}", a.note(lang))).italics(),
+                            )
+                            .truncate(),
+                        );
+                    }
+                    None => {
+                        ui.add(egui::Label::new(details).truncate());
+                    }
+                }
             });
         });
     });
