@@ -573,6 +573,18 @@ fn unlock(h: &mut Harness<'static, KioskApp>) {
     });
 }
 
+/// Type on the roster's search keyboard (upper-case keys, ␣ for space).
+fn type_roster(h: &mut Harness<'static, KioskApp>, text: &str) {
+    for c in text.chars() {
+        let key = if c == ' ' {
+            "␣".to_string()
+        } else {
+            c.to_uppercase().to_string()
+        };
+        tap(h, &key);
+    }
+}
+
 /// Slot tomorrow at `time`, the declaration, send: the receipt.
 fn book_and_send(h: &mut Harness<'static, KioskApp>, time: &str) {
     assert_eq!(screen(h), "apply_slot");
@@ -594,15 +606,23 @@ fn the_officer_starts_an_application_from_the_roster_prefilled_with_a_birth_year
     tap(&mut h, "Tiến độ 5 rõ");
     assert_eq!(screen(&h), "tracker");
     tap(&mut h, "Dân cư");
-    tap(&mut h, "Bàn phím"); // the search keyboard folds away: the list shows
     h.get_by_label("4 người");
-    // Only the two who neither hold a record nor applied get the button.
-    let buttons = h.get_all_by_label("Lập hồ sơ cấp thẻ").count();
-    assert_eq!(
-        buttons, 2,
-        "not for the served citizen nor the one who applied"
-    );
+    // Lò Thị Mai applied: her row says so and has no button.
+    type_roster(&mut h, "lo thi mai");
+    tap(&mut h, "Bàn phím"); // the search keyboard folds away: the list shows
+    h.get_by_label("1 người");
     h.get_by_label_contains("Đã nộp hồ sơ, hẹn ngày");
+    assert!(h.query_by_label("Lập hồ sơ cấp thẻ").is_none());
+    // Nguyễn Văn A holds a record (served): no button either.
+    tap(&mut h, "Xoá hết");
+    tap(&mut h, "Bàn phím");
+    type_roster(&mut h, "nguyen");
+    tap(&mut h, "Bàn phím");
+    h.get_by_label("1 người");
+    h.get_by_label("Nguyễn Văn A");
+    assert!(h.query_by_label("Lập hồ sơ cấp thẻ").is_none());
+    tap(&mut h, "Xoá hết");
+    h.get_by_label("4 người");
     tap(&mut h, "CB02");
     h.get_by_label("1 người");
     h.get_by_label("Giàng Thị Dua");

@@ -211,8 +211,8 @@ impl RosterView {
     ) -> Option<RosterAction> {
         let lang = self.lang;
         let mut action = None;
-        // One row for back, title and the list toggles, and the classification
-        // toggles scrolled sideways: on a 1280×800 kiosk the list keeps room for rows.
+        // One row for back, title and the list toggles: on a 1280×800 kiosk the
+        // list keeps room for its rows.
         ui.horizontal(|ui| {
             if widgets::big_button(ui, tr(lang, "common.back"), false).clicked() {
                 action = Some(RosterAction::Close);
@@ -258,29 +258,25 @@ impl RosterView {
                 widgets::name_keypad(ui, &mut self.text, 60, tr(lang, "common.erase"));
             }
             filter_row(ui, lang, "tracker.roster.village", &mut self.unit, &units);
-            egui::ScrollArea::horizontal()
-                .id_salt("tracker.roster.classification")
-                .show(ui, |ui| {
-                    ui.horizontal(|ui| {
-                        ui.label(tr(lang, "tracker.roster.classification"));
-                        if toggle(
-                            ui,
-                            self.classification.is_none(),
-                            tr(lang, "tracker.roster.all"),
-                        ) {
-                            self.classification = None;
-                        }
-                        for c in Classification::ALL {
-                            if toggle(
-                                ui,
-                                self.classification == Some(c),
-                                classification_label(lang, c),
-                            ) {
-                                self.classification = Some(c);
-                            }
-                        }
-                    });
-                });
+            ui.horizontal_wrapped(|ui| {
+                ui.label(tr(lang, "tracker.roster.classification"));
+                if toggle(
+                    ui,
+                    self.classification.is_none(),
+                    tr(lang, "tracker.roster.all"),
+                ) {
+                    self.classification = None;
+                }
+                for c in Classification::ALL {
+                    if toggle(
+                        ui,
+                        self.classification == Some(c),
+                        classification_label(lang, c),
+                    ) {
+                        self.classification = Some(c);
+                    }
+                }
+            });
         }
         let officer_opts: Vec<(String, String)> =
             officers.iter().map(|o| (o.clone(), o.clone())).collect();
