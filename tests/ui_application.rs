@@ -482,11 +482,7 @@ fn an_applicant_aged_15_is_asked_for_a_guardian_before_the_slot() {
     assert_eq!(screen(&h), "guardian");
     h.get_by_label_contains("15 tuổi");
     tap(&mut h, "Quay lại");
-    assert_eq!(
-        screen(&h),
-        "apply_check",
-        "back to the application, not to Welcome"
-    );
+    assert_eq!(screen(&h), "apply_check", "back to the application, not to Welcome");
     h.get_by_label("Lò Văn Pao");
     assert!(stored(dir.path()).is_empty());
 }
