@@ -113,7 +113,12 @@ impl ApplicantForm {
                 .unwrap_or_default()
                 .to_string()
         };
-        let dob = text("date_of_birth");
+        // A chip with only the birth year has `date_of_birth: null` and the text
+        // (`00/00/YYYY`) in `date_of_birth_raw`, which the form takes as a year.
+        let dob = match text("date_of_birth") {
+            d if d.is_empty() => text("date_of_birth_raw"),
+            d => d,
+        };
         ApplicantForm {
             full_name: text("full_name"),
             date_of_birth: NaiveDate::parse_from_str(&dob, "%Y-%m-%d")
@@ -806,6 +811,13 @@ pub(crate) mod tests {
         assert_eq!(a.id_number.as_deref(), Some("001190012345"));
         assert_eq!(a.old_id_number.as_deref(), Some("012345678"));
         assert_eq!(a.source, Prefill::Chip);
+        // An elder's chip: only the year, kept as a year.
+        let elder = serde_json::json!({"id_number": "001048012345", "full_name": "Vàng A Chu",
+            "date_of_birth": null, "date_of_birth_raw": "00/00/1948", "sex": "Nam"});
+        let e = ApplicantForm::from_chip(&elder)
+            .validate(NaiveDate::from_ymd_opt(2025, 6, 9).unwrap(), Prefill::Chip)
+            .unwrap();
+        assert_eq!(e.date_of_birth, BirthDate::Year(1948));
         let mut bad = form.clone();
         bad.sex = "Nam".into();
         assert_eq!(
