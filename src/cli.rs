@@ -145,6 +145,10 @@ struct SimulateArgs {
     /// Seed for citizens and faults (default: from the clock).
     #[arg(long, value_name = "S")]
     seed: Option<u64>,
+    /// Then N citizens apply for a card (issue 9), booking the config's
+    /// `[appointments]` calendar (or a one-office default).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    applications: u32,
 }
 
 #[derive(Subcommand, Debug)]
@@ -421,7 +425,7 @@ fn cmd_kiosk(
 /// the queue could not be used; 2 bad input.
 fn cmd_simulate(a: SimulateArgs, cfg: &Config, data_dir: Option<&std::path::Path>) -> i32 {
     use crate::queue::simulate;
-    if a.citizens == 0 {
+    if a.citizens == 0 && a.applications == 0 {
         return fail(
             false,
             EXIT_BAD_INPUT,
@@ -444,6 +448,8 @@ fn cmd_simulate(a: SimulateArgs, cfg: &Config, data_dir: Option<&std::path::Path
         data_dir: cfg.data_dir(data_dir),
         kiosk_id: cfg.kiosk_id.clone().unwrap_or_else(|| "KIOSK-SIM".into()),
         unit: cfg.unit.clone().unwrap_or_else(|| "00000".into()),
+        applications: a.applications,
+        appointments: cfg.appointments.clone(),
     };
     eprintln!(
         "simulate: {} citizens, {} officer(s), faults {}, seed {seed}, queue in {}",

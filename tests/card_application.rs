@@ -181,3 +181,142 @@ fn an_application_from_the_configured_calendar_to_the_verified_bundle() {
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("1 records checked, chain verified"), "{out}");
 }
+
+/// `records.jsonl` of an export bundle, decrypted with the province identity.
+fn bundle_records(dir: &Path, identity: &age::x25519::Identity) -> Vec<serde_json::Value> {
+    use std::io::Read;
+    let file = std::fs::File::open(dir.join("payload.age")).unwrap();
+    let dec = age::Decryptor::new(std::io::BufReader::new(file)).unwrap();
+    let reader = dec
+        .decrypt(std::iter::once(identity as &dyn age::Identity))
+        .unwrap();
+    let mut tar = tar::Archive::new(reader);
+    for e in tar.entries().unwrap() {
+        let mut e = e.unwrap();
+        if e.path().unwrap().to_string_lossy() == "records.jsonl" {
+            let mut text = String::new();
+            e.read_to_string(&mut text).unwrap();
+            return text
+                .lines()
+                .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["record"].clone())
+                .collect();
+        }
+    }
+    panic!("no records.jsonl in the bundle")
+}
+
+#[test]
+fn simulate_with_applications_fills_a_slot_and_the_bundle_and_tracker_count_them() {
+    use cccd_kiosk::queue::Service;
+    use std::collections::HashSet;
+    let dir = tempfile::tempdir().unwrap();
+    let d = |p: &str| dir.path().join(p);
+    let data = d("data");
+    std::fs::write(
+        d("kiosk.toml"),
+        "kiosk_id = \"KIOSK-SIM\"\nunit = \"03679\"\n[appointments]\noffices = [\"Công an xã Ka Lăng\"]\ncapacity = 3\n",
+    )
+    .unwrap();
+    let cfg = d("kiosk.toml");
+    let (code, out, err) = kiosk(
+        &cfg,
+        &data,
+        &[
+            "simulate",
+            "--citizens",
+            "2",
+            "--applications",
+            "7",
+            "--seed",
+            "5",
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    let summary: serde_json::Value = serde_json::from_str(
+        out.lines()
+            .find_map(|l| l.strip_prefix("summary "))
+            .expect("a summary line"),
+    )
+    .unwrap();
+    // 2 activations + 6 applications; the 7th is the first applicant again: refused.
+    assert_eq!(summary["queued"], 8, "{out}");
+    assert_eq!(summary["applications"], 6, "{out}");
+    assert_eq!(summary["rejected"]["already_booked"], 1, "{out}");
+    // Capacity 3: the first slot fills, the next 3 choose another.
+    assert_eq!(summary["rebooked"], 3, "{out}");
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("committed ")).count(),
+        8
+    );
+
+    // The day's queue and the tracker: card applications counted once per citizen,
+    // apart from activations (the first activated citizen also applied).
+    let mut store = Store::open(&data).unwrap();
+    let done = cccd_kiosk::tracker::done::load(&store).unwrap();
+    let of = |s: Service| -> HashSet<[u8; 32]> {
+        done.iter()
+            .filter(|d| d.service == s)
+            .map(|d| d.id_index)
+            .collect()
+    };
+    let (apps, eids) = (of(Service::CardApplication), of(Service::EidLevel2));
+    assert_eq!(apps.len(), 6);
+    assert_eq!(eids.len(), 2);
+    assert_eq!(
+        apps.intersection(&eids).count(),
+        1,
+        "one citizen, both services"
+    );
+    let counts = cccd_kiosk::tracker::done::DoneCounts::new(&done, Service::CardApplication);
+    let in_unit: u64 = counts.by_unit["03679"].values().sum();
+    assert_eq!(in_unit, 6);
+
+    // The export bundle carries them beside the activations.
+    store
+        .set_supervisor_passphrase(None, "tổ công tác số 3")
+        .unwrap();
+    drop(store);
+    let identity = age::x25519::Identity::generate();
+    let usb = d("usb");
+    let (code, out, err) = kiosk(
+        &cfg,
+        &data,
+        &[
+            "queue",
+            "export",
+            "--out",
+            usb.to_str().unwrap(),
+            "--recipient",
+            &identity.to_public().to_string(),
+        ],
+        &[("CCCD_SUPERVISOR_PASSPHRASE", "tổ công tác số 3")],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\"count\":8"), "{out}");
+    let records = bundle_records(&usb, &identity);
+    let apps: Vec<&serde_json::Value> = records
+        .iter()
+        .filter(|r| r["service"] == "card_application")
+        .collect();
+    assert_eq!(apps.len(), 6);
+    let procedures: HashSet<&str> = apps
+        .iter()
+        .filter_map(|r| r["application"]["procedure"].as_str())
+        .collect();
+    assert_eq!(
+        procedures,
+        HashSet::from(["first_issue", "renewal", "reissue"]),
+        "every procedure"
+    );
+    assert!(
+        apps.iter()
+            .any(|r| r["application"]["applicant"]["date_of_birth"]
+                .as_str()
+                .is_some_and(|d| d.len() == 4)),
+        "an elder known only by the birth year"
+    );
+    assert!(apps
+        .iter()
+        .all(|r| r["mode"] == "outreach" || r["mode"] == "home_visit"));
+}

@@ -105,6 +105,7 @@ fn stored(dir: &Path) -> Vec<record::StoredApplication> {
         .list(&Default::default())
         .unwrap()
         .into_iter()
+        .filter(|s| s.service.as_str() == "card_application")
         .map(|s| record::get(&store, s.id).unwrap())
         .collect()
 }
@@ -484,4 +485,227 @@ fn an_applicant_aged_15_is_asked_for_a_guardian_before_the_slot() {
     assert_eq!(screen(&h), "apply_check", "back to the application, not to Welcome");
     h.get_by_label("Lò Văn Pao");
     assert!(stored(dir.path()).is_empty());
+}
+
+const UNITS: &str = "code,name,level,parent_code
+X01,Xã Ka Lăng,commune,
+T011,Bản Nậm Củm,village,X01
+";
+
+// Giàng Thị Dua knows only her birth year; Lò Văn Páo is eligible too; Lò Thị Mai
+// has an open appointment; NewActivation::synthetic(3) serves 001199000003.
+const ROSTER: &str =
+    "id_number,full_name,date_of_birth,sex,unit_code,address,classification,officer_id
+011148000021,Giàng Thị Dua,1948,Nữ,T011,Bản Nậm Củm,home_visit,CB02
+011090000022,Lò Văn Páo,1990-05-17,Nam,T011,Bản Nậm Củm,present,CB01
+012305000042,Lò Thị Mai,2005-03-12,Nữ,T011,Bản Nậm Củm,present,CB01
+001199000003,Nguyễn Văn A,1999-01-01,Nam,T011,Bản Nậm Củm,present,CB01
+";
+
+/// A kiosk with a queue in `dir` (tracker, roster) and a calendar; officer PIN 2468.
+fn officer_kiosk(dir: &Path) -> Harness<'static, KioskApp> {
+    use cccd_kiosk::queue::record::{synthetic_jpeg, NewActivation};
+    use cccd_kiosk::tracker::{roster, units};
+    {
+        let mut store = Store::open(dir).unwrap();
+        units::import_units(&mut store, UNITS.as_bytes(), "units.csv").unwrap();
+        let r = roster::import_roster(&mut store, ROSTER.as_bytes(), "roster.csv").unwrap();
+        assert!(r.rejected.is_empty(), "{r:?}");
+        store
+            .append(&NewActivation::synthetic(3, synthetic_jpeg(3, 16)))
+            .unwrap();
+    }
+    // Lò Thị Mai applied yesterday: an open appointment tomorrow.
+    {
+        let mut desk = Desk::open(dir, &config(4)).unwrap().unwrap();
+        let now = chrono::Local::now().fixed_offset();
+        let mut d = Draft::new(Consent {
+            text_version: "vi-2026-11-app-v1".into(),
+            accepted_at: now.to_utc(),
+            guardian: None,
+        });
+        d.choose_procedure(Procedure::Reissue);
+        d.reason = Some(Reason::Lost);
+        d.prefill_roster(ApplicantForm::from_roster(
+            "012305000042",
+            "Lò Thị Mai",
+            "2005-03-12",
+            "Nữ",
+            "",
+        ));
+        d.slot = Some(Slot {
+            office: OFFICE.into(),
+            day: tomorrow(),
+            start: chrono::NaiveTime::from_hms_opt(8, 0, 0).unwrap(),
+        });
+        d.accept_declaration(now.to_utc());
+        desk.submit(&d, now, "CB02", None, Mode::Kiosk).unwrap();
+    }
+    let ui_config = cccd_kiosk::ui::Config {
+        data_dir: Some(dir.to_path_buf()),
+        ..cccd_kiosk::ui::Config::for_test()
+    };
+    let app = KioskApp::for_test_with(
+        Box::new(EmulatedCards::new(CitizenProfile::demo())),
+        Box::new(SyntheticSource::new(None)),
+        Box::new(MemorySink::default()),
+        ui_config,
+    )
+    .with_desk(Desk::open(dir, &config(4)).unwrap().unwrap());
+    let mut h = Harness::builder()
+        .with_size([1280.0, 800.0])
+        .build_ui_state(|ui, app: &mut KioskApp| app.show(ui), app);
+    h.run();
+    h
+}
+
+/// Welcome → officer mode, unlocked with the PIN on the keypad.
+fn unlock(h: &mut Harness<'static, KioskApp>) {
+    tap(h, "Cán bộ");
+    type_keys(h, "2468");
+    tap(h, "Mở khoá");
+    wait_for(h, "the unlock", |a| {
+        a.flow().screen == Screen::Officer { unlocked: true }
+    });
+}
+
+/// Type on the roster's search keyboard (upper-case keys, ␣ for space).
+fn type_roster(h: &mut Harness<'static, KioskApp>, text: &str) {
+    for c in text.chars() {
+        let key = if c == ' ' {
+            "␣".to_string()
+        } else {
+            c.to_uppercase().to_string()
+        };
+        tap(h, &key);
+    }
+}
+
+/// Slot tomorrow at `time`, the declaration, send: the receipt.
+fn book_and_send(h: &mut Harness<'static, KioskApp>, time: &str) {
+    assert_eq!(screen(h), "apply_slot");
+    tap(h, &day_label(tomorrow()));
+    tap(h, &format!("{time} · 0/4"));
+    tap(h, "Tiếp tục");
+    tap(h, DECLARATION_VI);
+    tap(h, "Gửi hồ sơ");
+    wait_for(h, "the receipt", |a| {
+        matches!(a.flow().screen, Screen::ApplyDone(_))
+    });
+}
+
+#[test]
+fn the_officer_starts_an_application_from_the_roster_prefilled_with_a_birth_year_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = officer_kiosk(dir.path());
+    unlock(&mut h);
+    tap(&mut h, "Tiến độ 5 rõ");
+    assert_eq!(screen(&h), "tracker");
+    tap(&mut h, "Dân cư");
+    h.get_by_label("4 người");
+    // Lò Thị Mai applied: her row says so and has no button.
+    type_roster(&mut h, "lo thi mai");
+    tap(&mut h, "Bàn phím"); // the search keyboard folds away: the list shows
+    h.get_by_label("1 người");
+    h.get_by_label_contains("Đã nộp hồ sơ, hẹn ngày");
+    assert!(h.query_by_label("Lập hồ sơ cấp thẻ").is_none());
+    // Nguyễn Văn A holds a record (served): no button either.
+    tap(&mut h, "Xoá hết");
+    tap(&mut h, "Bàn phím");
+    type_roster(&mut h, "nguyen");
+    tap(&mut h, "Bàn phím");
+    h.get_by_label("1 người");
+    h.get_by_label("Nguyễn Văn A");
+    assert!(h.query_by_label("Lập hồ sơ cấp thẻ").is_none());
+    tap(&mut h, "Xoá hết");
+    h.get_by_label("4 người");
+    tap(&mut h, "CB02");
+    h.get_by_label("1 người");
+    h.get_by_label("Giàng Thị Dua");
+    let b = h.get_by_label("Lập hồ sơ cấp thẻ");
+    assert!(b.rect().height() >= 56.0, "a touch target: {:?}", b.rect());
+    assert_on_screen(&h, "Lập hồ sơ cấp thẻ");
+    b.click();
+    h.run();
+    // The citizen accepts the data-protection notice before anything else.
+    assert_eq!(screen(&h), "consent");
+    tap(&mut h, "Tôi đồng ý, tiếp tục");
+    assert_eq!(screen(&h), "apply_procedure");
+    tap(&mut h, "Cấp mới");
+    tap(&mut h, "Chưa được cấp thẻ");
+    tap(&mut h, "Tiếp tục");
+    assert_eq!(screen(&h), "apply_data");
+    h.get_by_label("Giàng Thị Dua|"); // on the keyboard, ready to correct
+    tap(&mut h, "Tiếp tục");
+    assert_eq!(screen(&h), "apply_check");
+    // The citizen checks what the roster gave: name with diacritics, the year alone.
+    h.get_by_label("Giàng Thị Dua");
+    h.get_by_label("1948");
+    h.get_by_label("011148000021");
+    tap(&mut h, "Tiếp tục");
+    book_and_send(&mut h, "09:00");
+
+    let apps = stored(dir.path());
+    let a = apps
+        .iter()
+        .find(|a| a.application.applicant.full_name == "Giàng Thị Dua")
+        .expect("the roster citizen's application");
+    let who = &a.application.applicant;
+    assert_eq!(who.id_number.as_deref(), Some("011148000021"));
+    assert_eq!(who.date_of_birth, fields::BirthDate::Year(1948));
+    assert_eq!(who.source, Prefill::Roster);
+    assert_eq!(who.place_of_residence.as_deref(), Some("Bản Nậm Củm"));
+    assert_eq!(a.summary.service.as_str(), "card_application");
+    // The roster now shows her appointment, and no button.
+    let store = Store::open(dir.path()).unwrap();
+    let index = cccd_kiosk::tracker::roster::RosterIndex::load(&store).unwrap();
+    let dua = index
+        .entries()
+        .iter()
+        .find(|e| e.id_number == "011148000021")
+        .unwrap();
+    assert!(dua.appointment.is_some());
+    assert!(!cccd_kiosk::tracker::roster_view::can_apply(dua));
+}
+
+#[test]
+fn officer_mode_starts_an_assisted_application_recorded_with_its_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = officer_kiosk(dir.path());
+    unlock(&mut h);
+    tap(&mut h, "Mã cán bộ: —");
+    type_keys(&mut h, "4521");
+    tap(&mut h, "Tại nhà");
+    // Three big buttons on the row at most: the keypad stays on a 1280 px screen.
+    for label in ["Hồ sơ cấp thẻ", "Tiến độ 5 rõ", "0", "9", "Lưu"] {
+        assert_on_screen(&h, label);
+    }
+    tap(&mut h, "Hồ sơ cấp thẻ");
+    assert_eq!(screen(&h), "consent");
+    tap(&mut h, "Tôi đồng ý, tiếp tục");
+    assert_eq!(screen(&h), "apply_procedure");
+    tap(&mut h, "Cấp mới");
+    tap(&mut h, "Chưa được cấp thẻ");
+    tap(&mut h, "Tiếp tục");
+    type_keys(&mut h, "vangf thij sayf");
+    tap(&mut h, "Ngày, tháng, năm sinh");
+    type_keys(&mut h, "1950");
+    tap(&mut h, "Nữ");
+    tap(&mut h, "Tiếp tục");
+    assert_eq!(screen(&h), "apply_check");
+    h.get_by_label("Vàng Thị Sày");
+    tap(&mut h, "Tiếp tục");
+    book_and_send(&mut h, "10:00");
+    let apps = stored(dir.path());
+    let a = apps
+        .iter()
+        .find(|a| a.application.applicant.full_name == "Vàng Thị Sày")
+        .expect("the application");
+    assert_eq!(a.summary.mode.as_str(), "home_visit");
+    assert_eq!(a.summary.officer_id, "4521");
+    assert_eq!(
+        a.application.applicant.date_of_birth,
+        fields::BirthDate::Year(1950)
+    );
+    assert_eq!(h.state().flow().officer.mode.as_str(), "home_visit");
 }

@@ -30,12 +30,28 @@ impl Desk {
         let Some(appointments) = &config.appointments else {
             return Ok(None);
         };
-        Ok(Some(Desk {
+        Desk::open_with(
+            data_dir,
+            appointments.clone(),
+            config.kiosk_id.as_deref().unwrap_or("kiosk"),
+            config.unit.as_deref().unwrap_or_default(),
+        )
+        .map(Some)
+    }
+
+    /// Open with a calendar, kiosk id and default unit given directly (`simulate`).
+    pub fn open_with(
+        data_dir: &Path,
+        appointments: crate::config::Appointments,
+        kiosk_id: &str,
+        default_unit: &str,
+    ) -> Result<Desk, StoreError> {
+        Ok(Desk {
             store: Store::open(data_dir)?,
-            calendar: Calendar::new(appointments.clone()),
-            kiosk_id: config.kiosk_id.clone().unwrap_or_else(|| "kiosk".into()),
-            default_unit: config.unit.clone().unwrap_or_default(),
-        }))
+            calendar: Calendar::new(appointments),
+            kiosk_id: kiosk_id.into(),
+            default_unit: default_unit.into(),
+        })
     }
 
     /// The calendar (offices, bookable days).

@@ -14,9 +14,16 @@
 //!   spaces. Case is kept (the card prints upper case, the database mixed).
 //! - **Dates** are typed `DD/MM/YYYY` (as on the card, `.` or `-` also accepted)
 //!   or `YYYY-MM-DD`; never in the future. A date of birth is at most 120 years
-//!   back. A birth date known only by year (some elderly citizens' records) is
-//!   not accepted here: the officer writes 01/01/YYYY and notes it, as the
-//!   offices do.
+//!   back.
+//! - **Birth year only.** Many elderly citizens know only their birth year (the
+//!   roster allows `YYYY`, DG13 writes `00/00/YYYY`). The date of birth accepts
+//!   `YYYY` alone (and `00/00/YYYY`) as a [`BirthDate::Year`], stored as just the
+//!   year (`"1948"` in the record, never an invented day). The age rules (14 for
+//!   a first card, 16 for the guardian) treat such a citizen as born on
+//!   **1 January** of that year: the earliest day the year allows, so nobody is
+//!   refused as too young because a day is unknown (the offices write 01/01 on
+//!   such files too). The ID number check needs only the year, so it works the
+//!   same.
 //! - **The 12-digit personal ID** is checked by [`IdNumber::parse`] (the rules of
 //!   `card::access_key`, not repeated here), then against the typed date of
 //!   birth (the ID encodes the birth year, Decree 137/2015 Art. 7) and sex
@@ -140,6 +147,8 @@ pub enum Problem {
     Digits { expected: usize, found: usize },
     /// Not in a date form the field accepts.
     NotADate,
+    /// Not a date of birth: neither a date nor a year alone.
+    NotABirthDate,
     /// A date form, but no such day (31/02).
     NoSuchDay,
     /// A date after today.
@@ -217,6 +226,12 @@ impl Problem {
                 "không đúng dạng ngày (NN/TT/NNNN)"
             } else {
                 "not a date (DD/MM/YYYY or YYYY-MM-DD)"
+            }
+            .into(),
+            Problem::NotABirthDate => if vi {
+                "không đúng dạng (NN/TT/NNNN, hoặc chỉ năm sinh NNNN khi không rõ ngày)"
+            } else {
+                "not a date of birth (DD/MM/YYYY, YYYY-MM-DD, or the year YYYY alone)"
             }
             .into(),
             Problem::NoSuchDay => if vi {
@@ -337,14 +352,7 @@ fn err<T>(field: Field, problem: Problem) -> Result<T, FieldError> {
     Err(FieldError::new(field, problem))
 }
 
-/// Age in full years on `day`.
-pub fn age_on(born: NaiveDate, day: NaiveDate) -> i32 {
-    let mut age = day.year() - born.year();
-    if (day.month(), day.day()) < (born.month(), born.day()) {
-        age -= 1;
-    }
-    age
-}
+pub use crate::queue::record::age_on;
 
 /// A person's name (the citizen's, a guardian's) as typed: NFC, single spaces.
 pub fn name(field: Field, input: &str) -> Result<String, FieldError> {
@@ -427,12 +435,111 @@ pub fn date(field: Field, input: &str, today: NaiveDate) -> Result<NaiveDate, Fi
     Ok(day)
 }
 
-/// The date of birth: a date, not in the future, at most [`MAX_AGE`] years back.
-pub fn date_of_birth(input: &str, today: NaiveDate) -> Result<NaiveDate, FieldError> {
-    let dob = date(Field::DateOfBirth, input, today)?;
-    let age = age_on(dob, today);
+/// A date of birth: a full date, or only the year (module doc, "Birth year only").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BirthDate {
+    /// The day is known.
+    Day(NaiveDate),
+    /// Only the year is known.
+    Year(i32),
+}
+
+impl BirthDate {
+    /// The birth year (what the ID number encodes).
+    pub fn year(self) -> i32 {
+        match self {
+            BirthDate::Day(d) => d.year(),
+            BirthDate::Year(y) => y,
+        }
+    }
+
+    /// The day the age rules count from: the date, or 1 January of the year.
+    pub fn reckoned(self) -> NaiveDate {
+        match self {
+            BirthDate::Day(d) => d,
+            BirthDate::Year(y) => NaiveDate::from_ymd_opt(y, 1, 1).unwrap_or(NaiveDate::MIN),
+        }
+    }
+
+    /// Age in full years on `day` (year only: counted from 1 January).
+    pub fn age_on(self, day: NaiveDate) -> i32 {
+        age_on(self.reckoned(), day)
+    }
+
+    /// As the citizen reads it: `DD/MM/YYYY`, or `YYYY`.
+    pub fn display(self) -> String {
+        match self {
+            BirthDate::Day(d) => d.format("%d/%m/%Y").to_string(),
+            BirthDate::Year(y) => format!("{y:04}"),
+        }
+    }
+
+    /// As stored: `YYYY-MM-DD`, or `YYYY`.
+    pub fn canonical(self) -> String {
+        match self {
+            BirthDate::Day(d) => d.format("%Y-%m-%d").to_string(),
+            BirthDate::Year(y) => format!("{y:04}"),
+        }
+    }
+}
+
+impl From<NaiveDate> for BirthDate {
+    fn from(d: NaiveDate) -> Self {
+        BirthDate::Day(d)
+    }
+}
+
+impl Serialize for BirthDate {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.canonical())
+    }
+}
+
+impl<'de> Deserialize<'de> for BirthDate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        if let Some(y) = year_only(&s) {
+            return Ok(BirthDate::Year(y));
+        }
+        NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+            .map(BirthDate::Day)
+            .map_err(|e| serde::de::Error::custom(format!("date_of_birth {s:?}: {e}")))
+    }
+}
+
+/// `YYYY` alone, or DG13's `00/00/YYYY` (day and month unknown).
+fn year_only(s: &str) -> Option<i32> {
+    let s = s.trim();
+    let y = match s.split(['/', '-', '.']).map(str::trim).collect::<Vec<_>>()[..] {
+        [y] => y,
+        ["00" | "0", "00" | "0", y] => y,
+        _ => return None,
+    };
+    number(y, 4, 4).and_then(|y| i32::try_from(y).ok())
+}
+
+/// The date of birth: a date or a year alone (module doc), not in the future,
+/// at most [`MAX_AGE`] years back.
+pub fn date_of_birth(input: &str, today: NaiveDate) -> Result<BirthDate, FieldError> {
+    let field = Field::DateOfBirth;
+    let dob = match year_only(input) {
+        Some(y) if y > today.year() => return err(field, Problem::InFuture),
+        Some(y) => BirthDate::Year(y),
+        None if input.trim().chars().all(|c| c.is_ascii_digit()) && !input.trim().is_empty() => {
+            return err(field, Problem::NotABirthDate)
+        }
+        None => match date(field, input, today) {
+            Ok(d) => BirthDate::Day(d),
+            Err(FieldError {
+                problem: Problem::NotADate,
+                ..
+            }) => return err(field, Problem::NotABirthDate),
+            Err(e) => return Err(e),
+        },
+    };
+    let age = dob.age_on(today);
     if age > MAX_AGE {
-        return err(Field::DateOfBirth, Problem::TooOld { max: MAX_AGE, age });
+        return err(field, Problem::TooOld { max: MAX_AGE, age });
     }
     Ok(dob)
 }
@@ -474,11 +581,12 @@ impl FromStr for Sex {
     }
 }
 
-/// The 12-digit personal ID number, checked against the date of birth and sex
-/// when they are known.
+/// The 12-digit personal ID number, checked against the birth year and sex
+/// when they are known (the ID encodes only the year: a year-only date of
+/// birth is checked the same way).
 pub fn id_number(
     input: &str,
-    dob: Option<NaiveDate>,
+    birth_year: Option<i32>,
     sex: Option<Sex>,
 ) -> Result<IdNumber, FieldError> {
     let s = input.trim();
@@ -497,8 +605,8 @@ pub fn id_number(
             },
         )
     })?;
-    if let Some(dob) = dob {
-        if id.birth_year() != dob.year() {
+    if let Some(year) = birth_year {
+        if id.birth_year() != year {
             return err(
                 Field::IdNumber,
                 Problem::IdBirthYear {
@@ -777,7 +885,7 @@ mod tests {
 
     #[test]
     fn dates_in_both_typed_forms_and_their_errors() {
-        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        let d = |y, m, day| BirthDate::Day(NaiveDate::from_ymd_opt(y, m, day).unwrap());
         assert_eq!(
             date_of_birth("17/05/1990", today()).unwrap(),
             d(1990, 5, 17)
@@ -791,10 +899,9 @@ mod tests {
             problem(date_of_birth("31/02/1990", today())).1,
             Problem::NoSuchDay
         );
-        assert_eq!(problem(date_of_birth("1990", today())).1, Problem::NotADate);
         assert_eq!(
             problem(date_of_birth("17/05/90", today())).1,
-            Problem::NotADate
+            Problem::NotABirthDate
         );
         assert_eq!(
             problem(date_of_birth("11/06/2025", today())).1,
@@ -812,10 +919,89 @@ mod tests {
     }
 
     #[test]
+    fn a_birth_year_alone_is_a_date_of_birth_counted_from_the_first_of_january() {
+        // today() is 10/06/2025.
+        for typed in ["1948", " 1948 ", "00/00/1948", "0/0/1948"] {
+            assert_eq!(
+                date_of_birth(typed, today()).unwrap(),
+                BirthDate::Year(1948),
+                "{typed}"
+            );
+        }
+        let y = date_of_birth("2011", today()).unwrap();
+        assert_eq!((y.year(), y.age_on(today())), (2011, 14));
+        assert_eq!(y.display(), "2011");
+        // Born "2011": 14 from 01/01/2025, so a first card is allowed today…
+        let facts = ProcedureFacts {
+            age: y.age_on(today()),
+            has_id_number: false,
+            has_old_id_number: false,
+        };
+        check_procedure(Procedure::FirstIssue, Reason::NeverIssued, facts).unwrap();
+        // …and "2012" is 13 all this year.
+        let y12 = date_of_birth("2012", today()).unwrap();
+        assert_eq!(y12.age_on(today()), 13);
+        assert_eq!(
+            y12.age_on(NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()),
+            14,
+            "14 on the first day of the year they turn 14"
+        );
+        // Stored as just the year; full dates as before.
+        assert_eq!(serde_json::to_string(&y).unwrap(), "\"2011\"");
+        assert_eq!(
+            serde_json::from_str::<BirthDate>("\"2011\"").unwrap(),
+            BirthDate::Year(2011)
+        );
+        let day = date_of_birth("17/05/1990", today()).unwrap();
+        assert_eq!(serde_json::to_string(&day).unwrap(), "\"1990-05-17\"");
+        assert_eq!(
+            serde_json::from_str::<BirthDate>("\"1990-05-17\"").unwrap(),
+            day
+        );
+        // The ID number's year and century digit are checked against the year alone.
+        let born = date_of_birth("1948", today()).unwrap();
+        id_number("001048012345", Some(born.year()), Some(Sex::Male)).unwrap();
+        assert_eq!(
+            problem(id_number("001049012345", Some(born.year()), None)).1,
+            Problem::IdBirthYear { id_year: 1949 }
+        );
+        // Century digit 2 = male born 2000–2099: "2048" is not 1948.
+        assert_eq!(
+            problem(id_number("001248012345", Some(born.year()), None)).1,
+            Problem::IdBirthYear { id_year: 2048 }
+        );
+        // Bad years name the field, in Vietnamese.
+        let e = date_of_birth("2026", today()).unwrap_err();
+        assert_eq!(e.problem, Problem::InFuture);
+        assert_eq!(
+            e.message(Language::Vi),
+            "Ngày, tháng, năm sinh: là ngày trong tương lai"
+        );
+        assert_eq!(
+            problem(date_of_birth("1890", today())).1,
+            Problem::TooOld { max: 120, age: 135 }
+        );
+        for bad in ["194", "19480", "48", "19x8", "00/05/1948"] {
+            let e = date_of_birth(bad, today()).unwrap_err();
+            assert_eq!(e.field, Field::DateOfBirth, "{bad}");
+            assert!(
+                e.message(Language::Vi)
+                    .starts_with("Ngày, tháng, năm sinh: "),
+                "{bad}: {}",
+                e.message(Language::Vi)
+            );
+        }
+        assert_eq!(
+            date_of_birth("194", today()).unwrap_err().message(Language::Vi),
+            "Ngày, tháng, năm sinh: không đúng dạng (NN/TT/NNNN, hoặc chỉ năm sinh NNNN khi không rõ ngày)"
+        );
+    }
+
+    #[test]
     fn id_number_uses_the_card_rules_and_checks_birth_year_and_sex() {
         let dob = NaiveDate::from_ymd_opt(1990, 5, 17).unwrap();
         // 001 Hà Nội, 1 = female 20th century, 90 = 1990.
-        let id = id_number("001190012345", Some(dob), Some(Sex::Female)).unwrap();
+        let id = id_number("001190012345", Some(dob.year()), Some(Sex::Female)).unwrap();
         assert_eq!(id.as_str(), "001190012345");
         assert_eq!(
             problem(id_number("00119001234", None, None)).1,
@@ -829,20 +1015,25 @@ mod tests {
             Problem::NotDigit { position: 5 }
         );
         assert_eq!(
-            problem(id_number("001191012345", Some(dob), None)).1,
+            problem(id_number("001191012345", Some(dob.year()), None)).1,
             Problem::IdBirthYear { id_year: 1991 }
         );
         // Century digit 3 = female born 2000–2099: a 1990 birth does not fit.
         assert_eq!(
-            problem(id_number("001390012345", Some(dob), None)).1,
+            problem(id_number("001390012345", Some(dob.year()), None)).1,
             Problem::IdBirthYear { id_year: 2090 }
         );
         assert_eq!(
-            problem(id_number("001090012345", Some(dob), Some(Sex::Female))).1,
+            problem(id_number(
+                "001090012345",
+                Some(dob.year()),
+                Some(Sex::Female)
+            ))
+            .1,
             Problem::IdSex
         );
         // An unknown province is not an error (born abroad, new codes).
-        assert!(id_number("999190012345", Some(dob), Some(Sex::Female)).is_ok());
+        assert!(id_number("999190012345", Some(dob.year()), Some(Sex::Female)).is_ok());
     }
 
     #[test]

@@ -19,10 +19,11 @@
 //!   know their number gets a keyed hash of name and date of birth in another
 //!   domain (`applicant`), so repeated applications still count once; the roster
 //!   cannot match such a record by number.
-//! - **One transaction** ([`submit`]): the record row and the appointment are
-//!   written together inside `BEGIN IMMEDIATE`; a full slot, a double booking or
-//!   a bad field leaves nothing behind, and nothing is written before the citizen
-//!   confirms (an abandoned flow leaves nothing).
+//! - **One transaction** ([`submit`]): the record row (through the queue's own
+//!   `Store::insert_record`, as activation records: corrects check, receipt) and
+//!   the appointment are written together inside `BEGIN IMMEDIATE`; a full
+//!   slot, a double booking or a bad field leaves nothing behind, and nothing is
+//!   written before the citizen confirms (an abandoned flow leaves nothing).
 //! - **Export**: [`export_value`] gives the record's line for `records.jsonl`
 //!   (`kind` and `application` instead of `card`/`live_photo`); the chain covers
 //!   it like any record. The appointment's later status (attended, no-show) is
@@ -30,15 +31,15 @@
 
 use super::calendar::{self, Appointment, Calendar, CalendarError, Slot};
 use super::fields::{
-    self, age_on, check_procedure, Field, FieldError, Problem, Procedure, ProcedureFacts, Reason,
-    Sex,
+    self, check_procedure, BirthDate, Field, FieldError, Problem, Procedure, ProcedureFacts,
+    Reason, Sex,
 };
 use crate::queue::record::{
     CardData, Consent, Contact, Mode, RecordError, RecordId, RecordSummary, Service,
 };
-use crate::queue::store::{aad, fresh_receipt, summary_from_row, Store, StoreError};
+use crate::queue::store::{aad, summary_from_row, NewRow, Store, StoreError};
 use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat, Utc};
-use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use rusqlite::{OptionalExtension, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -89,7 +90,7 @@ pub enum Prefill {
 pub struct ApplicantForm {
     /// Họ, chữ đệm và tên.
     pub full_name: String,
-    /// `DD/MM/YYYY` or `YYYY-MM-DD`.
+    /// `DD/MM/YYYY`, `YYYY-MM-DD`, or `YYYY` when only the year is known.
     pub date_of_birth: String,
     /// `Nam` or `Nữ`.
     pub sex: String,
@@ -112,7 +113,12 @@ impl ApplicantForm {
                 .unwrap_or_default()
                 .to_string()
         };
-        let dob = text("date_of_birth");
+        // A chip with only the birth year has `date_of_birth: null` and the text
+        // (`00/00/YYYY`) in `date_of_birth_raw`, which the form takes as a year.
+        let dob = match text("date_of_birth") {
+            d if d.is_empty() => text("date_of_birth_raw"),
+            d => d,
+        };
         ApplicantForm {
             full_name: text("full_name"),
             date_of_birth: NaiveDate::parse_from_str(&dob, "%Y-%m-%d")
@@ -126,7 +132,8 @@ impl ApplicantForm {
     }
 
     /// Prefill from a roster entry (tracker `roster.csv`: `id_number, full_name,
-    /// date_of_birth` as `YYYY-MM-DD`, `sex`, `address`), for the citizen to check.
+    /// date_of_birth` as `YYYY-MM-DD` or `YYYY` alone, `sex`, `address`), for the
+    /// citizen to check; a year alone stays a year.
     pub fn from_roster(
         id_number: &str,
         full_name: &str,
@@ -154,7 +161,7 @@ impl ApplicantForm {
         let id_number = match self.id_number.trim() {
             "" => None,
             s => Some(
-                fields::id_number(s, Some(date_of_birth), Some(sex))?
+                fields::id_number(s, Some(date_of_birth.year()), Some(sex))?
                     .as_str()
                     .to_string(),
             ),
@@ -194,8 +201,8 @@ impl ApplicantForm {
 pub struct Applicant {
     /// Full name, NFC.
     pub full_name: String,
-    /// Date of birth.
-    pub date_of_birth: NaiveDate,
+    /// Date of birth: `YYYY-MM-DD`, or `YYYY` when only the year is known.
+    pub date_of_birth: BirthDate,
     /// Sex.
     pub sex: Sex,
     /// The 12-digit personal ID number, when known.
@@ -305,10 +312,10 @@ impl NewApplication {
         }
         let today = self.created_at.date_naive();
         let a = &self.applicant;
-        if a.date_of_birth > today {
+        if a.date_of_birth.reckoned() > today {
             return Err(FieldError::new(Field::DateOfBirth, Problem::InFuture).into());
         }
-        let age = age_on(a.date_of_birth, today);
+        let age = a.date_of_birth.age_on(today);
         check_procedure(
             self.procedure,
             self.reason,
@@ -319,7 +326,7 @@ impl NewApplication {
             },
         )?;
         if let Some(id) = &a.id_number {
-            fields::id_number(id, Some(a.date_of_birth), Some(a.sex))?;
+            fields::id_number(id, Some(a.date_of_birth.year()), Some(a.sex))?;
         }
         if let Some(c) = &self.contact {
             c.validate()?;
@@ -407,7 +414,7 @@ fn citizen_index(store: &Store, a: &Applicant) -> [u8; 32] {
             &format!(
                 "{}|{}",
                 a.full_name.to_lowercase(),
-                a.date_of_birth.format("%Y-%m-%d")
+                a.date_of_birth.canonical()
             ),
         ),
     }
@@ -449,7 +456,7 @@ pub fn submit(
         .contact
         .as_ref()
         .and_then(Contact::phone)
-        .map(|p| store.keys().index("phone", p.as_str()).to_vec());
+        .map(|p| store.keys().index("phone", p.as_str()));
     let verdict = new
         .old_card
         .as_ref()
@@ -457,40 +464,28 @@ pub fn submit(
     let tx = store
         .conn_mut()
         .transaction_with_behavior(TransactionBehavior::Immediate)?;
-    if let Some(old) = &new.corrects {
-        let exists: bool = tx.query_row(
-            "SELECT EXISTS(SELECT 1 FROM records WHERE id = ?1)",
-            [old.to_string()],
-            |r| r.get(0),
-        )?;
-        if !exists {
-            return Err(invalid("corrects", "that record is not in this queue"));
-        }
-    }
-    let receipt = fresh_receipt(&tx)?;
-    tx.execute(
-        "INSERT INTO records (id, receipt, created_at, created_at_utc, kiosk_id, officer_id, unit_code, mode, service,
-                              verdict, id_index, phone_index, corrects, personal)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-        params![
-            id.to_string(),
-            receipt.as_str(),
-            new.created_at.to_rfc3339_opts(SecondsFormat::Millis, false),
-            new.created_at
-                .with_timezone(&Utc)
-                .to_rfc3339_opts(SecondsFormat::Millis, true),
-            new.kiosk_id,
-            new.officer_id,
-            new.unit_code,
-            new.mode.as_str(),
-            Service::CardApplication.as_str(),
-            verdict,
-            id_index.to_vec(),
+    let receipt = Store::insert_record(
+        &tx,
+        &NewRow {
+            id,
+            created_at: new.created_at,
+            kiosk_id: &new.kiosk_id,
+            officer_id: &new.officer_id,
+            unit_code: &new.unit_code,
+            mode: new.mode,
+            service: Service::CardApplication,
+            verdict: &verdict,
+            id_index,
             phone_index,
-            new.corrects.map(|c| c.to_string()),
-            sealed,
-        ],
-    )?;
+            corrects: new.corrects,
+            sealed: &sealed,
+            org_code: None,
+        },
+    )
+    .map_err(|e| match e {
+        StoreError::Invalid(r) => ApplicationError::Record(r),
+        e => ApplicationError::Store(e),
+    })?;
     let appointment = calendar::book_in(&tx, calendar, &new.slot, &id, &id_index, new.created_at)?;
     tx.commit()?;
     Ok(Submitted {
@@ -743,7 +738,7 @@ pub(crate) mod tests {
         );
         // A 15-year-old needs a guardian (Decree 13).
         let mut a = application(2);
-        a.applicant.date_of_birth = NaiveDate::from_ymd_opt(2010, 1, 1).unwrap();
+        a.applicant.date_of_birth = BirthDate::Day(NaiveDate::from_ymd_opt(2010, 1, 1).unwrap());
         a.applicant.id_number = Some("012310000002".into());
         assert_eq!(
             field_of(submit(&mut store, &cal, &a).unwrap_err()),
@@ -784,6 +779,16 @@ pub(crate) mod tests {
             a.place_of_residence.as_deref(),
             Some("Bản Nậm Củm, xã Ka Lăng")
         );
+        // An elder known only by the birth year: the year goes through as a year.
+        let elder = ApplicantForm::from_roster("012148000042", "Giàng Thị Dua", "1948", "Nữ", "");
+        assert_eq!(elder.date_of_birth, "1948");
+        let a = elder.validate(at().date_naive(), Prefill::Roster).unwrap();
+        assert_eq!(a.date_of_birth, BirthDate::Year(1948));
+        assert_eq!(
+            serde_json::to_value(&a).unwrap()["date_of_birth"],
+            "1948",
+            "stored as just the year"
+        );
         let unknown = ApplicantForm::from_roster("", "Lò Thị Mai", "", "Nữ", "");
         assert_eq!(
             unknown
@@ -806,6 +811,13 @@ pub(crate) mod tests {
         assert_eq!(a.id_number.as_deref(), Some("001190012345"));
         assert_eq!(a.old_id_number.as_deref(), Some("012345678"));
         assert_eq!(a.source, Prefill::Chip);
+        // An elder's chip: only the year, kept as a year.
+        let elder = serde_json::json!({"id_number": "001048012345", "full_name": "Vàng A Chu",
+            "date_of_birth": null, "date_of_birth_raw": "00/00/1948", "sex": "Nam"});
+        let e = ApplicantForm::from_chip(&elder)
+            .validate(NaiveDate::from_ymd_opt(2025, 6, 9).unwrap(), Prefill::Chip)
+            .unwrap();
+        assert_eq!(e.date_of_birth, BirthDate::Year(1948));
         let mut bad = form.clone();
         bad.sex = "Nam".into();
         assert_eq!(

@@ -390,7 +390,11 @@ pub struct NewActivation {
     pub org_code: Option<String>,
 }
 
-fn age_on(born: NaiveDate, day: NaiveDate) -> i32 {
+/// Age in full years on `day` for someone born on `born`: the one age rule of
+/// the crate (records' guardian rule, the kiosk's age checks, card
+/// applications; a birth year alone counts from 1 January, see
+/// `application::fields::BirthDate`).
+pub fn age_on(born: NaiveDate, day: NaiveDate) -> i32 {
     let mut age = day.year() - born.year();
     if (day.month(), day.day()) < (born.month(), born.day()) {
         age -= 1;

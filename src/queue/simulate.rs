@@ -27,6 +27,19 @@
 //! <reason>` for a citizen who left without one, then a summary. No personal data
 //! is printed: ids and receipts only.
 //!
+//! Card applications (issue 9, `--applications N`): after the activations, N
+//! citizens apply for a card through the same state machine (Welcome → consent →
+//! procedure and reason → data → check → slot → declaration), stored by the
+//! kiosk's desk ([`crate::application::desk::Desk`], the worker the touch screen
+//! uses) in the same queue, so the day's export bundle and the tracker count them
+//! under service `card_application`. They vary: every procedure and reason in
+//! turn, elders known only by their birth year, renewals (the first activated
+//! citizen of the day also books a renewal: counted once under each service),
+//! and all of them first ask for the same slot, so it fills up and the later ones
+//! are sent back to choose the next free one, as the slot screen does. With more
+//! than 2 applications, the last one is the first applicant coming back: refused
+//! (`already_booked`), nothing stored.
+//!
 //! The emulated cards are signed by the test CSCA, which the simulator trusts
 //! (as the kiosk's tests do): `simulate` is a test and demonstration tool, and the
 //! test CSCA never goes into a kiosk's trust store.
@@ -74,6 +87,17 @@ pub struct SimOptions {
     pub kiosk_id: String,
     /// Unit code records count for.
     pub unit: String,
+    /// Citizens who apply for a card after the activations (issue 9).
+    pub applications: u32,
+    /// The calendar they book (`[appointments]` of the config); None: one
+    /// office with the default hours and capacity ([`sim_appointments`]).
+    pub appointments: Option<crate::config::Appointments>,
+}
+
+/// The calendar applications book when the config has none: one office,
+/// 07:30–22:00, 30-minute slots of 4 seats.
+pub fn sim_appointments() -> crate::config::Appointments {
+    crate::config::Appointments::with_offices(&["Công an xã (điểm mô phỏng)"])
 }
 
 /// A fault a citizen brings (with `--faults`). None of them is queued.
@@ -147,6 +171,10 @@ pub struct Summary {
     pub seconds: f64,
     /// Queued records per second of wall time.
     pub records_per_second: f64,
+    /// Card applications stored (also counted in `queued`).
+    pub applications: u64,
+    /// Applications sent back from a full slot to choose another (then stored).
+    pub rebooked: u64,
 }
 
 const FAMILY: [&str; 12] = [
@@ -320,6 +348,10 @@ struct Kiosk {
     /// The last enqueue failure.
     enqueue_error: Option<String>,
     thresholds: Thresholds,
+    /// Card applications (issue 9): the desk the touch screen's worker uses.
+    desk: Option<Arc<Mutex<crate::application::desk::Desk>>>,
+    /// The last application stored by a `SubmitApplication` effect.
+    applied: Option<(RecordId, String)>,
 }
 
 /// How one citizen's visit ended.
@@ -367,10 +399,21 @@ impl Kiosk {
                     );
                     self.dispatch(Event::PhoneChecked { phone, count });
                 }
-                // The simulated officer unlocks without a PIN and runs no diagnostics;
-                // simulated citizens activate, none applies for a card.
-                Effect::CheckPin(_) | Effect::RunDiagnostics | Effect::SubmitApplication { .. } => {
+                Effect::SubmitApplication { draft, officer } => {
+                    let Some(desk) = self.desk.clone() else {
+                        continue;
+                    };
+                    let r =
+                        crate::ui::screens::apply_declare::submit_recorded(&desk, &draft, &officer);
+                    drop(draft);
+                    let r = r.map(|(id, receipt)| {
+                        self.applied = Some((id, receipt.receipt.clone()));
+                        receipt
+                    });
+                    self.dispatch(Event::ApplySubmitted(r));
                 }
+                // The simulated officer unlocks without a PIN and runs no diagnostics.
+                Effect::CheckPin(_) | Effect::RunDiagnostics => {}
             }
         }
     }
@@ -613,6 +656,211 @@ impl Kiosk {
     }
 }
 
+/// One card application, as the citizen and the officer tap it.
+#[derive(Clone)]
+struct Applicant {
+    /// Whose data (a seeded citizen).
+    profile: CitizenProfile,
+    reason: crate::application::fields::Reason,
+    /// Only the birth year is known (typed `YYYY`).
+    year_only: bool,
+}
+
+/// Application `k` of the day: reasons in turn, every fifth applicant an elder
+/// known only by the birth year (the profile is made 62 or older).
+fn applicant(seed: u64, citizens: u32, k: u32) -> Applicant {
+    use crate::application::fields::Reason;
+    let reason = Reason::ALL
+        .get(k as usize % Reason::ALL.len())
+        .copied()
+        .unwrap_or(Reason::NeverIssued);
+    let mut profile = citizen(seed, citizens + k);
+    let year_only = k % 5 == 4;
+    if year_only {
+        // An elder: born 62–90 years ago, the ID number's year to match.
+        let mut rng = citizen_rng(seed ^ 0xE1DE, k);
+        let year = Local::now().year() - rng.gen_range(62..=90);
+        profile.date_of_birth = format!("01/01/{year}");
+        let female = profile.sex == "Nữ";
+        profile.id_number = format!(
+            "{}{}{:02}{}",
+            profile.id_number.get(..3).unwrap_or("001"),
+            u8::from(female),
+            year % 100,
+            profile.id_number.get(6..).unwrap_or("000000")
+        );
+    }
+    Applicant {
+        profile,
+        reason,
+        year_only,
+    }
+}
+
+impl Kiosk {
+    /// The slot screen's choice: the first bookable slot of `office` on `day`.
+    fn first_free(
+        &self,
+        office: &str,
+        day: NaiveDate,
+    ) -> Option<crate::application::calendar::Slot> {
+        let desk = self.desk.as_ref()?.lock().ok()?;
+        let now = Local::now().fixed_offset();
+        let slots = desk.slots(office, day, now).ok()?;
+        slots
+            .into_iter()
+            .find(|s| s.bookable)
+            .map(|s| crate::application::calendar::Slot {
+                office: office.to_string(),
+                day,
+                start: s.start,
+            })
+    }
+
+    /// A card application from Welcome to the receipt; `wanted` is the slot the
+    /// citizen asks for first (full once its seats are taken: then the next free
+    /// one). Returns the visit and whether the slot had to be chosen again.
+    fn apply(
+        &mut self,
+        a: Applicant,
+        wanted: &crate::application::calendar::Slot,
+    ) -> (Visit, bool) {
+        let v = self.apply_inner(a, wanted);
+        if self.flow.screen != Screen::Welcome {
+            self.dispatch(Event::Home);
+        }
+        v
+    }
+
+    fn apply_inner(
+        &mut self,
+        a: Applicant,
+        wanted: &crate::application::calendar::Slot,
+    ) -> (Visit, bool) {
+        use crate::application::fields::{Procedure, Reason};
+        use crate::ui::flow::ApplyField;
+        self.applied = None;
+        let failed = |what: String| (Visit::Failed(what), false);
+        self.dispatch(Event::Start(Service::CardApplication));
+        self.dispatch(Event::ConsentAccepted);
+        if self.flow.screen != Screen::ApplyProcedure {
+            return failed(format!("after consent: screen {}", self.flow.screen.name()));
+        }
+        let p = &a.profile;
+        let Some(entry) = self.flow.session.apply.as_mut() else {
+            return failed("no application after consent".into());
+        };
+        // The procedure and reason buttons.
+        entry.draft.choose_procedure(a.reason.procedure());
+        entry.draft.reason = Some(a.reason);
+        self.dispatch(Event::ApplyNext);
+        if self.flow.screen != Screen::ApplyData {
+            return failed(format!(
+                "after the reason: screen {}",
+                self.flow.screen.name()
+            ));
+        }
+        let Some(entry) = self.flow.session.apply.as_mut() else {
+            return failed("application lost".into());
+        };
+        // The keyboard: each field typed, as the data screen's composer leaves it.
+        let dob = if a.year_only {
+            p.date_of_birth.get(6..).unwrap_or_default().to_string()
+        } else {
+            p.date_of_birth.clone()
+        };
+        let needs_id = a.reason.procedure() != Procedure::FirstIssue;
+        for (field, text) in [
+            (ApplyField::FullName, p.full_name.clone()),
+            (ApplyField::DateOfBirth, dob),
+            (
+                ApplyField::IdNumber,
+                if needs_id || a.year_only {
+                    p.id_number.clone()
+                } else {
+                    String::new()
+                },
+            ),
+            (
+                ApplyField::OldIdNumber,
+                if a.reason == Reason::FromOldCmnd {
+                    p.old_id_number.clone().unwrap_or_default()
+                } else {
+                    String::new()
+                },
+            ),
+            (ApplyField::PlaceOfResidence, p.place_of_residence.clone()),
+        ] {
+            entry.focus(field);
+            entry.composer.set_text(&text);
+            entry.sync();
+        }
+        entry.draft.form.sex = p.sex.clone();
+        self.dispatch(Event::ApplyNext);
+        self.dispatch(Event::ApplyNext);
+        if self.flow.screen != Screen::ApplySlot {
+            let problems = self
+                .flow
+                .session
+                .apply
+                .as_ref()
+                .map(|e| {
+                    flow::field_problems(&e.draft, Local::now().date_naive())
+                        .iter()
+                        .map(|p| p.to_string())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                })
+                .unwrap_or_default();
+            return failed(format!(
+                "check: screen {} ({problems})",
+                self.flow.screen.name()
+            ));
+        }
+        let mut rebooked = false;
+        let mut slot = wanted.clone();
+        for _ in 0..3 {
+            let Some(entry) = self.flow.session.apply.as_mut() else {
+                return failed("application lost".into());
+            };
+            entry.office = Some(slot.office.clone());
+            entry.day = Some(slot.day);
+            entry.draft.slot = Some(slot.clone());
+            self.dispatch(Event::ApplyNext);
+            if let Some(entry) = self.flow.session.apply.as_mut() {
+                entry.draft.accept_declaration(Utc::now());
+            }
+            self.dispatch(Event::ApplySubmit);
+            match &self.flow.screen {
+                Screen::ApplyDone(r) => {
+                    return match self.applied.take() {
+                        Some((id, receipt)) if receipt == r.receipt => {
+                            (Visit::Queued(id, receipt), rebooked)
+                        }
+                        _ => failed("receipt shown without a stored application".into()),
+                    };
+                }
+                Screen::ApplySlot => {
+                    // Full: the slot screen shows it taken; the next free one.
+                    rebooked = true;
+                    match self.first_free(&slot.office, slot.day) {
+                        Some(next) => slot = next,
+                        None => return (Visit::Left("no_free_slot"), rebooked),
+                    }
+                }
+                s => {
+                    let key = self.flow.session.notice.as_ref().map(|n| n.key);
+                    return match key {
+                        Some("apply.already_booked") => (Visit::Left("already_booked"), rebooked),
+                        _ => failed(format!("submit: screen {} ({key:?})", s.name())),
+                    };
+                }
+            }
+        }
+        failed("submit: no slot after 3 tries".into())
+    }
+}
+
 /// The synthetic camera, shared with the simulator so each citizen holds up their
 /// own card's QR code; one camera thread, so the face detector is built once.
 struct Lens {
@@ -707,7 +955,20 @@ pub fn run_with(
         committed: None,
         enqueue_error: None,
         thresholds: Thresholds::default(),
+        desk: None,
+        applied: None,
     };
+    if opts.applications > 0 {
+        let desk = crate::application::desk::Desk::open_with(
+            &opts.data_dir,
+            opts.appointments.clone().unwrap_or_else(sim_appointments),
+            &opts.kiosk_id,
+            &opts.unit,
+        )?;
+        kiosk.flow.applications = true;
+        kiosk.flow.renewal_window_months = Some(desk.calendar().config().renewal_window_months);
+        kiosk.desk = Some(Arc::new(Mutex::new(desk)));
+    }
     kiosk.poll_cards(); // the reader appears
     let mut rng = StdRng::seed_from_u64(opts.seed);
     let mut summary = Summary {
@@ -742,6 +1003,74 @@ pub fn run_with(
         }
         out.flush()?;
     }
+    // Card applications: everyone asks first for the day's first free slot.
+    let wanted = kiosk.desk.as_ref().and_then(|d| {
+        let d = d.lock().ok()?;
+        let office = d.calendar().config().offices.first()?.clone();
+        let today = Local::now().date_naive();
+        let days = d.calendar().bookable_days(today);
+        drop(d);
+        days.into_iter()
+            .filter(|day| *day > today)
+            .find_map(|day| kiosk.first_free(&office, day))
+    });
+    let mut first_applicant: Option<Applicant> = None;
+    for k in 0..opts.applications {
+        let n = opts.citizens + k;
+        kiosk.set_officer(Officer {
+            officer_id: format!("CB{:02}", n % officers + 1),
+            unit: opts.unit.clone(),
+            mode: if k % 2 == 0 {
+                Mode::Outreach
+            } else {
+                Mode::HomeVisit
+            },
+        });
+        let mut a = applicant(opts.seed, opts.citizens, k);
+        if k == 1 && opts.citizens > 0 {
+            // The day's first activated citizen books the renewal of their card.
+            a = Applicant {
+                profile: citizen(opts.seed, 0),
+                reason: crate::application::fields::Reason::AgeMilestone,
+                year_only: false,
+            };
+        }
+        if k + 1 == opts.applications && k >= 2 {
+            // The first applicant comes back: already booked, refused.
+            if let Some(first) = first_applicant.take() {
+                a = first;
+            }
+        }
+        let Some(wanted) = wanted.clone() else {
+            *summary.unexpected.entry("calendar".into()).or_default() += 1;
+            writeln!(out, "failed {n} calendar: no bookable slot")?;
+            continue;
+        };
+        let again = a.clone();
+        match kiosk.apply(a, &wanted) {
+            (Visit::Queued(id, receipt), rebooked) => {
+                summary.queued += 1;
+                summary.applications += 1;
+                summary.rebooked += u64::from(rebooked);
+                writeln!(out, "committed {id} {receipt}")?;
+                if k == 0 {
+                    first_applicant = Some(again);
+                }
+            }
+            (Visit::Left(reason), _) => {
+                *summary.rejected.entry(reason.to_string()).or_default() += 1;
+                writeln!(out, "rejected {n} {reason}")?;
+            }
+            (Visit::Failed(what), _) => {
+                tracing::error!(citizen = n, "simulated application failed: {what}");
+                let key = what.split(':').next().unwrap_or("failed").to_string();
+                *summary.unexpected.entry(key).or_default() += 1;
+                writeln!(out, "failed {n} {what}")?;
+            }
+        }
+        out.flush()?;
+    }
+    summary.citizens = opts.citizens + opts.applications;
     summary.seconds = started.elapsed().as_secs_f64();
     summary.records_per_second = summary.queued as f64 / summary.seconds.max(1e-9);
     Ok(summary)
@@ -811,6 +1140,8 @@ mod tests {
             data_dir: dir.path().to_path_buf(),
             kiosk_id: "KIOSK-SIM".into(),
             unit: "27681".into(),
+            applications: 0,
+            appointments: None,
         };
         let mut out = Vec::new();
         // Citizens 0-4 bring each fault in turn; citizen 5 none.
@@ -849,6 +1180,8 @@ mod tests {
             data_dir: dir.path().to_path_buf(),
             kiosk_id: "KIOSK-SIM".into(),
             unit: "27681".into(),
+            applications: 0,
+            appointments: None,
         };
         let mut out = Vec::new();
         let s = run(&opts, &mut out).unwrap();

@@ -197,8 +197,8 @@ pub(crate) fn summary_from_row(row: &Row) -> rusqlite::Result<RecordSummary> {
 }
 
 /// A receipt code no record in the queue has yet (drawn inside the inserting
-/// transaction); shared with card applications (`application::record`).
-pub(crate) fn fresh_receipt(tx: &rusqlite::Connection) -> Result<Receipt, StoreError> {
+/// transaction, by [`Store::insert_record`]).
+fn fresh_receipt(tx: &rusqlite::Connection) -> Result<Receipt, StoreError> {
     let mut rng = rand::thread_rng();
     loop {
         let r = Receipt::random(&mut rng);
@@ -211,6 +211,27 @@ pub(crate) fn fresh_receipt(tx: &rusqlite::Connection) -> Result<Receipt, StoreE
             return Ok(r);
         }
     }
+}
+
+/// One new row of `records` ([`Store::insert_record`]): the plaintext columns,
+/// the keyed hashes and the sealed personal part, already built by the caller.
+pub(crate) struct NewRow<'a> {
+    pub id: RecordId,
+    pub created_at: chrono::DateTime<chrono::FixedOffset>,
+    pub kiosk_id: &'a str,
+    pub officer_id: &'a str,
+    pub unit_code: &'a str,
+    pub mode: super::record::Mode,
+    pub service: super::record::Service,
+    /// The chip's verdict, or `not_read` for an application without one.
+    pub verdict: &'a str,
+    /// Keyed hash the tracker counts the citizen by.
+    pub id_index: [u8; 32],
+    pub phone_index: Option<[u8; 32]>,
+    pub corrects: Option<RecordId>,
+    /// The sealed personal JSON.
+    pub sealed: &'a [u8],
+    pub org_code: Option<&'a str>,
 }
 
 /// Associated data binding a sealed blob to its record and role.
@@ -357,11 +378,40 @@ impl Store {
         let sealed = keys.seal(&aad("record", &id), &json)?;
         let photo = keys.seal(&aad("photo", &id), &new.live_photo.jpeg)?;
         let id_index = keys.index("id_number", new.card.id_number()?);
-        let phone_index = new
-            .contact
-            .phone()
-            .map(|p| keys.index("phone", p.as_str()).to_vec());
-        if let Some(old) = &new.corrects {
+        let phone_index = new.contact.phone().map(|p| keys.index("phone", p.as_str()));
+        Self::insert_record(
+            tx,
+            &NewRow {
+                id,
+                created_at: new.created_at,
+                kiosk_id: &new.kiosk_id,
+                officer_id: &new.officer_id,
+                unit_code: &new.unit_code,
+                mode: new.mode,
+                service: new.service,
+                verdict: new.card.verdict(),
+                id_index,
+                phone_index,
+                corrects: new.corrects,
+                sealed: &sealed,
+                org_code: new.org_code.as_deref(),
+            },
+        )?;
+        tx.execute(
+            "INSERT INTO photos (record_id, jpeg) VALUES (?1, ?2)",
+            params![id.to_string(), photo],
+        )?;
+        Ok(id)
+    }
+
+    /// Insert one row of `records` inside the caller's transaction: the one
+    /// place a record is written, for activations ([`Store::append`]) and card
+    /// applications (`application::record::submit`). Checks that the record it
+    /// corrects is in this queue, draws a receipt no record has yet, and returns
+    /// it. Nothing is committed here: the caller commits with its other rows
+    /// (the photo, the appointment) or drops the transaction.
+    pub(crate) fn insert_record(tx: &Connection, row: &NewRow<'_>) -> Result<Receipt, StoreError> {
+        if let Some(old) = &row.corrects {
             let exists: bool = tx.query_row(
                 "SELECT EXISTS(SELECT 1 FROM records WHERE id = ?1)",
                 [old.to_string()],
@@ -381,28 +431,24 @@ impl Store {
                                   verdict, id_index, phone_index, corrects, personal, org_code)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
             params![
-                id.to_string(),
+                row.id.to_string(),
                 receipt.as_str(),
-                new.created_at.to_rfc3339_opts(SecondsFormat::Millis, false),
-                new.created_at.with_timezone(&Utc).to_rfc3339_opts(SecondsFormat::Millis, true),
-                new.kiosk_id,
-                new.officer_id,
-                new.unit_code,
-                new.mode.as_str(),
-                new.service.as_str(),
-                new.card.verdict(),
-                id_index.to_vec(),
-                phone_index,
-                new.corrects.map(|c| c.to_string()),
-                sealed,
-                new.org_code,
+                row.created_at.to_rfc3339_opts(SecondsFormat::Millis, false),
+                row.created_at.with_timezone(&Utc).to_rfc3339_opts(SecondsFormat::Millis, true),
+                row.kiosk_id,
+                row.officer_id,
+                row.unit_code,
+                row.mode.as_str(),
+                row.service.as_str(),
+                row.verdict,
+                row.id_index.to_vec(),
+                row.phone_index.map(|p| p.to_vec()),
+                row.corrects.map(|c| c.to_string()),
+                row.sealed,
+                row.org_code,
             ],
         )?;
-        tx.execute(
-            "INSERT INTO photos (record_id, jpeg) VALUES (?1, ?2)",
-            params![id.to_string(), photo],
-        )?;
-        Ok(id)
+        Ok(receipt)
     }
 
     /// Records without personal data, oldest first.

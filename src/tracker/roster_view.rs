@@ -10,6 +10,13 @@
 //! positions, and only the visible rows are laid out
 //! ([`egui::ScrollArea::show_rows`]), so a frame costs the same at 100 or 100,000
 //! entries. The view holds no citizen data beyond those positions.
+//!
+//! Card applications (issue 9): when the kiosk offers them
+//! ([`RosterView::offer_apply`]), a citizen not yet served and with no open
+//! appointment gets a "Lập hồ sơ cấp thẻ" button (≥ [`TOUCH`] px) in their row;
+//! it returns [`RosterAction::Apply`] and the kiosk starts the application
+//! prefilled from the entry. A citizen with an open appointment shows the note
+//! "Đã nộp hồ sơ, hẹn ngày …" instead, and a served one has a card already.
 
 use super::roster::{Classification, RosterEntry, RosterIndex, RosterQuery};
 use crate::ui::i18n::{tr, trf, Lang};
@@ -26,6 +33,9 @@ pub const ROW_HEIGHT: f32 = 64.0;
 pub enum RosterAction {
     /// "Back" tapped: return to the officer / supervisor menu.
     Close,
+    /// "Lập hồ sơ cấp thẻ" tapped on this entry (a position in
+    /// [`RosterIndex::entries`]): start a card application prefilled from it.
+    Apply(usize),
 }
 
 /// Which list is shown.
@@ -56,6 +66,8 @@ pub struct RosterView {
     pub mode: RosterMode,
     /// Whether the keyboard is open.
     pub keyboard: bool,
+    /// Offer "Lập hồ sơ cấp thẻ" on entries that can apply (the kiosk has a calendar).
+    pub offer_apply: bool,
     /// Positions (in [`RosterIndex::entries`]) of the current result.
     hits: Vec<usize>,
     /// The query `hits` answers, and the index it was run on (address, length).
@@ -199,13 +211,13 @@ impl RosterView {
     ) -> Option<RosterAction> {
         let lang = self.lang;
         let mut action = None;
+        // One row for back, title and the list toggles: on a 1280×800 kiosk the
+        // list keeps room for its rows.
         ui.horizontal(|ui| {
             if widgets::big_button(ui, tr(lang, "common.back"), false).clicked() {
                 action = Some(RosterAction::Close);
             }
             ui.heading(tr(lang, "tracker.roster.title"));
-        });
-        ui.horizontal(|ui| {
             if toggle(
                 ui,
                 self.mode == RosterMode::Search,
@@ -297,12 +309,15 @@ impl RosterView {
         }
         let all = roster.entries();
         let hits = &self.hits;
+        let offer = self.offer_apply;
         egui::ScrollArea::vertical()
             .auto_shrink([false, false])
             .show_rows(ui, ROW_HEIGHT, n, |ui, rows| {
                 for i in rows {
-                    if let Some(e) = hits.get(i).and_then(|&p| all.get(p)) {
-                        entry_row(ui, lang, e, roster);
+                    if let Some((&p, e)) = hits.get(i).and_then(|p| Some((p, all.get(*p)?))) {
+                        if entry_row(ui, lang, e, roster, offer && can_apply(e)) {
+                            action = Some(RosterAction::Apply(p));
+                        }
                     }
                 }
             });
@@ -335,10 +350,20 @@ fn filter_row(
         });
 }
 
-fn entry_row(ui: &mut Ui, lang: Lang, e: &RosterEntry, roster: &RosterIndex) {
+/// A citizen who may start a card application here: not served (no record, so
+/// no card activated) and no open appointment (not applied yet).
+pub fn can_apply(e: &RosterEntry) -> bool {
+    !e.served && e.appointment.is_none()
+}
+
+/// One entry; true when its "Lập hồ sơ cấp thẻ" button (shown when `apply`) was tapped.
+fn entry_row(ui: &mut Ui, lang: Lang, e: &RosterEntry, roster: &RosterIndex, apply: bool) -> bool {
+    let mut tapped = false;
     ui.allocate_ui(Vec2::new(ui.available_width(), ROW_HEIGHT), |ui| {
-        // Exactly one row high, so show_rows' arithmetic matches what is drawn.
+        // Exactly one row high, so show_rows' arithmetic matches what is drawn:
+        // two lines, each truncated rather than wrapped.
         ui.set_min_height(ROW_HEIGHT);
+        ui.set_max_height(ROW_HEIGHT);
         ui.horizontal(|ui| {
             let (badge, colour) = if e.served {
                 (
@@ -358,21 +383,24 @@ fn entry_row(ui: &mut Ui, lang: Lang, e: &RosterEntry, roster: &RosterIndex) {
                 .show(ui, |ui| {
                     ui.label(RichText::new(badge).color(Color32::WHITE).strong());
                 });
-            if let Some(a) = &e.appointment {
-                let lang = match lang {
-                    Lang::Vi => crate::config::Language::Vi,
-                    Lang::En => crate::config::Language::En,
-                };
-                ui.label(RichText::new(a.note(lang)).italics());
+            if apply {
+                tapped = ui
+                    .add(
+                        Button::new(RichText::new(tr(lang, "tracker.roster.apply")).size(20.0))
+                            .min_size(Vec2::new(TOUCH * 3.0, TOUCH)),
+                    )
+                    .clicked();
             }
             ui.vertical(|ui| {
-                ui.label(RichText::new(&e.full_name).size(22.0).strong());
+                ui.add(
+                    egui::Label::new(RichText::new(&e.full_name).size(22.0).strong()).truncate(),
+                );
                 let unit = roster
                     .units()
                     .get(&e.unit_code)
                     .map(|u| u.name.as_str())
                     .unwrap_or(&e.unit_code);
-                ui.label(format!(
+                let details = format!(
                     "{} · {} · {} · {} · {}",
                     e.date_of_birth,
                     unit,
@@ -383,8 +411,27 @@ fn entry_row(ui: &mut Ui, lang: Lang, e: &RosterEntry, roster: &RosterIndex) {
                     } else {
                         &e.officer_id
                     }
-                ));
+                );
+                match &e.appointment {
+                    // "Đã nộp hồ sơ, hẹn ngày …" first: what the officer needs to see.
+                    Some(a) => {
+                        let lang = match lang {
+                            Lang::Vi => crate::config::Language::Vi,
+                            Lang::En => crate::config::Language::En,
+                        };
+                        ui.add(
+                            egui::Label::new(
+                                RichText::new(format!("{} · {details}", a.note(lang))).italics(),
+                            )
+                            .truncate(),
+                        );
+                    }
+                    None => {
+                        ui.add(egui::Label::new(details).truncate());
+                    }
+                }
             });
         });
     });
+    tapped
 }

@@ -63,6 +63,8 @@ pub struct TrackerScreens {
     /// The screen drawn last: entering Roster or HomeVisits picks the view's mode,
     /// after which the view's own toggle may switch it.
     last: Option<TrackerScreen>,
+    /// The roster entry whose "Lập hồ sơ cấp thẻ" was tapped, until the host takes it.
+    apply: Option<usize>,
 }
 
 impl TrackerScreens {
@@ -81,6 +83,7 @@ impl TrackerScreens {
             tasks_view: TasksView::new(lang),
             service,
             last: None,
+            apply: None,
         })
     }
 
@@ -91,6 +94,13 @@ impl TrackerScreens {
         self.roster_view.invalidate();
         self.tasks_view.invalidate();
         Ok(())
+    }
+
+    /// The roster entry whose "Lập hồ sơ cấp thẻ" the officer tapped since the
+    /// last call (the kiosk starts a card application prefilled from it).
+    pub fn take_apply(&mut self) -> Option<&super::roster::RosterEntry> {
+        let p = self.apply.take()?;
+        self.roster.entries().get(p)
     }
 
     /// Draw `screen` at local time `now`; true when the officer tapped "back".
@@ -125,7 +135,14 @@ impl TrackerScreens {
                         RosterMode::HomeVisits
                     };
                 }
-                self.roster_view.show(ui, &self.roster, today) == Some(RosterAction::Close)
+                match self.roster_view.show(ui, &self.roster, today) {
+                    Some(RosterAction::Close) => true,
+                    Some(RosterAction::Apply(p)) => {
+                        self.apply = Some(p);
+                        false
+                    }
+                    None => false,
+                }
             }
             TrackerScreen::Tasks => {
                 self.tasks_view.show(ui, store, today) == Some(TasksAction::Close)

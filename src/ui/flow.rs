@@ -636,6 +636,12 @@ pub enum Event {
     ApplyReadOldCard,
     /// Card application, check step: record the guardian of an applicant under 16.
     ApplyGuardian,
+    /// Tracker roster: start a card application prefilled from a roster entry
+    /// (after the consent; the citizen checks the data).
+    ApplyFromRoster(Box<crate::application::record::ApplicantForm>),
+    /// Officer mode: start a card application for the citizen beside the officer,
+    /// with the officer's settings as drafted (the mode goes on the record).
+    ApplyAssisted(Officer),
 }
 
 /// Work for the app to do after a transition.
@@ -760,17 +766,30 @@ pub fn transition(mut flow: Flow, event: Event, now: DateTime<Utc>) -> (Flow, Ve
         (Screen::Supervisor, Event::Back) => Screen::Officer { unlocked: true },
         (Screen::Officer { unlocked: true }, Event::TrackerOpen) => Screen::Tracker,
         (Screen::Tracker, Event::Back) => Screen::Officer { unlocked: true },
+        (Screen::Tracker, Event::ApplyFromRoster(form)) => {
+            start_assisted(&mut flow, Some(*form), Screen::Tracker)
+        }
+        (Screen::Officer { unlocked: true }, Event::ApplyAssisted(mut o)) => {
+            if flow.officer_verified {
+                o.officer_id = flow.officer.officer_id.clone();
+            }
+            flow.officer = o;
+            start_assisted(&mut flow, None, Screen::Officer { unlocked: true })
+        }
         (Screen::Consent, Event::ConsentAccepted)
             if flow.session.service == Some(super::sink::Service::CardApplication) =>
         {
             flow.session.consent_at = Some(now);
-            flow.session.apply = Some(Box::new(ApplyEntry::new(Draft::new(
-                crate::queue::record::Consent {
-                    text_version: APPLY_CONSENT_VERSION.into(),
-                    accepted_at: now,
-                    guardian: None,
-                },
-            ))));
+            let consent = crate::queue::record::Consent {
+                text_version: APPLY_CONSENT_VERSION.into(),
+                accepted_at: now,
+                guardian: None,
+            };
+            match flow.session.apply.as_mut() {
+                // Started from the roster or officer mode: keep the prefilled draft.
+                Some(entry) => entry.draft.consent = Some(consent),
+                None => flow.session.apply = Some(Box::new(ApplyEntry::new(Draft::new(consent)))),
+            }
             Screen::ApplyProcedure
         }
         (Screen::Consent, Event::ConsentAccepted) => {
@@ -888,7 +907,7 @@ pub fn transition(mut flow: Flow, event: Event, now: DateTime<Utc>) -> (Flow, Ve
                     }
                 }
                 ReadOutcome::Card(card) => {
-                    flow.session.age = age_on(&card.date_of_birth, now);
+                    flow.session.age = chip_age(&card.date_of_birth, now);
                     if flow.session.age.is_some_and(|a| a < MIN_AGE) {
                         flow.session.notice = Some(Notice::new("err.too_young"));
                     }
@@ -1080,6 +1099,29 @@ pub fn transition(mut flow: Flow, event: Event, now: DateTime<Utc>) -> (Flow, Ve
     (flow, fx)
 }
 
+/// An officer starts a card application (from the roster, prefilled, or from
+/// officer mode): a fresh session whose draft waits for the citizen's consent —
+/// the consent screen comes first, as from Welcome (DESIGN "Flow and consent").
+/// Without a calendar nothing starts and `stay` says why.
+fn start_assisted(
+    flow: &mut Flow,
+    form: Option<crate::application::record::ApplicantForm>,
+    stay: Screen,
+) -> Screen {
+    if !flow.applications {
+        flow.session.notice = Some(Notice::new("apply.not_set_up"));
+        return stay;
+    }
+    flow.session = Session::default();
+    flow.session.service = Some(super::sink::Service::CardApplication);
+    let mut draft = Draft::default();
+    if let Some(form) = form {
+        draft.prefill_roster(form);
+    }
+    flow.session.apply = Some(Box::new(ApplyEntry::new(draft)));
+    Screen::Consent
+}
+
 fn is_apply(s: &Screen) -> bool {
     matches!(
         s,
@@ -1138,9 +1180,7 @@ fn apply_step(
         (Screen::ApplyCheck, Event::ApplyGuardian) => {
             let born =
                 crate::application::fields::date_of_birth(&entry.draft.form.date_of_birth, today);
-            flow.session.age = born
-                .ok()
-                .and_then(|b| u32::try_from(crate::application::fields::age_on(b, today)).ok());
+            flow.session.age = born.ok().and_then(|b| u32::try_from(b.age_on(today)).ok());
             flow.session.notice = None;
             Screen::Guardian
         }
@@ -1236,7 +1276,7 @@ pub fn field_problems(
     }
     let id = form.id_number.trim();
     if !id.is_empty() {
-        if let Err(e) = f::id_number(id, dob.clone().ok(), sex.clone().ok()) {
+        if let Err(e) = f::id_number(id, dob.clone().ok().map(|b| b.year()), sex.clone().ok()) {
             out.push(e);
         }
     }
@@ -1258,7 +1298,7 @@ pub fn field_problems(
     }
     if let (Some(p), Some(r), Ok(born)) = (draft.procedure, draft.reason, dob.clone()) {
         let facts = f::ProcedureFacts {
-            age: f::age_on(born, today),
+            age: born.age_on(today),
             has_id_number: !id.is_empty(),
             has_old_id_number: !old.is_empty(),
         };
@@ -1272,7 +1312,7 @@ pub fn field_problems(
     // records one through the activation's guardian step; say so here, not at submit.
     if let Ok(born) = dob {
         let no_guardian = draft.consent.as_ref().is_none_or(|c| c.guardian.is_none());
-        if f::age_on(born, today) < 16 && no_guardian {
+        if born.age_on(today) < 16 && no_guardian {
             out.push(FieldError::new(Field::Guardian, Problem::Required));
         }
     }
@@ -1406,19 +1446,15 @@ fn wipe(mut flow: Flow) -> Flow {
     flow
 }
 
-/// Whole years from a date of birth to `now` (local date): DG13's `DD/MM/YYYY` or the
-/// MRZ's `YYYY-MM-DD`; None when the chip has no full date (the elderly's `00/00/YYYY`).
-pub fn age_on(date_of_birth: &str, now: DateTime<Utc>) -> Option<u32> {
-    use chrono::Datelike;
+/// Whole years from a chip's date of birth to `now` (local date): DG13's
+/// `DD/MM/YYYY` or the MRZ's `YYYY-MM-DD`, counted by [`crate::queue::record::age_on`];
+/// None when the chip has no full date (the elderly's `00/00/YYYY`).
+pub fn chip_age(date_of_birth: &str, now: DateTime<Utc>) -> Option<u32> {
     let born = chrono::NaiveDate::parse_from_str(date_of_birth, "%d/%m/%Y")
         .or_else(|_| chrono::NaiveDate::parse_from_str(date_of_birth, "%Y-%m-%d"))
         .ok()?;
     let today = now.with_timezone(&chrono::Local).date_naive();
-    let mut age = today.year() - born.year();
-    if (today.month(), today.day()) < (born.month(), born.day()) {
-        age -= 1;
-    }
-    u32::try_from(age).ok()
+    u32::try_from(crate::queue::record::age_on(born, today)).ok()
 }
 
 /// The guardian as typed, or what is wrong (the notice names the field).
@@ -1641,9 +1677,9 @@ mod tests {
     fn age_comes_from_either_date_form_and_an_unknown_date_gives_none() {
         use chrono::TimeZone;
         let now = Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap();
-        assert_eq!(age_on("02/06/2011", now), Some(14)); // birthday tomorrow
-        assert_eq!(age_on("2011-05-31", now), Some(15));
-        assert_eq!(age_on("00/00/1948", now), None);
+        assert_eq!(chip_age("02/06/2011", now), Some(14)); // birthday tomorrow
+        assert_eq!(chip_age("2011-05-31", now), Some(15));
+        assert_eq!(chip_age("00/00/1948", now), None);
     }
 
     #[test]
@@ -1812,6 +1848,125 @@ mod tests {
         );
         d.form.date_of_birth = "01/01/2008".into();
         assert!(field_problems(&d, today).is_empty());
+    }
+
+    #[test]
+    fn the_roster_and_officer_mode_start_an_application_after_the_consent() {
+        use crate::application::record::{ApplicantForm, Prefill};
+        let form = ApplicantForm::from_roster(
+            "011148000021",
+            "Giàng Thị Dua",
+            "1948",
+            "Nữ",
+            "Bản Nậm Củm",
+        );
+        // No calendar: nothing starts, the officer stays on the tracker.
+        let f = Flow {
+            screen: Screen::Tracker,
+            ..Default::default()
+        };
+        let (f, _) = step(f, Event::ApplyFromRoster(Box::new(form.clone())));
+        assert_eq!(f.screen, Screen::Tracker);
+        assert!(f.session.apply.is_none());
+        let f = Flow {
+            screen: Screen::Tracker,
+            applications: true,
+            ..Default::default()
+        };
+        let (f, _) = step(f, Event::ApplyFromRoster(Box::new(form)));
+        assert_eq!(f.screen, Screen::Consent, "the consent comes first");
+        let (f, _) = step(f, Event::ConsentAccepted);
+        assert_eq!(f.screen, Screen::ApplyProcedure);
+        let entry = f.session.apply.as_ref().unwrap();
+        assert_eq!(entry.draft.form.full_name, "Giàng Thị Dua");
+        assert_eq!(entry.draft.form.date_of_birth, "1948");
+        assert_eq!(entry.draft.source, Some(Prefill::Roster));
+        assert_eq!(
+            entry
+                .draft
+                .consent
+                .as_ref()
+                .map(|c| c.text_version.as_str()),
+            Some(APPLY_CONSENT_VERSION)
+        );
+        // The keyboard shows the prefilled name, not an empty field.
+        assert_eq!(entry.composer.text(), "Giàng Thị Dua");
+        // Declining the consent keeps nothing.
+        let f = Flow {
+            screen: Screen::Tracker,
+            applications: true,
+            ..Default::default()
+        };
+        let form = ApplicantForm::from_roster("011148000021", "Giàng Thị Dua", "1948", "Nữ", "");
+        let (f, _) = step(f, Event::ApplyFromRoster(Box::new(form)));
+        let (f, _) = step(f, Event::ConsentDeclined);
+        assert_eq!(f.screen, Screen::Welcome);
+        assert!(!f.session.holds_personal_data());
+
+        // Officer mode: the drafted settings are kept, the mode goes on the submission.
+        let f = Flow {
+            screen: Screen::Officer { unlocked: true },
+            applications: true,
+            ..Default::default()
+        };
+        let o = Officer {
+            officer_id: "4521".into(),
+            unit: "03679".into(),
+            mode: Mode::HomeVisit,
+        };
+        let (f, _) = step(f, Event::ApplyAssisted(o.clone()));
+        assert_eq!(f.screen, Screen::Consent);
+        assert_eq!(f.officer, o);
+        let (f, _) = step(f, Event::ConsentAccepted);
+        assert_eq!(f.screen, Screen::ApplyProcedure);
+        assert_eq!(
+            f.session.apply.as_ref().unwrap().draft.form,
+            ApplicantForm::default()
+        );
+        // A locked officer screen starts nothing.
+        let f = Flow {
+            screen: Screen::Officer { unlocked: false },
+            applications: true,
+            ..Default::default()
+        };
+        let (f, _) = step(f, Event::ApplyAssisted(o));
+        assert_eq!(f.screen, Screen::Officer { unlocked: false });
+        assert!(f.session.apply.is_none());
+    }
+
+    #[test]
+    fn a_birth_year_alone_passes_the_check_and_is_aged_from_the_first_of_january() {
+        use crate::application::fields::Field;
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let mut d = Draft::new(crate::queue::record::Consent {
+            text_version: APPLY_CONSENT_VERSION.into(),
+            accepted_at: now(),
+            guardian: None,
+        });
+        d.choose_procedure(Procedure::FirstIssue);
+        d.reason = Some(Reason::NeverIssued);
+        d.form.full_name = "Giàng Thị Dua".into();
+        d.form.date_of_birth = "1948".into();
+        d.form.sex = "Nữ".into();
+        d.form.id_number = "011148000021".into();
+        assert!(field_problems(&d, today).is_empty());
+        // The ID's year is checked against the year alone.
+        d.form.id_number = "011149000021".into();
+        let fields: Vec<Field> = field_problems(&d, today).iter().map(|e| e.field).collect();
+        assert_eq!(fields, [Field::IdNumber]);
+        // Born "2012": 14 from 01/01/2026, so a first card is allowed in 2026.
+        d.form.id_number.clear();
+        d.form.date_of_birth = "2012".into();
+        let problems = field_problems(&d, today);
+        assert_eq!(
+            problems.iter().map(|e| e.field).collect::<Vec<_>>(),
+            [Field::Guardian],
+            "14: only the guardian is asked for"
+        );
+        d.form.date_of_birth = "2013".into();
+        assert!(field_problems(&d, today)
+            .iter()
+            .any(|e| e.field == Field::DateOfBirth));
     }
 
     #[test]

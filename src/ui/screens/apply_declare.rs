@@ -27,6 +27,15 @@ pub fn submit(
     draft: &Draft,
     officer: &Officer,
 ) -> Result<Box<ApplyReceipt>, SubmitFailure> {
+    submit_recorded(desk, draft, officer).map(|(_, receipt)| receipt)
+}
+
+/// [`submit`], also giving the stored record's id (`simulate` prints it).
+pub fn submit_recorded(
+    desk: &Mutex<Desk>,
+    draft: &Draft,
+    officer: &Officer,
+) -> Result<(crate::queue::record::RecordId, Box<ApplyReceipt>), SubmitFailure> {
     let fail = |key, back_to_slot, field, detail: String| SubmitFailure {
         key,
         back_to_slot,
@@ -48,19 +57,22 @@ pub fn submit(
         crate::ui::sink::Mode::HomeVisit => crate::queue::record::Mode::HomeVisit,
     };
     match desk.submit(draft, now, officer_id, unit, mode) {
-        Ok(s) => Ok(Box::new(ApplyReceipt {
-            receipt: s.receipt,
-            office: s.appointment.slot.office.clone(),
-            day: s.appointment.slot.day,
-            start: s.appointment.slot.start,
-            end: s.appointment.end,
-            procedure: draft
-                .procedure
-                .unwrap_or(crate::application::fields::Procedure::FirstIssue),
-            reason: draft
-                .reason
-                .unwrap_or(crate::application::fields::Reason::NeverIssued),
-        })),
+        Ok(s) => Ok((
+            s.record_id,
+            Box::new(ApplyReceipt {
+                receipt: s.receipt,
+                office: s.appointment.slot.office.clone(),
+                day: s.appointment.slot.day,
+                start: s.appointment.slot.start,
+                end: s.appointment.end,
+                procedure: draft
+                    .procedure
+                    .unwrap_or(crate::application::fields::Procedure::FirstIssue),
+                reason: draft
+                    .reason
+                    .unwrap_or(crate::application::fields::Reason::NeverIssued),
+            }),
+        )),
         Err(e) => {
             let detail = e.to_string();
             Err(match e {

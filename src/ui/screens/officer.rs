@@ -1,6 +1,9 @@
 //! Officer mode, behind a PIN: officer ID, unit code, and mode (kiosk, outreach,
 //! home visit — the assisted flow for the elderly and disabled). Settings stay
-//! until changed; citizens' sessions never see the PIN.
+//! until changed; citizens' sessions never see the PIN. From here the officer
+//! also starts a card application for the citizen beside them ("Hồ sơ cấp
+//! thẻ"): the settings drafted on the screen are kept and the record carries
+//! the mode.
 
 use super::{heading, widgets, ScreenCtx};
 use crate::ui::flow::{Event, Officer, Pin};
@@ -128,6 +131,14 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx, unlocked: bool) -> Option<Event> {
                 }
                 if widgets::big_button(ui, sc.t("tracker.open"), false).clicked() {
                     ev = Some(Event::TrackerOpen);
+                }
+                // Third (and last: a fourth pushes the keypad off a 1280 px screen)
+                // button of the row: a card application for the citizen beside the
+                // officer, recorded with the mode chosen above.
+                if sc.flow.applications
+                    && widgets::big_button(ui, sc.t("officer.apply"), false).clicked()
+                {
+                    ev = Some(Event::ApplyAssisted(draft_v.clone()));
                 }
             });
         });

@@ -2,9 +2,12 @@
 //! roster, the day's home visits and the tasks, one tab each. The views live in
 //! `crate::tracker` (`TrackerScreens`); this screen opens the queue database for
 //! them and drops everything when it is left, so the decrypted roster (personal
-//! data) is in memory only while an officer is looking at it.
+//! data) is in memory only while an officer is looking at it. When the kiosk
+//! takes card applications, the roster's "Lập hồ sơ cấp thẻ" starts one
+//! prefilled from the entry ([`Event::ApplyFromRoster`]).
 
 use super::{widgets, ScreenCtx};
+use crate::application::record::ApplicantForm;
 use crate::queue::{Service, Store};
 use crate::tracker::screens::{TrackerScreen, TrackerScreens};
 use crate::ui::flow::Event;
@@ -74,7 +77,21 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
     sc.ui_state.tracker.tab = Some(tab);
     let (unavailable, back) = (sc.t("tracker.unavailable"), sc.t("common.back"));
     match &mut sc.ui_state.tracker.open {
-        Some(Ok((store, screens))) => screens.show(ui, tab, store, now).then_some(Event::Back),
+        Some(Ok((store, screens))) => {
+            screens.roster_view.offer_apply = sc.flow.applications;
+            let back = screens.show(ui, tab, store, now).then_some(Event::Back);
+            // "Lập hồ sơ cấp thẻ" on a roster entry: the application, prefilled from it.
+            let apply = screens.take_apply().map(|e| {
+                Event::ApplyFromRoster(Box::new(ApplicantForm::from_roster(
+                    &e.id_number,
+                    &e.full_name,
+                    &e.date_of_birth,
+                    &e.sex,
+                    &e.address,
+                )))
+            });
+            apply.or(back)
+        }
         Some(Err(e)) => {
             ui.label(RichText::new(format!("{unavailable}: {e}")).size(24.0));
             widgets::big_button(ui, back, false)
