@@ -113,6 +113,10 @@ fn filters_narrow_the_list_by_village_classification_and_officer() {
             view.borrow_mut().show(ui, &index, d("2025-06-05"));
         });
     h.run();
+    // Closed, the filters are one line (the list keeps the screen); open them.
+    h.get_by_label("Không lọc: cả danh sách");
+    assert!(h.query_by_label("Bản Pa Ủ").is_none());
+    tap(&mut h, "Bộ lọc");
     tap(&mut h, "Bản Pa Ủ");
     h.get_by_label("3 người");
     assert!(h.query_by_label("Nguyễn Văn A").is_none());
@@ -129,6 +133,10 @@ fn filters_narrow_the_list_by_village_classification_and_officer() {
     assert_eq!(all.len(), 3, "one 'all' per filter row");
     all[0].click();
     h.run();
+    h.get_by_label("1 người");
+    // Closed again, the line says which filters still hold.
+    tap(&mut h, "Bộ lọc");
+    h.get_by_label("Đang lọc: Trường hợp đặc biệt, thu nhận tại nhà · CB02");
     h.get_by_label("1 người");
 }
 

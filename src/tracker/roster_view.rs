@@ -66,6 +66,9 @@ pub struct RosterView {
     pub mode: RosterMode,
     /// Whether the keyboard is open.
     pub keyboard: bool,
+    /// Whether the village / classification / officer filters are open (closed, a
+    /// one-line summary keeps the list's rows on a 1280×800 screen).
+    pub filters: bool,
     /// Offer "Lập hồ sơ cấp thẻ" on entries that can apply (the kiosk has a calendar).
     pub offer_apply: bool,
     /// Positions (in [`RosterIndex::entries`]) of the current result.
@@ -217,7 +220,11 @@ impl RosterView {
             if widgets::big_button(ui, tr(lang, "common.back"), false).clicked() {
                 action = Some(RosterAction::Close);
             }
-            ui.heading(tr(lang, "tracker.roster.title"));
+            ui.label(
+                RichText::new(tr(lang, "tracker.roster.title"))
+                    .size(26.0)
+                    .strong(),
+            );
             if toggle(
                 ui,
                 self.mode == RosterMode::Search,
@@ -250,6 +257,9 @@ impl RosterView {
                 if toggle(ui, self.keyboard, tr(lang, "tracker.roster.keyboard")) {
                     self.keyboard = !self.keyboard;
                 }
+                if toggle(ui, self.filters, tr(lang, "tracker.roster.filters")) {
+                    self.filters = !self.filters;
+                }
                 if !self.text.is_empty() && toggle(ui, false, tr(lang, "tracker.roster.clear")) {
                     self.text.clear();
                 }
@@ -257,6 +267,13 @@ impl RosterView {
             if self.keyboard {
                 widgets::name_keypad(ui, &mut self.text, 60, tr(lang, "common.erase"));
             }
+        }
+        let officer_opts: Vec<(String, String)> =
+            officers.iter().map(|o| (o.clone(), o.clone())).collect();
+        if self.mode == RosterMode::Search && !self.filters {
+            self.filter_summary(ui, &units);
+        }
+        if self.mode == RosterMode::Search && self.filters {
             filter_row(ui, lang, "tracker.roster.village", &mut self.unit, &units);
             ui.horizontal_wrapped(|ui| {
                 ui.label(tr(lang, "tracker.roster.classification"));
@@ -278,15 +295,15 @@ impl RosterView {
                 }
             });
         }
-        let officer_opts: Vec<(String, String)> =
-            officers.iter().map(|o| (o.clone(), o.clone())).collect();
-        filter_row(
-            ui,
-            lang,
-            "tracker.roster.officer",
-            &mut self.officer,
-            &officer_opts,
-        );
+        if self.mode == RosterMode::HomeVisits || self.filters {
+            filter_row(
+                ui,
+                lang,
+                "tracker.roster.officer",
+                &mut self.officer,
+                &officer_opts,
+            );
+        }
         if self.mode == RosterMode::HomeVisits {
             ui.heading(trf(
                 lang,
@@ -322,6 +339,39 @@ impl RosterView {
                 }
             });
         action
+    }
+}
+
+impl RosterView {
+    /// The filters in force, on one line ("Lọc: Bản Pa Ủ · CB02", or none).
+    fn filter_summary(&self, ui: &mut Ui, units: &[(String, String)]) {
+        let lang = self.lang;
+        let mut parts: Vec<&str> = Vec::new();
+        if let Some(u) = &self.unit {
+            parts.push(
+                units
+                    .iter()
+                    .find(|(c, _)| c == u)
+                    .map(|(_, n)| n.as_str())
+                    .unwrap_or(u.as_str()),
+            );
+        }
+        if let Some(c) = self.classification {
+            parts.push(classification_label(lang, c));
+        }
+        if let Some(o) = &self.officer {
+            parts.push(o.as_str());
+        }
+        let text = if parts.is_empty() {
+            tr(lang, "tracker.roster.no_filter").to_string()
+        } else {
+            trf(
+                lang,
+                "tracker.roster.filtered",
+                &[("filters", &parts.join(" · "))],
+            )
+        };
+        ui.label(RichText::new(text).size(20.0));
     }
 }
 
