@@ -450,9 +450,13 @@ fn entry_row(ui: &mut Ui, lang: Lang, e: &RosterEntry, roster: &RosterIndex, app
                     .get(&e.unit_code)
                     .map(|u| u.name.as_str())
                     .unwrap_or(&e.unit_code);
+                // Dates as the card prints them (DD/MM/YYYY); a year alone stays a year.
+                let born = chrono::NaiveDate::parse_from_str(&e.date_of_birth, "%Y-%m-%d")
+                    .map(|d| d.format("%d/%m/%Y").to_string())
+                    .unwrap_or_else(|_| e.date_of_birth.clone());
                 let details = format!(
                     "{} · {} · {} · {} · {}",
-                    e.date_of_birth,
+                    born,
                     unit,
                     e.address,
                     classification_label(lang, e.classification),
