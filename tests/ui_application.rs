@@ -716,3 +716,38 @@ fn officer_mode_starts_an_assisted_application_recorded_with_its_mode() {
     );
     assert_eq!(h.state().flow().officer.mode.as_str(), "home_visit");
 }
+
+#[test]
+fn the_officers_appointment_list_records_who_came_and_who_did_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = officer_kiosk(dir.path());
+    unlock(&mut h);
+    tap(&mut h, "Lịch hẹn");
+    assert_eq!(screen(&h), "appointments");
+    h.get_by_label_contains(": 0 đã đến, 0 không đến, 0 chưa đến");
+    h.get_by_label("Không có lịch hẹn nào trong ngày.");
+    // Lò Thị Mai booked tomorrow at 08:00.
+    tap(&mut h, "Ngày mai");
+    h.get_by_label_contains(": 0 đã đến, 0 không đến, 1 chưa đến");
+    h.get_by_label("Lò Thị Mai");
+    h.get_by_label_contains(&format!("08:00–08:30 · {OFFICE} · chỗ 1"));
+    h.get_by_label("Chưa đến");
+    assert_on_screen(&h, "Có mặt");
+    tap(&mut h, "Có mặt");
+    h.get_by_label("Đã đến");
+    h.get_by_label_contains(": 1 đã đến, 0 không đến, 0 chưa đến");
+    let stored = |dir: &Path| {
+        let store = Store::open(dir).unwrap();
+        cccd_kiosk::application::calendar::list_day(&store, tomorrow()).unwrap()[0].status
+    };
+    use cccd_kiosk::application::calendar::AppointmentStatus;
+    assert_eq!(stored(dir.path()), AppointmentStatus::Attended);
+    // An officer's correction: she did not come after all.
+    tap(&mut h, "Vắng mặt");
+    h.get_by_label("Không đến");
+    assert_eq!(stored(dir.path()), AppointmentStatus::NoShow);
+    // Leaving forgets the names; back in officer mode.
+    tap(&mut h, "Quay lại");
+    assert_eq!(screen(&h), "officer");
+    assert!(h.query_by_label("Lò Thị Mai").is_none());
+}

@@ -15,6 +15,17 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde_json::Value;
 use std::path::Path;
 
+/// One line of the officers' appointment list.
+#[derive(Debug, Clone)]
+pub struct DayEntry {
+    /// The appointment (slot, seat, receipt, status).
+    pub appointment: calendar::Appointment,
+    /// The applicant's full name.
+    pub name: String,
+    /// First issue, renewal, re-issue or change.
+    pub procedure: super::fields::Procedure,
+}
+
 /// Card applications at this kiosk.
 pub struct Desk {
     store: Store,
@@ -92,6 +103,33 @@ impl Desk {
             mode,
         )?;
         record::submit(&mut self.store, &self.calendar, &new)
+    }
+
+    /// The appointments of `day` with each applicant's name and procedure (the
+    /// officers' list; names come from the sealed records, so this stays on the
+    /// kiosk's screen and the operator's `appointments list`).
+    pub fn day_list(&self, day: NaiveDate) -> Result<Vec<DayEntry>, ApplicationError> {
+        calendar::list_day(&self.store, day)?
+            .into_iter()
+            .map(|a| {
+                let app = record::get(&self.store, a.record_id)?;
+                Ok(DayEntry {
+                    name: app.application.applicant.full_name.clone(),
+                    procedure: app.application.procedure,
+                    appointment: a,
+                })
+            })
+            .collect()
+    }
+
+    /// Record that the citizen came (or did not), by receipt code or appointment id.
+    pub fn mark(
+        &mut self,
+        key: &str,
+        status: calendar::AppointmentStatus,
+        now: DateTime<FixedOffset>,
+    ) -> Result<calendar::Appointment, CalendarError> {
+        calendar::set_status(&mut self.store, key, status, now)
     }
 
     /// "Applied, appointment on …" for a roster entry's ID number, when it has an open one.

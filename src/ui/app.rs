@@ -203,6 +203,11 @@ impl KioskApp {
         self.ui_state.supervisor.export_done()
     }
 
+    /// The appointment list's panel (the demo tour picks the day through it).
+    pub fn appointments_panel(&mut self) -> &mut super::screens::appointments::Panel {
+        &mut self.ui_state.appointments
+    }
+
     /// The tracker screen's panel (the demo tour picks tabs through it).
     pub fn tracker_panel(&mut self) -> &mut super::screens::tracker::Panel {
         &mut self.ui_state.tracker

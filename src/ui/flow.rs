@@ -54,6 +54,8 @@ pub enum Screen {
     Supervisor,
     /// The "5 rõ" tracker, from officer mode.
     Tracker,
+    /// The officers' appointment list (who came, who did not), from officer mode.
+    Appointments,
     /// Card application (issue 9), step 1: procedure and reason.
     ApplyProcedure,
     /// Card application: the applicant's data on the on-screen keyboard.
@@ -102,6 +104,7 @@ impl Screen {
             Screen::Diagnostics => "diagnostics",
             Screen::Supervisor => "supervisor",
             Screen::Tracker => "tracker",
+            Screen::Appointments => "appointments",
             Screen::ApplyProcedure => "apply_procedure",
             Screen::ApplyData => "apply_data",
             Screen::ApplyCheck => "apply_check",
@@ -624,6 +627,8 @@ pub enum Event {
     SupervisorOpen,
     /// Officer mode: open the "5 rõ" tracker (dashboard, roster, home visits, tasks).
     TrackerOpen,
+    /// Officer mode: open the appointment list.
+    AppointmentsOpen,
     /// Card application: the step is done, go on (checked by the transition).
     ApplyNext,
     /// Card application: submit the finished draft.
@@ -766,6 +771,10 @@ pub fn transition(mut flow: Flow, event: Event, now: DateTime<Utc>) -> (Flow, Ve
         (Screen::Supervisor, Event::Back) => Screen::Officer { unlocked: true },
         (Screen::Officer { unlocked: true }, Event::TrackerOpen) => Screen::Tracker,
         (Screen::Tracker, Event::Back) => Screen::Officer { unlocked: true },
+        (Screen::Officer { unlocked: true }, Event::AppointmentsOpen) if flow.applications => {
+            Screen::Appointments
+        }
+        (Screen::Appointments, Event::Back) => Screen::Officer { unlocked: true },
         (Screen::Tracker, Event::ApplyFromRoster(form)) => {
             start_assisted(&mut flow, Some(*form), Screen::Tracker)
         }

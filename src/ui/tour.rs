@@ -48,6 +48,7 @@ enum Step {
     ApplySlot,
     ApplyDeclare,
     ApplyDone,
+    Appointments,
     Guardian,
     Finished,
 }
@@ -127,6 +128,7 @@ impl Tour {
             Step::ApplyDeclare => "19-apply-declare",
             Step::ApplyDone => "20-apply-done",
             Step::Guardian => "26-guardian",
+            Step::Appointments => "27-appointments",
             Step::Finished => "",
         }
     }
@@ -164,6 +166,7 @@ impl Tour {
                 Step::ApplyDeclare => f.screen == Screen::ApplyDeclare,
                 Step::ApplyDone => matches!(f.screen, Screen::ApplyDone(_)),
                 Step::Guardian => f.screen == Screen::Guardian,
+                Step::Appointments => f.screen == Screen::Appointments,
                 Step::Finished => false,
             }
     }
@@ -271,7 +274,7 @@ impl Tour {
                             "Banr Ka Lawng, xax Ka Lawng, huyeenj Muwowngf Tes",
                         ),
                         (F::DateOfBirth, "02/09/2008"),
-                        (F::FullName, "Giaangf A Sinhr"),
+                        (F::FullName, "Giangf A Sinhs"),
                     ] {
                         a.focus(f);
                         a.composer.keys(keys);
@@ -323,6 +326,15 @@ impl Tour {
             }
             Step::Guardian | Step::Finished => Step::Finished,
             Step::ApplyDone => {
+                // The officers' list: tomorrow, with the application just booked.
+                self.app.dispatch(Event::Home);
+                self.app.dispatch(Event::OfficerOpen);
+                self.app.dispatch(Event::OfficerUnlocked);
+                self.app.dispatch(Event::AppointmentsOpen);
+                self.app.appointments_panel().choose_day(1);
+                Step::Appointments
+            }
+            Step::Appointments => {
                 // A citizen of 15: the officer records the guardian.
                 self.app.dispatch(Event::Home);
                 self.app.dispatch(Event::Start(Service::EidLevel2));

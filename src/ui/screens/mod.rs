@@ -8,6 +8,7 @@ pub mod apply_done;
 pub mod apply_keyboard;
 pub mod apply_procedure;
 pub mod apply_slot;
+pub mod appointments;
 pub mod card_key;
 pub mod consent;
 pub mod diagnostics;
@@ -44,6 +45,8 @@ pub struct UiState {
     pub supervisor: supervisor::Panel,
     /// The tracker's store and decrypted roster (dropped when the screen is left).
     pub tracker: tracker::Panel,
+    /// The appointment list of the day chosen (dropped when the screen is left).
+    pub appointments: appointments::Panel,
     /// The slot screen's availability for (office, day), read once per choice.
     pub slots: Option<apply_slot::SlotCache>,
 }
@@ -58,6 +61,7 @@ impl UiState {
         self.receipt_tex = None;
         self.supervisor.on_screen_change();
         self.tracker.on_screen_change();
+        self.appointments.on_screen_change();
         self.slots = None;
     }
 }
@@ -149,6 +153,7 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
             Screen::Diagnostics => diagnostics::show(ui, sc),
             Screen::Supervisor => supervisor::show(ui, sc),
             Screen::Tracker => tracker::show(ui, sc),
+            Screen::Appointments => appointments::show(ui, sc),
             Screen::ApplyProcedure => apply_procedure::show(ui, sc),
             Screen::ApplyData => apply_keyboard::show(ui, sc),
             Screen::ApplyCheck => apply_check::show(ui, sc),

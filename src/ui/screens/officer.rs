@@ -141,6 +141,11 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx, unlocked: bool) -> Option<Event> {
                     ev = Some(Event::ApplyAssisted(draft_v.clone()));
                 }
             });
+            if sc.flow.applications
+                && widgets::big_button(ui, sc.t("appointments.open"), false).clicked()
+            {
+                ev = Some(Event::AppointmentsOpen);
+            }
         });
         let buf = if sc.ui_state.officer_field == 0 {
             &mut draft_v.officer_id
