@@ -603,7 +603,14 @@ fn the_officer_starts_an_application_from_the_roster_prefilled_with_a_birth_year
     let dir = tempfile::tempdir().unwrap();
     let mut h = officer_kiosk(dir.path());
     unlock(&mut h);
-    tap(&mut h, "Tiến độ 5 rõ");
+    // The roster loads on a worker while the screen keeps drawing (a spinner):
+    // tap, then step until it is in.
+    h.get_by_label("Tiến độ 5 rõ").click();
+    wait_for(
+        &mut h,
+        "the roster, loaded on a worker",
+        KioskApp::tracker_loaded,
+    );
     assert_eq!(screen(&h), "tracker");
     tap(&mut h, "Dân cư");
     h.get_by_label("4 người");

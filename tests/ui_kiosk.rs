@@ -1089,7 +1089,14 @@ fn the_officer_opens_the_tracker_sees_the_roster_with_served_badges_and_leaving_
     wait_for(&mut h, "the unlock", |a| {
         a.flow().screen == Screen::Officer { unlocked: true }
     });
-    tap(&mut h, "Tiến độ 5 rõ");
+    // The roster loads on a worker while the screen keeps drawing (a spinner):
+    // tap, then step until it is in.
+    h.get_by_label("Tiến độ 5 rõ").click();
+    wait_for(
+        &mut h,
+        "the roster, loaded on a worker",
+        KioskApp::tracker_loaded,
+    );
     assert_eq!(screen(&h), "tracker");
     tap(&mut h, "Dân cư");
     h.get_by_label("Pờ Xuân Hùng");

@@ -208,6 +208,11 @@ impl KioskApp {
         &mut self.ui_state.appointments
     }
 
+    /// True once the tracker's views are loaded (they load on a worker thread).
+    pub fn tracker_loaded(&self) -> bool {
+        self.ui_state.tracker.is_loaded()
+    }
+
     /// The tracker screen's panel (the demo tour picks tabs through it).
     pub fn tracker_panel(&mut self) -> &mut super::screens::tracker::Panel {
         &mut self.ui_state.tracker

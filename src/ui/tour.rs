@@ -149,7 +149,7 @@ impl Tour {
                 Step::SupervisorExported => {
                     f.screen == Screen::Supervisor && self.app.supervisor_export_done()
                 }
-                Step::Tracker(_) => f.screen == Screen::Tracker,
+                Step::Tracker(_) => f.screen == Screen::Tracker && self.app.tracker_loaded(),
                 Step::Reading => f.screen == Screen::Reading && s.progress.contains_key(&0x0102),
                 Step::Review => f.screen == Screen::Review,
                 Step::Photo => f.screen == Screen::Photo && self.app.has_camera_frame(),
