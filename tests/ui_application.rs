@@ -114,6 +114,34 @@ fn tomorrow() -> chrono::NaiveDate {
     chrono::Local::now().date_naive().succ_opt().unwrap()
 }
 
+/// Lò Thị Mai (a roster citizen) re-applies for a lost card: booked tomorrow at
+/// `hour`:00 at a kiosk whose slots hold `capacity` citizens.
+fn book_lo_thi_mai(dir: &Path, capacity: u32, hour: u32) {
+    let mut desk = Desk::open(dir, &config(capacity)).unwrap().unwrap();
+    let now = chrono::Local::now().fixed_offset();
+    let mut d = Draft::new(Consent {
+        text_version: "vi-2026-11-app-v1".into(),
+        accepted_at: now.to_utc(),
+        guardian: None,
+    });
+    d.choose_procedure(Procedure::Reissue);
+    d.reason = Some(Reason::Lost);
+    d.prefill_roster(ApplicantForm::from_roster(
+        "012305000042",
+        "Lò Thị Mai",
+        "2005-03-12",
+        "Nữ",
+        "",
+    ));
+    d.slot = Some(Slot {
+        office: OFFICE.into(),
+        day: tomorrow(),
+        start: chrono::NaiveTime::from_hms_opt(hour, 0, 0).unwrap(),
+    });
+    d.accept_declaration(now.to_utc());
+    desk.submit(&d, now, "CB02", None, Mode::Kiosk).unwrap();
+}
+
 /// Welcome → consent → procedure and reason (first issue, never issued) → data.
 fn to_data(h: &mut Harness<'static, KioskApp>) {
     tap(h, "Đăng ký cấp thẻ Căn cước");
@@ -235,31 +263,7 @@ fn bad_fields_show_their_messages_under_them_and_nothing_is_stored_then_idle_wip
 fn a_full_slot_is_disabled_and_cannot_be_chosen() {
     let dir = tempfile::tempdir().unwrap();
     // Another citizen already holds the only seat of 09:00 tomorrow.
-    {
-        let mut desk = Desk::open(dir.path(), &config(1)).unwrap().unwrap();
-        let now = chrono::Local::now().fixed_offset();
-        let mut d = Draft::new(Consent {
-            text_version: "vi-2026-11-app-v1".into(),
-            accepted_at: now.to_utc(),
-            guardian: None,
-        });
-        d.choose_procedure(Procedure::Reissue);
-        d.reason = Some(Reason::Lost);
-        d.prefill_roster(ApplicantForm::from_roster(
-            "012305000042",
-            "Lò Thị Mai",
-            "2005-03-12",
-            "Nữ",
-            "",
-        ));
-        d.slot = Some(Slot {
-            office: OFFICE.into(),
-            day: tomorrow(),
-            start: chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
-        });
-        d.accept_declaration(now.to_utc());
-        desk.submit(&d, now, "CB02", None, Mode::Kiosk).unwrap();
-    }
+    book_lo_thi_mai(dir.path(), 1, 9);
     let mut h = kiosk(dir.path(), 1, CitizenProfile::demo(), None);
     to_data(&mut h);
     type_keys(&mut h, "ddinh");
@@ -520,31 +524,7 @@ fn officer_kiosk(dir: &Path) -> Harness<'static, KioskApp> {
             .unwrap();
     }
     // Lò Thị Mai applied yesterday: an open appointment tomorrow.
-    {
-        let mut desk = Desk::open(dir, &config(4)).unwrap().unwrap();
-        let now = chrono::Local::now().fixed_offset();
-        let mut d = Draft::new(Consent {
-            text_version: "vi-2026-11-app-v1".into(),
-            accepted_at: now.to_utc(),
-            guardian: None,
-        });
-        d.choose_procedure(Procedure::Reissue);
-        d.reason = Some(Reason::Lost);
-        d.prefill_roster(ApplicantForm::from_roster(
-            "012305000042",
-            "Lò Thị Mai",
-            "2005-03-12",
-            "Nữ",
-            "",
-        ));
-        d.slot = Some(Slot {
-            office: OFFICE.into(),
-            day: tomorrow(),
-            start: chrono::NaiveTime::from_hms_opt(8, 0, 0).unwrap(),
-        });
-        d.accept_declaration(now.to_utc());
-        desk.submit(&d, now, "CB02", None, Mode::Kiosk).unwrap();
-    }
+    book_lo_thi_mai(dir, 4, 8);
     let ui_config = cccd_kiosk::ui::Config {
         data_dir: Some(dir.to_path_buf()),
         ..cccd_kiosk::ui::Config::for_test()
