@@ -738,3 +738,62 @@ fn the_officers_appointment_list_records_who_came_and_who_did_not() {
     assert_eq!(screen(&h), "officer");
     assert!(h.query_by_label("Lò Thị Mai").is_none());
 }
+
+/// Every procedure with each of its reasons, by touch from Welcome to the receipt;
+/// renewal and re-issue ask for the ID number, "holds the old CMND" for its number.
+#[test]
+fn every_procedure_and_reason_goes_from_welcome_to_a_stored_application() {
+    use cccd_kiosk::config::Language;
+    for reason in Reason::ALL {
+        let procedure = reason.procedure();
+        let dir = tempfile::tempdir().unwrap();
+        let mut h = kiosk(dir.path(), 4, CitizenProfile::demo(), None);
+        tap(&mut h, "Đăng ký cấp thẻ Căn cước");
+        tap(&mut h, "Tôi đồng ý, tiếp tục");
+        tap(&mut h, procedure.label(Language::Vi));
+        tap(&mut h, reason.label(Language::Vi));
+        tap(&mut h, "Tiếp tục");
+        assert_eq!(screen(&h), "apply_data", "{reason:?}");
+        type_keys(&mut h, "nguyeenx thij lan");
+        tap(&mut h, "Ngày, tháng, năm sinh");
+        type_keys(&mut h, "12/05/1990");
+        tap(&mut h, "Nơi cư trú");
+        type_keys(&mut h, "banr pa ur");
+        tap(&mut h, "Nữ");
+        let needs = match (procedure, reason) {
+            (Procedure::Renewal | Procedure::Reissue, _) => {
+                Some(("Số định danh cá nhân", "001190012345"))
+            }
+            (_, Reason::FromOldCmnd) => Some(("Số CMND cũ", "012345678")),
+            _ => None,
+        };
+        tap(&mut h, "Tiếp tục");
+        assert_eq!(screen(&h), "apply_check", "{reason:?}");
+        if let Some((field, value)) = needs {
+            // Without it the check names the field and does not go on.
+            h.get_by_label(&format!("{field}: bắt buộc với thủ tục này"));
+            tap(&mut h, "Tiếp tục");
+            assert_eq!(screen(&h), "apply_check", "{reason:?}");
+            tap(&mut h, "Quay lại");
+            tap(&mut h, field);
+            type_keys(&mut h, value);
+            tap(&mut h, "Tiếp tục");
+            assert_eq!(screen(&h), "apply_check", "{reason:?}");
+        }
+        h.get_by_label("Nguyễn Thị Lan");
+        tap(&mut h, "Tiếp tục");
+        book_and_send(&mut h, "09:00");
+        let apps = stored(dir.path());
+        assert_eq!(apps.len(), 1, "{reason:?}");
+        let a = &apps[0].application;
+        assert_eq!((a.procedure, a.reason), (procedure, reason));
+        assert_eq!(a.applicant.full_name, "Nguyễn Thị Lan");
+        match needs {
+            Some((_, id)) if id.len() == 12 => {
+                assert_eq!(a.applicant.id_number.as_deref(), Some(id))
+            }
+            Some((_, cmnd)) => assert_eq!(a.applicant.old_id_number.as_deref(), Some(cmnd)),
+            None => {}
+        }
+    }
+}
