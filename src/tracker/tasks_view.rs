@@ -166,7 +166,9 @@ impl TasksView {
                         ui.end_row();
                         for t in &tasks {
                             ui.label(&t.owner);
-                            ui.label(&t.content);
+                            // Long texts wrap in their column, so the state column and
+                            // its button stay on a 1280-pixel screen.
+                            wrapped(ui, &t.content, 300.0);
                             ui.label(t.deadline.format("%d/%m/%Y").to_string());
                             match (&t.result, t.done_on) {
                                 (Some(r), Some(d)) => {
@@ -175,7 +177,7 @@ impl TasksView {
                                 (Some(r), None) => ui.label(r),
                                 _ => ui.label("—"),
                             };
-                            ui.label(&t.responsible);
+                            wrapped(ui, &t.responsible, 200.0);
                             if t.done_on.is_some() {
                                 ui.colored_label(
                                     Color32::from_rgb(0x2e, 0x7d, 0x32),
@@ -334,4 +336,12 @@ impl TasksView {
             self.tasks = None;
         }
     }
+}
+
+/// A label that wraps at `width` pixels (a grid cell of bounded width).
+fn wrapped(ui: &mut Ui, text: &str, width: f32) {
+    ui.scope(|ui| {
+        ui.set_max_width(width);
+        ui.add(egui::Label::new(text).wrap());
+    });
 }
