@@ -3,6 +3,9 @@
 //! udev and polkit rules, the systemd unit, and the default config. `make deb` builds
 //! the package (a release build: minutes, so not part of `make test`) and then runs
 //! this file again with CCCD_DEB set, which lists the .deb and checks its contents.
+//! `make deb-test` then installs it on a clean Debian in a chroot
+//! (scripts/deb-clean-install): too slow for `make test`, so only its syntax and
+//! shellcheck are checked here.
 
 use cccd_kiosk::config::{hash_pin, Config};
 use std::collections::BTreeSet;
