@@ -4,10 +4,10 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := test
 CARGO ?= cargo
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
-APT_PACKAGES := pcscd libccid libpcsclite-dev vsmartcard-vpcd pkg-config python3 util-linux \
+APT_PACKAGES := pcscd libccid libpcsclite-dev vsmartcard-vpcd pkg-config python3 util-linux shellcheck \
   xvfb xauth libgl1-mesa-dri libegl1 libgl1 libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6
 
-.PHONY: deps test demo bench check deb
+.PHONY: deps test demo bench check deb deb-test
 
 deps:
 	@# dpkg -s succeeds for a removed package whose config files remain ("deinstall ok config-files"):
@@ -52,6 +52,14 @@ deb: deps
 	@command -v cargo-deb >/dev/null 2>&1 || $(CARGO) install cargo-deb --locked
 	$(CARGO) deb --locked
 	CCCD_DEB="$$(ls -t $(TARGET_DIR)/debian/cccd-kiosk_*.deb | head -n1)" $(CARGO) test --locked --test packaging
+
+# The .deb on a clean Debian bookworm (debootstrap, in a chroot): install with its
+# Depends, the kiosk user, the files, `config check` and `doctor --json`, a card read
+# through pcscd + vpcd started in the chroot, dpkg -i again, -r, --purge, reinstall.
+# The debootstrap root is cached in $(TARGET_DIR)/deb-test (a second run skips it).
+deb-test: deb
+	@$(MAKE) --no-print-directory deps APT_PACKAGES="debootstrap python3 util-linux"
+	scripts/deb-clean-install "$$(ls -t $(TARGET_DIR)/debian/cccd-kiosk_*.deb | head -n1)"
 
 check:
 	$(CARGO) clippy --all-targets -- -D warnings

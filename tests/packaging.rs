@@ -3,6 +3,9 @@
 //! udev and polkit rules, the systemd unit, and the default config. `make deb` builds
 //! the package (a release build: minutes, so not part of `make test`) and then runs
 //! this file again with CCCD_DEB set, which lists the .deb and checks its contents.
+//! `make deb-test` then installs it on a clean Debian in a chroot
+//! (scripts/deb-clean-install): too slow for `make test`, so only its syntax and
+//! shellcheck are checked here.
 
 use cccd_kiosk::config::{hash_pin, Config};
 use std::collections::BTreeSet;
@@ -132,12 +135,18 @@ impl Stubs {
     }
 
     fn postinst(&self, dpkg_root: &Path, args: &[&str]) -> (bool, String) {
+        let (ok, log, _) = self.run("postinst", dpkg_root, args);
+        (ok, log)
+    }
+
+    /// Run a maintainer script: (succeeded, the tools' log, what it printed).
+    fn run(&self, script: &str, dpkg_root: &Path, args: &[&str]) -> (bool, String, String) {
         let path = format!(
             "{}:/usr/bin:/bin:/usr/sbin:/sbin",
             self.dir.path().display()
         );
         let out = Command::new("sh")
-            .arg(root().join("debian/postinst"))
+            .arg(root().join("debian").join(script))
             .args(args)
             .env("PATH", path)
             .env("DPKG_ROOT", dpkg_root)
@@ -145,7 +154,11 @@ impl Stubs {
             .unwrap();
         let log = std::fs::read_to_string(self.dir.path().join("log")).unwrap_or_default();
         let _ = std::fs::remove_file(self.dir.path().join("log"));
-        (out.status.success(), log)
+        (
+            out.status.success(),
+            log,
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
     }
 }
 
@@ -158,7 +171,9 @@ fn mode(p: &Path) -> u32 {
 fn postinst_creates_the_kiosk_user_groups_and_private_data_dir() {
     let scratch = tempfile::tempdir().unwrap();
     let data = scratch.path().join("var/lib/cccd-kiosk");
-    // Fresh install on a system with video and input groups but no render group.
+    // Fresh install on a system with video and input groups but no render group, udevd
+    // running (/run/udev).
+    std::fs::create_dir_all(scratch.path().join("run/udev")).unwrap();
     let stubs = Stubs::new(&["video", "input"], false);
     let (ok, log) = stubs.postinst(scratch.path(), &["configure", ""]);
     assert!(ok, "{log}");
@@ -183,7 +198,9 @@ fn postinst_creates_the_kiosk_user_groups_and_private_data_dir() {
     assert_eq!(mode(&data), 0o700);
     assert!(scratch.path().join("etc/cccd-kiosk/trust").is_dir());
 
-    // Upgrade: the user exists (not created again); a loosened data dir is tightened.
+    // Upgrade in a chroot (no udevd: udevadm would reach the host's devices): the user
+    // exists (not created again); a loosened data dir is tightened.
+    std::fs::remove_dir(scratch.path().join("run/udev")).unwrap();
     std::fs::set_permissions(&data, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     std::fs::write(data.join("queue.sqlite"), b"records").unwrap();
     let stubs = Stubs::new(&["video", "input", "render"], true);
@@ -191,6 +208,7 @@ fn postinst_creates_the_kiosk_user_groups_and_private_data_dir() {
     assert!(ok, "{log}");
     assert!(!log.contains("--system"), "{log}");
     assert!(log.contains("adduser cccd-kiosk render"), "{log}");
+    assert!(!log.contains("udevadm"), "no udevd, no udevadm: {log}");
     assert_eq!(mode(&data), 0o700);
     assert_eq!(
         std::fs::read(data.join("queue.sqlite")).unwrap(),
@@ -200,6 +218,88 @@ fn postinst_creates_the_kiosk_user_groups_and_private_data_dir() {
     // Other actions do nothing.
     let (ok, log) = stubs.postinst(scratch.path(), &["abort-upgrade", "0.1.0"]);
     assert!(ok && !log.contains("adduser"), "{log}");
+}
+
+#[test]
+fn postrm_purge_removes_config_but_keeps_records_user_and_operator_files() {
+    let scratch = tempfile::tempdir().unwrap();
+    let etc = scratch.path().join("etc/cccd-kiosk");
+    let data = scratch.path().join("var/lib/cccd-kiosk");
+    std::fs::create_dir_all(etc.join("trust")).unwrap();
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(data.join("queue.sqlite"), b"records").unwrap();
+    let stubs = Stubs::new(&[], true);
+
+    // remove: nothing of the operator's goes (dpkg keeps the conffiles).
+    let (ok, log, _) = stubs.run("postrm", scratch.path(), &["remove"]);
+    assert!(ok, "{log}");
+    assert!(etc.join("trust").is_dir());
+
+    // purge with a provisioned certificate: kept, and said so.
+    std::fs::write(etc.join("trust/csca-vn.cer"), b"cert").unwrap();
+    let (ok, log, said) = stubs.run("postrm", scratch.path(), &["purge"]);
+    assert!(ok, "{log}");
+    assert!(etc.join("trust/csca-vn.cer").is_file());
+    assert!(said.contains("/etc/cccd-kiosk kept"), "{said}");
+
+    // purge after dpkg removed the conffiles, trust dir empty: /etc/cccd-kiosk goes;
+    // the records and the user who owns them stay.
+    std::fs::remove_file(etc.join("trust/csca-vn.cer")).unwrap();
+    let (ok, log, said) = stubs.run("postrm", scratch.path(), &["purge"]);
+    assert!(ok, "{log}");
+    assert!(!etc.exists(), "{said}");
+    assert_eq!(
+        std::fs::read(data.join("queue.sqlite")).unwrap(),
+        b"records"
+    );
+    assert!(
+        said.contains("/var/lib/cccd-kiosk and the user cccd-kiosk kept"),
+        "{said}"
+    );
+    assert!(
+        !log.contains("deluser") && !log.contains("udevadm"),
+        "{log}"
+    );
+}
+
+/// The maintainer scripts and the shell scripts around the package (`make deb-test`'s
+/// clean install among them) pass `sh -n`/`bash -n` and, where installed, shellcheck.
+#[test]
+fn scripts_pass_syntax_check_and_shellcheck() {
+    let scripts = [
+        ("debian/postinst", "sh"),
+        ("debian/postrm", "sh"),
+        ("scripts/deb-clean-install", "bash"),
+        ("scripts/with-pcscd", "bash"),
+    ];
+    for (script, shell) in scripts {
+        let st = Command::new(shell)
+            .arg("-n")
+            .arg(root().join(script))
+            .status()
+            .unwrap();
+        assert!(st.success(), "{shell} -n {script}");
+    }
+    if Command::new("shellcheck")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("shellcheck not installed (make deps installs it): syntax checked only");
+        return;
+    }
+    for (script, shell) in scripts {
+        let out = Command::new("shellcheck")
+            .args(["-S", "warning", "-s", shell])
+            .arg(root().join(script))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "shellcheck {script}:\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
 }
 
 #[test]
