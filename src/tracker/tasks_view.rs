@@ -184,7 +184,7 @@ impl TasksView {
                                     tr(lang, "tracker.tasks.done"),
                                 );
                             } else {
-                                ui.horizontal(|ui| {
+                                ui.vertical(|ui| {
                                     if t.overdue(today) {
                                         ui.label(
                                             RichText::new(tr(lang, "tracker.tasks.overdue"))
