@@ -111,9 +111,10 @@ struct KioskArgs {
     /// The synthetic camera (a portrait photo; the demo card's QR code when asked).
     #[arg(long)]
     synthetic_camera: bool,
-    /// Webcam index (builds with the `camera` feature).
-    #[arg(long, default_value_t = 0)]
-    camera_index: u32,
+    /// Webcam index (builds with the `camera` feature); default: the config's `camera`,
+    /// else 0.
+    #[arg(long)]
+    camera_index: Option<u32>,
     /// Directory of trusted CSCA certificates and master lists.
     #[arg(long, value_name = "DIR")]
     trust: Option<PathBuf>,
@@ -318,6 +319,8 @@ fn cmd_kiosk(
     loaded: &crate::config::Loaded,
     data_dir: Option<&std::path::Path>,
 ) -> i32 {
+    use crate::camera::Webcam;
+    use crate::config::CameraSource;
     use crate::ui::{self, CameraChoice, Config, RunOptions};
     let cfg = &loaded.config;
     let size = match a
@@ -343,7 +346,31 @@ fn cmd_kiosk(
             // The tour types the key, so its camera shows no QR code.
             qr_text: a.demo_tour.is_none().then(|| demo_qr.to_string()),
         },
-        (None, false) => CameraChoice::Device(a.camera_index),
+        (None, false) => match (a.camera_index, &cfg.camera) {
+            (Some(i), _) => CameraChoice::Device(Webcam::Index(i)),
+            (None, None) => CameraChoice::Device(Webcam::Index(0)),
+            (None, Some(CameraSource::File(p))) => CameraChoice::File(p.clone()),
+            (None, Some(CameraSource::Name(n))) => CameraChoice::Device(Webcam::Name(n.clone())),
+            (None, Some(CameraSource::Device(p))) => match p
+                .to_str()
+                .and_then(|p| p.strip_prefix("/dev/video"))
+                .and_then(|n| n.parse().ok())
+            {
+                Some(i) => CameraChoice::Device(Webcam::Index(i)),
+                None => {
+                    return fail(
+                        false,
+                        EXIT_BAD_INPUT,
+                        "bad_input",
+                        Some("camera"),
+                        &format!(
+                            "camera = \"{}\": the kiosk opens /dev/videoN devices (or give a part of the camera's name)",
+                            p.display()
+                        ),
+                    )
+                }
+            },
+        },
     };
     let mut officer_pin = a
         .officer_pin
