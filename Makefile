@@ -6,10 +6,12 @@ CARGO ?= cargo
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 # libclang-dev: bindgen (through nokhwa's V4L2 bindings, v4l2-sys-mit) loads libclang and
 # clang's own headers to read <linux/videodev2.h> (linux-libc-dev) when the webcam backend
-# (cargo feature `camera`) is built.
+# (cargo feature `camera`) is built. mesa-vulkan-drivers: lavapipe, the CPU Vulkan that
+# egui_kittest's wgpu renderer draws a timed-out UI test's screen with (a PNG beside the
+# widget tree in target/tmp/ui-timeouts/).
 APT_PACKAGES := pcscd libccid libpcsclite-dev vsmartcard-vpcd pkg-config python3 util-linux \
   xvfb xauth libgl1-mesa-dri libegl1 libgl1 libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6 \
-  libclang-dev linux-libc-dev
+  libclang-dev linux-libc-dev mesa-vulkan-drivers
 
 .PHONY: deps test demo bench check deb
 

@@ -82,23 +82,35 @@ fn wait_for(h: &mut Harness<'static, KioskApp>, what: &str, cond: impl Fn(&Kiosk
     h.run_ok();
 }
 
-/// What the screen shows (every widget with its role, label and value, from the
-/// AccessKit tree egui_kittest queries), saved under `target/tmp/ui-timeouts/` when a
-/// test times out. This build of egui_kittest has no GPU renderer (feature `wgpu`),
-/// so the "screenshot" is the tree as text.
-fn save_screen(h: &Harness<'static, KioskApp>, what: &str) -> std::path::PathBuf {
+/// What the screen shows, saved under `target/tmp/ui-timeouts/` when a test times out:
+/// every widget with its role, label and value (the AccessKit tree egui_kittest
+/// queries) as text, and the screen as a PNG rendered by egui_kittest's wgpu renderer
+/// (headless: Mesa's lavapipe Vulkan on the CPU, `mesa-vulkan-drivers`). Returns the
+/// text file; the PNG is beside it when a GPU adapter (or lavapipe) was found.
+fn save_screen(h: &mut Harness<'static, KioskApp>, what: &str) -> std::path::PathBuf {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("ui-timeouts");
     let name: String = what
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
         .collect();
     let path = dir.join(format!("{name}.txt"));
-    let text = format!(
+    let mut text = format!(
         "screen {}\n{:#?}\n",
         h.state().flow().screen.name(),
         h.root()
     );
-    let _ = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, text));
+    let _ = std::fs::create_dir_all(&dir);
+    match h.render() {
+        Ok(img) => {
+            let png = dir.join(format!("{name}.png"));
+            match img.save(&png) {
+                Ok(()) => text.push_str(&format!("picture: {}\n", png.display())),
+                Err(e) => text.push_str(&format!("no picture: {e}\n")),
+            }
+        }
+        Err(e) => text.push_str(&format!("no picture (no renderer): {e}\n")),
+    }
+    let _ = std::fs::write(&path, text);
     path
 }
 
@@ -1269,4 +1281,23 @@ fn the_officer_pin_lock_out_survives_a_restart_and_shows_the_minutes_left() {
     assert!(h.query_by_label_contains("Mã PIN không đúng").is_none());
     assert!(h.query_by_label_contains("bị khoá").is_none());
     assert_eq!(h.state().flow().pin_failures, 0);
+}
+
+#[test]
+fn a_timeout_dump_holds_the_widgets_as_text_and_the_screen_as_a_png() {
+    let sink = MemorySink::default();
+    let mut h = kiosk(CitizenProfile::demo(), true, &sink);
+    let txt = save_screen(&mut h, "dump self-test");
+    let text = std::fs::read_to_string(&txt).unwrap();
+    assert!(text.contains("Kích hoạt định danh điện tử mức 2"), "{text}");
+    assert!(text.contains("picture: "), "{text}");
+    let img = image::open(txt.with_extension("png")).unwrap().to_rgb8();
+    assert!(
+        img.width() >= 1280 && img.height() >= 800,
+        "{:?}",
+        img.dimensions()
+    );
+    // A drawn screen, not a blank one: the theme's colours and anti-aliased text.
+    let colours: std::collections::HashSet<[u8; 3]> = img.pixels().map(|p| p.0).collect();
+    assert!(colours.len() > 50, "{} colours", colours.len());
 }
