@@ -1164,7 +1164,7 @@ fn unplug_and_replug(h: &mut Harness<'static, KioskApp>, dir: &std::path::Path, 
     wait_for(h, "the preview after the replug", |a| a.has_camera_frame());
     wait_for_text(h, "the no-camera message to go", NO_CAMERA, false);
     assert!(
-        t.elapsed() < Duration::from_secs(3),
+        t.elapsed() < Duration::from_secs(5),
         "the camera thread retries every second: back in {:?}",
         t.elapsed()
     );
