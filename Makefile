@@ -4,8 +4,15 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := test
 CARGO ?= cargo
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
+# shellcheck: tests/packaging.rs checks the maintainer scripts and ours with it.
+# libclang-dev: bindgen (through nokhwa's V4L2 bindings, v4l2-sys-mit) loads libclang and
+# clang's own headers to read <linux/videodev2.h> (linux-libc-dev) when the webcam backend
+# (cargo feature `camera`) is built. mesa-vulkan-drivers: lavapipe, the CPU Vulkan that
+# egui_kittest's wgpu renderer draws a timed-out UI test's screen with (a PNG beside the
+# widget tree in target/tmp/ui-timeouts/).
 APT_PACKAGES := pcscd libccid libpcsclite-dev vsmartcard-vpcd pkg-config python3 util-linux shellcheck \
-  xvfb xauth libgl1-mesa-dri libegl1 libgl1 libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6
+  xvfb xauth libgl1-mesa-dri libegl1 libgl1 libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6 \
+  libclang-dev linux-libc-dev mesa-vulkan-drivers
 
 .PHONY: deps test demo bench check deb deb-test
 
@@ -20,8 +27,12 @@ deps:
 	fi
 
 # Unit tests, and integration tests through a private pcscd + vpcd with the emulated card.
+# The webcam backend (feature `camera`, nokhwa/V4L2) has no camera to run against here:
+# it is type-checked so it keeps compiling; its device-name matching is unit-tested
+# in the default build (camera::match_webcam, camera::v4l2_devices).
 test: deps
 	$(CARGO) build --locked --bins
+	$(CARGO) check --locked --features camera --all-targets
 	scripts/with-pcscd $(CARGO) test --locked --all-targets
 
 # Read the demo card through a real pcscd: the QR text as the key, JSON out.
@@ -63,3 +74,4 @@ deb-test: deb
 
 check:
 	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) clippy --all-targets --features camera -- -D warnings

@@ -111,9 +111,10 @@ struct KioskArgs {
     /// The synthetic camera (a portrait photo; the demo card's QR code when asked).
     #[arg(long)]
     synthetic_camera: bool,
-    /// Webcam index (builds with the `camera` feature).
-    #[arg(long, default_value_t = 0)]
-    camera_index: u32,
+    /// Webcam index (builds with the `camera` feature); default: the config's `camera`,
+    /// else 0.
+    #[arg(long)]
+    camera_index: Option<u32>,
     /// Directory of trusted CSCA certificates and master lists.
     #[arg(long, value_name = "DIR")]
     trust: Option<PathBuf>,
@@ -317,6 +318,41 @@ pub fn main() -> i32 {
     }
 }
 
+/// The kiosk's camera when no file or synthetic camera is asked for: `--camera-index`,
+/// else the config's `camera` (an index, a /dev/videoN device or a udev link to one, a
+/// name, an image file), else /dev/video0. Err: the message for a `camera` the kiosk
+/// cannot open.
+fn webcam_choice(
+    index: Option<u32>,
+    configured: Option<&crate::config::CameraSource>,
+) -> Result<crate::ui::CameraChoice, String> {
+    use crate::camera::Webcam;
+    use crate::config::CameraSource;
+    use crate::ui::CameraChoice;
+    Ok(match (index, configured) {
+        (Some(i), _) => CameraChoice::Device(Webcam::Index(i)),
+        (None, None) => CameraChoice::Device(Webcam::Index(0)),
+        (None, Some(CameraSource::File(p))) => CameraChoice::File(p.clone()),
+        (None, Some(CameraSource::Name(n))) => CameraChoice::Device(Webcam::Name(n.clone())),
+        // A udev link (/dev/v4l/by-id/…) names the /dev/videoN it points to now.
+        (None, Some(CameraSource::Device(p))) => [p.clone()]
+            .into_iter()
+            .chain(std::fs::canonicalize(p).ok())
+            .find_map(|p| {
+                p.to_str()
+                    .and_then(|p| p.strip_prefix("/dev/video"))
+                    .and_then(|n| n.parse().ok())
+            })
+            .map(|i| CameraChoice::Device(Webcam::Index(i)))
+            .ok_or_else(|| {
+                format!(
+                    "camera = \"{}\": the kiosk opens /dev/videoN devices (or give a part of the camera's name)",
+                    p.display()
+                )
+            })?,
+    })
+}
+
 fn cmd_kiosk(
     a: KioskArgs,
     loaded: &crate::config::Loaded,
@@ -347,7 +383,10 @@ fn cmd_kiosk(
             // The tour types the key, so its camera shows no QR code.
             qr_text: a.demo_tour.is_none().then(|| demo_qr.to_string()),
         },
-        (None, false) => CameraChoice::Device(a.camera_index),
+        (None, false) => match webcam_choice(a.camera_index, cfg.camera.as_ref()) {
+            Ok(c) => c,
+            Err(msg) => return fail(false, EXIT_BAD_INPUT, "bad_input", Some("camera"), &msg),
+        },
     };
     let mut officer_pin = a
         .officer_pin
@@ -783,5 +822,51 @@ fn cmd_virtual_card(a: VirtualCardArgs) -> i32 {
         if a.insertions != 0 && served >= a.insertions {
             return EXIT_OK;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::webcam_choice;
+    use crate::camera::Webcam;
+    use crate::config::CameraSource;
+    use crate::ui::CameraChoice;
+    use std::path::PathBuf;
+
+    fn device(c: CameraChoice) -> Option<Webcam> {
+        match c {
+            CameraChoice::Device(w) => Some(w),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn the_kiosk_opens_the_camera_the_config_names_and_the_flag_wins() {
+        let dev = |p: &str| CameraSource::Device(PathBuf::from(p));
+        assert_eq!(
+            device(webcam_choice(None, None).unwrap()),
+            Some(Webcam::Index(0))
+        );
+        assert_eq!(
+            device(webcam_choice(None, Some(&dev("/dev/video2"))).unwrap()),
+            Some(Webcam::Index(2))
+        );
+        assert_eq!(
+            device(webcam_choice(Some(1), Some(&dev("/dev/video2"))).unwrap()),
+            Some(Webcam::Index(1))
+        );
+        let name = CameraSource::Name("C920".into());
+        assert_eq!(
+            device(webcam_choice(None, Some(&name)).unwrap()),
+            Some(Webcam::Name("C920".into()))
+        );
+        let file = CameraSource::File("/srv/face.jpg".into());
+        assert!(matches!(
+            webcam_choice(None, Some(&file)).unwrap(),
+            CameraChoice::File(p) if p == std::path::Path::new("/srv/face.jpg")
+        ));
+        // A device that is no /dev/videoN (nor a link to one) is refused, naming it.
+        let err = webcam_choice(None, Some(&dev("/dev/null"))).unwrap_err();
+        assert!(err.contains("camera = \"/dev/null\""), "{err}");
     }
 }

@@ -117,10 +117,13 @@ impl LogLevel {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", content = "path", rename_all = "lowercase")]
 pub enum CameraSource {
-    /// A V4L2 device such as `/dev/video0`.
+    /// A V4L2 device such as `/dev/video0` (`camera = 0` means the same).
     Device(PathBuf),
     /// An image file served as the camera's frames (demo and tests).
     File(PathBuf),
+    /// A webcam by a part of its name (e.g. "C920"): found again after moving to
+    /// another USB port, where its `/dev/videoN` may change.
+    Name(String),
 }
 
 /// The province's public key that end-of-day export bundles are encrypted to.
@@ -243,8 +246,8 @@ pub struct Config {
     pub reader: Option<String>,
     /// Accept vsmartcard's "Virtual PCD" readers (demo and test kiosks only).
     pub allow_virtual_readers: bool,
-    /// The camera: a `/dev/video*` device, or an image file (demo). None: the first
-    /// `/dev/video*` found.
+    /// The camera: an index or `/dev/video*` device, a part of the webcam's name, or an
+    /// image file (demo). None: the first `/dev/video*` found.
     #[serde(deserialize_with = "de_opt_camera")]
     pub camera: Option<CameraSource>,
     /// Seconds without a touch before the screen returns to the start.
@@ -574,13 +577,23 @@ fn de_opt_abs_path<'de, D: Deserializer<'de>>(d: D) -> Result<Option<PathBuf>, D
 
 fn de_opt_camera<'de, D: Deserializer<'de>>(d: D) -> Result<Option<CameraSource>, D::Error> {
     let v = toml::Value::deserialize(d)?;
-    match v.as_str() {
+    let form = "a camera index (0), device (\"/dev/video0\"), a part of its name (\"C920\") \
+                or the absolute path of an image file";
+    if let Some(i) = v.as_integer() {
+        return match u8::try_from(i) {
+            Ok(i) if i < 64 => Ok(Some(CameraSource::Device(PathBuf::from(format!(
+                "/dev/video{i}"
+            ))))),
+            _ => Err(bad(form, &v)),
+        };
+    }
+    match v.as_str().map(str::trim) {
         Some(s) if s.starts_with("/dev/") => Ok(Some(CameraSource::Device(PathBuf::from(s)))),
         Some(s) if s.starts_with('/') => Ok(Some(CameraSource::File(PathBuf::from(s)))),
-        _ => Err(bad(
-            "a camera device such as \"/dev/video0\" or the absolute path of an image file",
-            &v,
-        )),
+        Some(s) if !s.is_empty() && !s.contains('/') && s.chars().count() <= 64 => {
+            Ok(Some(CameraSource::Name(s.to_string())))
+        }
+        _ => Err(bad(form, &v)),
     }
 }
 
@@ -788,6 +801,26 @@ pin_hash = "{hash}"
             c.camera,
             Some(CameraSource::Device(PathBuf::from("/dev/video2")))
         );
+        for (line, want) in [
+            (
+                "camera = 1",
+                CameraSource::Device(PathBuf::from("/dev/video1")),
+            ),
+            (
+                "camera = \"HD Pro Webcam C920\"",
+                CameraSource::Name("HD Pro Webcam C920".into()),
+            ),
+            (
+                "camera = \"/srv/demo/face.jpg\"",
+                CameraSource::File("/srv/demo/face.jpg".into()),
+            ),
+        ] {
+            assert_eq!(
+                Config::parse(line, "kiosk.toml").unwrap().camera,
+                Some(want),
+                "{line}"
+            );
+        }
         assert_eq!(c.idle_timeout_secs, 90);
         assert_eq!(c.language, Language::En);
         assert_eq!(c.log_level, LogLevel::Debug);
@@ -864,7 +897,13 @@ pin_hash = "{hash}"
                 "expected an absolute path",
             ),
             ("trust_dir = 3", "trust_dir", "found 3"),
-            ("camera = \"webcam\"", "camera", "expected a camera device"),
+            (
+                "camera = \"frames/a.jpg\"",
+                "camera",
+                "expected a camera index",
+            ),
+            ("camera = \" \"", "camera", "expected a camera index"),
+            ("camera = -1", "camera", "expected a camera index"),
             (
                 "export_recipient = \"age1xyz\"",
                 "export_recipient",

@@ -474,6 +474,23 @@ pub fn check_camera(camera: Option<&CameraSource>, dev_dir: &Path) -> Check {
             };
         }
         Some(CameraSource::Device(p)) => p.clone(),
+        Some(CameraSource::Name(name)) => {
+            let devices = crate::camera::v4l2_devices(Path::new("/sys/class/video4linux"));
+            match crate::camera::match_webcam(&devices, name).first() {
+                Some(n) => dev_dir.join(format!("video{n}")),
+                None => {
+                    let seen: Vec<&str> = devices.iter().map(|(_, n)| n.as_str()).collect();
+                    return missing(format!(
+                        "no camera named like \"{name}\" (connected: {})",
+                        if seen.is_empty() {
+                            "none".into()
+                        } else {
+                            seen.join(", ")
+                        }
+                    ));
+                }
+            }
+        }
         None => {
             let mut found: Vec<PathBuf> = std::fs::read_dir(dev_dir)
                 .map(|rd| {
@@ -553,6 +570,16 @@ pub fn measure_camera(camera: Option<&CameraSource>, dev_dir: &Path, check: Chec
             .map(|s| Box::new(s) as Box<dyn FrameSource>)
             .map_err(|e| e.to_string()),
         Some(CameraSource::Device(p)) => device(p),
+        #[cfg(feature = "camera")]
+        Some(CameraSource::Name(n)) => Ok(Box::new(
+            crate::camera::nokhwa_source::NokhwaSource::select(crate::camera::Webcam::Name(
+                n.clone(),
+            )),
+        )),
+        #[cfg(not(feature = "camera"))]
+        Some(CameraSource::Name(_)) => {
+            Err("this build has no webcam support (feature `camera`)".into())
+        }
         None => {
             let mut found: Vec<PathBuf> = std::fs::read_dir(dev_dir)
                 .map(|rd| rd.filter_map(Result::ok).map(|e| e.path()).collect())
@@ -966,6 +993,18 @@ mod tests {
             dir.path(),
         );
         assert_eq!(c.status, Status::Fail);
+        // A name no connected camera has (this machine lists none in sysfs, or others).
+        let c = check_camera(
+            Some(&CameraSource::Name("No Such Webcam 9000".into())),
+            dir.path(),
+        );
+        assert_eq!(c.status, Status::Fail);
+        assert!(
+            c.summary
+                .contains("no camera named like \"No Such Webcam 9000\""),
+            "{}",
+            c.summary
+        );
         // A regular file where a device should be is not a camera.
         let fake = dir.path().join("video0");
         std::fs::write(&fake, b"").unwrap();

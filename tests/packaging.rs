@@ -75,6 +75,15 @@ fn package_metadata_ships_what_a_kiosk_needs() {
         conf.contains(&"/etc/cccd-kiosk/kiosk.toml"),
         "the config must be a conffile"
     );
+    // Built with the webcam backend: without it the kiosk shows "no webcam support".
+    let features: Vec<&str> = meta["features"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
+        .unwrap_or_default();
+    assert!(
+        features.contains(&"camera"),
+        "the package must be built with --features camera: {features:?}"
+    );
     let depends = meta["depends"].as_str().unwrap();
     for d in ["pcscd", "libccid", "cage", "adduser"] {
         assert!(depends.contains(d), "depends lacks {d}: {depends}");

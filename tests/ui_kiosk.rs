@@ -82,23 +82,35 @@ fn wait_for(h: &mut Harness<'static, KioskApp>, what: &str, cond: impl Fn(&Kiosk
     h.run_ok();
 }
 
-/// What the screen shows (every widget with its role, label and value, from the
-/// AccessKit tree egui_kittest queries), saved under `target/tmp/ui-timeouts/` when a
-/// test times out. This build of egui_kittest has no GPU renderer (feature `wgpu`),
-/// so the "screenshot" is the tree as text.
-fn save_screen(h: &Harness<'static, KioskApp>, what: &str) -> std::path::PathBuf {
+/// What the screen shows, saved under `target/tmp/ui-timeouts/` when a test times out:
+/// every widget with its role, label and value (the AccessKit tree egui_kittest
+/// queries) as text, and the screen as a PNG rendered by egui_kittest's wgpu renderer
+/// (headless: Mesa's lavapipe Vulkan on the CPU, `mesa-vulkan-drivers`). Returns the
+/// text file; the PNG is beside it when a GPU adapter (or lavapipe) was found.
+fn save_screen(h: &mut Harness<'static, KioskApp>, what: &str) -> std::path::PathBuf {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("ui-timeouts");
     let name: String = what
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
         .collect();
     let path = dir.join(format!("{name}.txt"));
-    let text = format!(
+    let mut text = format!(
         "screen {}\n{:#?}\n",
         h.state().flow().screen.name(),
         h.root()
     );
-    let _ = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, text));
+    let _ = std::fs::create_dir_all(&dir);
+    match h.render() {
+        Ok(img) => {
+            let png = dir.join(format!("{name}.png"));
+            match img.save(&png) {
+                Ok(()) => text.push_str(&format!("picture: {}\n", png.display())),
+                Err(e) => text.push_str(&format!("no picture: {e}\n")),
+            }
+        }
+        Err(e) => text.push_str(&format!("no picture (no renderer): {e}\n")),
+    }
+    let _ = std::fs::write(&path, text);
     path
 }
 
@@ -1110,4 +1122,191 @@ fn the_officer_opens_the_tracker_sees_the_roster_with_served_badges_and_leaving_
     h.run();
     assert_eq!(screen(&h), "officer");
     assert!(h.query_by_label("Lò Thị Mai").is_none());
+}
+
+/// Step until a label containing `text` is on screen (`present`) or gone (`!present`).
+fn wait_for_text(h: &mut Harness<'static, KioskApp>, what: &str, text: &str, present: bool) {
+    let t = Instant::now();
+    while h.query_by_label_contains(text).is_some() != present {
+        if t.elapsed() >= Duration::from_secs(30) {
+            let shot = save_screen(h, what);
+            panic!(
+                "timed out waiting for {what}: on screen {}; what was on screen: {}",
+                h.state().flow().screen.name(),
+                shot.display()
+            );
+        }
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    h.run_ok();
+}
+
+/// The synthetic camera's portrait saved as frame files in `dir`: a folder source is
+/// a camera that can really go away (remove the folder) and come back (recreate it).
+fn face_frames(dir: &std::path::Path, names: &[&str]) {
+    use cccd_kiosk::camera::FrameSource;
+    std::fs::create_dir_all(dir).unwrap();
+    let mut c = SyntheticSource::new(None);
+    c.frame_interval = Duration::ZERO;
+    for n in names {
+        c.next_frame().unwrap().save(dir.join(n)).unwrap();
+    }
+}
+
+const NO_CAMERA: &str = "Không thấy camera — kiểm tra dây cắm.";
+
+/// Unplug the folder camera, see the message and no stale picture, plug it back (new
+/// file names), see the preview again: all on the current screen, no restart.
+fn unplug_and_replug(h: &mut Harness<'static, KioskApp>, dir: &std::path::Path, on: &str) {
+    std::fs::remove_dir_all(dir).unwrap();
+    wait_for_text(h, "the no-camera message", NO_CAMERA, true);
+    assert_eq!(screen(h), on);
+    assert!(
+        !h.state().has_camera_frame(),
+        "no stale picture of a camera that is gone"
+    );
+    // The system's detail, small, for the officer: which device is missing.
+    h.get_by_label_contains("webcam");
+    let t = Instant::now();
+    face_frames(dir, &["replugged-1.png", "replugged-2.png"]);
+    wait_for(h, "the preview after the replug", |a| a.has_camera_frame());
+    wait_for_text(h, "the no-camera message to go", NO_CAMERA, false);
+    assert!(
+        t.elapsed() < Duration::from_secs(5),
+        "the camera thread retries every second: back in {:?}",
+        t.elapsed()
+    );
+    assert_eq!(screen(h), on);
+}
+
+#[test]
+fn a_camera_unplugged_on_the_card_key_and_photo_screens_is_explained_and_the_preview_comes_back() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("webcam");
+    face_frames(&dir, &["f1.png", "f2.png"]);
+    let mut camera = cccd_kiosk::camera::file::FileSource::open(&dir).unwrap();
+    camera.frame_interval = Duration::from_millis(15);
+    let mut config = Config::for_test();
+    // No detector: the photo is never taken by itself, so the live preview stays up.
+    config.face_detector = false;
+    let sink = MemorySink::default();
+    let app = KioskApp::for_test_with(
+        Box::new(EmulatedCards::new(CitizenProfile::demo())),
+        Box::new(camera),
+        Box::new(sink.clone()),
+        config,
+    );
+    let mut h = harness(app);
+    tap(&mut h, "Kích hoạt định danh điện tử mức 2");
+    tap(&mut h, "Tôi đồng ý, tiếp tục");
+    assert_eq!(screen(&h), "card_key");
+    wait_for(&mut h, "the QR preview", |a| a.has_camera_frame());
+    assert!(h.query_by_label_contains(NO_CAMERA).is_none());
+    unplug_and_replug(&mut h, &dir, "card_key");
+
+    tap(&mut h, "Nhập số định danh");
+    type_digits(&mut h, "001195000123");
+    type_digits(&mut h, "14031995");
+    tap(&mut h, "Tiếp tục");
+    wait_for(&mut h, "the chip read", |a| {
+        a.flow().screen == Screen::Review
+    });
+    tap(&mut h, "Tiếp tục");
+    assert_eq!(screen(&h), "photo");
+    wait_for(&mut h, "the live preview", |a| a.has_camera_frame());
+    h.get_by_label_contains("sáng"); // the light check runs on live frames only
+    unplug_and_replug(&mut h, &dir, "photo");
+    h.get_by_label_contains("sáng");
+    // And the officer can take the photo from the replugged camera.
+    tap(&mut h, "Cán bộ xác nhận, chụp ảnh");
+    assert!(h.state().flow().session.photo.is_some());
+}
+
+#[test]
+fn the_officer_pin_lock_out_survives_a_restart_and_shows_the_minutes_left() {
+    use cccd_kiosk::ui::lockout::Clock;
+    use std::sync::{Arc, Mutex};
+    let data = tempfile::tempdir().unwrap();
+    let t0 = chrono::Utc::now();
+    let clock = Arc::new(Mutex::new(t0));
+    // The kiosk as started by systemd: the same data dir each time, a fresh process.
+    let start = || {
+        let mut config = Config::for_test(); // fallback PIN 2468; 5 tries, 5 minutes
+        config.data_dir = Some(data.path().to_path_buf());
+        let c = clock.clone();
+        config.clock = Clock::new(move || *c.lock().unwrap());
+        let mut h = harness(KioskApp::for_test_with(
+            Box::new(EmulatedCards::new(CitizenProfile::demo())),
+            camera(false),
+            Box::new(MemorySink::default()),
+            config,
+        ));
+        tap(&mut h, "Cán bộ");
+        h
+    };
+    let wrong = |h: &mut Harness<'static, KioskApp>, failures: u32| {
+        type_digits(h, "1111");
+        tap(h, "Mở khoá");
+        wait_for(h, "the PIN check", |a| {
+            a.flow().pin_failures == failures || a.flow().pin_locked_until.is_some()
+        });
+    };
+    let mut h = start();
+    for n in 1..=3 {
+        wrong(&mut h, n);
+    }
+    drop(h);
+    // Restarting does not give a guesser fresh tries.
+    let mut h = start();
+    h.get_by_label("Mã PIN không đúng. Còn 2 lần thử.");
+    wrong(&mut h, 4);
+    wrong(&mut h, 5);
+    h.get_by_label_contains("Đã nhập sai mã PIN 5 lần: chế độ cán bộ bị khoá đến");
+    h.get_by_label_contains("(còn 5 phút)");
+    drop(h);
+
+    // A minute later, after a power cut: still locked, four minutes to go, no keypad.
+    *clock.lock().unwrap() = t0 + chrono::Duration::minutes(1);
+    let mut h = start();
+    h.get_by_label_contains("chế độ cán bộ bị khoá đến");
+    h.get_by_label_contains("(còn 4 phút)");
+    assert!(h.query_by_label("5").is_none(), "no keypad while locked");
+    tap(&mut h, "Mở khoá");
+    assert_eq!(h.state().flow().screen, Screen::Officer { unlocked: false });
+
+    // Once the five minutes are over the keypad is back and the right PIN opens.
+    *clock.lock().unwrap() = t0 + chrono::Duration::minutes(5) + chrono::Duration::seconds(1);
+    h.run_ok();
+    assert!(h.query_by_label_contains("bị khoá đến").is_none());
+    type_digits(&mut h, "2468");
+    tap(&mut h, "Mở khoá");
+    wait_for(&mut h, "the unlock", |a| {
+        a.flow().screen == Screen::Officer { unlocked: true }
+    });
+    drop(h);
+    // The good PIN cleared the count: a restart starts with every try.
+    let h = start();
+    assert!(h.query_by_label_contains("Mã PIN không đúng").is_none());
+    assert!(h.query_by_label_contains("bị khoá").is_none());
+    assert_eq!(h.state().flow().pin_failures, 0);
+}
+
+#[test]
+fn a_timeout_dump_holds_the_widgets_as_text_and_the_screen_as_a_png() {
+    let sink = MemorySink::default();
+    let mut h = kiosk(CitizenProfile::demo(), true, &sink);
+    let txt = save_screen(&mut h, "dump self-test");
+    let text = std::fs::read_to_string(&txt).unwrap();
+    assert!(text.contains("Kích hoạt định danh điện tử mức 2"), "{text}");
+    assert!(text.contains("picture: "), "{text}");
+    let img = image::open(txt.with_extension("png")).unwrap().to_rgb8();
+    assert!(
+        img.width() >= 1280 && img.height() >= 800,
+        "{:?}",
+        img.dimensions()
+    );
+    // A drawn screen, not a blank one: the theme's colours and anti-aliased text.
+    let colours: std::collections::HashSet<[u8; 3]> = img.pixels().map(|p| p.0).collect();
+    assert!(colours.len() > 50, "{} colours", colours.len());
 }

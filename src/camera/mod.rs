@@ -50,12 +50,76 @@ pub enum Scene {
     Face,
 }
 
+/// Which webcam to open (config `camera = 0`, `"/dev/video2"` or a name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Webcam {
+    /// `/dev/videoN`.
+    Index(u32),
+    /// A part of the name the driver reports (case and spacing ignored), e.g.
+    /// "C920" for "HD Pro Webcam C920": survives the camera moving to another USB
+    /// port, where its `/dev/videoN` may change.
+    Name(String),
+}
+
+/// The indices of the `(index, name)` devices whose name contains `wanted`, ignoring
+/// case and runs of spaces, lowest index first (a UVC camera's capture node comes
+/// before its metadata node).
+pub fn match_webcam(devices: &[(u32, String)], wanted: &str) -> Vec<u32> {
+    let norm = |s: &str| {
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    let wanted = norm(wanted);
+    if wanted.is_empty() {
+        return Vec::new();
+    }
+    let mut found: Vec<u32> = devices
+        .iter()
+        .filter(|(_, name)| norm(name).contains(&wanted))
+        .map(|(i, _)| *i)
+        .collect();
+    found.sort_unstable();
+    found.dedup();
+    found
+}
+
+/// The V4L2 devices the kernel lists under `sys_dir` (normally
+/// `/sys/class/video4linux`) as `(N of /dev/videoN, name)`: what `doctor` matches a
+/// configured camera name against without opening any device.
+pub fn v4l2_devices(sys_dir: &std::path::Path) -> Vec<(u32, String)> {
+    let Ok(rd) = std::fs::read_dir(sys_dir) else {
+        return Vec::new();
+    };
+    let mut v: Vec<(u32, String)> = rd
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let n = e
+                .file_name()
+                .to_str()?
+                .strip_prefix("video")?
+                .parse()
+                .ok()?;
+            let name = std::fs::read_to_string(e.path().join("name")).ok()?;
+            Some((n, name.trim().to_string()))
+        })
+        .collect();
+    v.sort();
+    v
+}
+
 /// A source of RGB frames.
 pub trait FrameSource: Send {
     /// The next frame; may block for up to one frame interval.
     fn next_frame(&mut self) -> Result<image::RgbImage, CameraError>;
     /// Tell the source what the flow is looking for (only synthetic sources care).
     fn set_scene(&mut self, _scene: Scene) {}
+    /// Forget the device after a failed frame, so the next [`Self::next_frame`] opens
+    /// it afresh: a webcam unplugged and plugged back comes back as a new device, a
+    /// folder of frames may have been replaced. The camera thread calls this before
+    /// each retry (at most once a second).
+    fn reset(&mut self) {}
 }
 
 /// Frames per second `source` delivers: `frames` frames timed after one warm-up frame
@@ -100,6 +164,48 @@ mod tests {
         let slow = measure_fps(&mut Paced(std::time::Duration::from_millis(100)), 3, limit);
         let slow = slow.unwrap();
         assert!((5.0..=10.1).contains(&slow), "{slow}");
+    }
+
+    #[test]
+    fn a_webcam_is_found_by_part_of_its_name_capture_node_first() {
+        // What V4L2 lists on a kiosk with a Logitech C920 and a laptop's own camera.
+        let devices = vec![
+            (3, "HD Pro Webcam C920".to_string()),
+            (0, "Integrated Camera: Integrated C".to_string()),
+            (2, "HD Pro Webcam C920".to_string()),
+            (1, "Integrated Camera: Integrated C".to_string()),
+        ];
+        assert_eq!(match_webcam(&devices, "c920"), vec![2, 3]);
+        assert_eq!(match_webcam(&devices, "  hd  pro "), vec![2, 3]);
+        assert_eq!(match_webcam(&devices, "Integrated"), vec![0, 1]);
+        assert!(match_webcam(&devices, "Brio").is_empty());
+        assert!(
+            match_webcam(&devices, " ").is_empty(),
+            "a blank name matches nothing"
+        );
+    }
+
+    #[test]
+    fn v4l2_devices_are_read_from_sysfs_names() {
+        let sys = tempfile::tempdir().unwrap();
+        for (node, name) in [
+            ("video1", "HD Pro Webcam C920\n"),
+            ("video0", "HD Pro Webcam C920\n"),
+        ] {
+            std::fs::create_dir(sys.path().join(node)).unwrap();
+            std::fs::write(sys.path().join(node).join("name"), name).unwrap();
+        }
+        std::fs::create_dir(sys.path().join("v4l-subdev0")).unwrap();
+        let found = v4l2_devices(sys.path());
+        assert_eq!(
+            found,
+            vec![
+                (0, "HD Pro Webcam C920".into()),
+                (1, "HD Pro Webcam C920".into())
+            ]
+        );
+        assert_eq!(match_webcam(&found, "c920"), vec![0, 1]);
+        assert!(v4l2_devices(&sys.path().join("gone")).is_empty());
     }
 
     #[test]

@@ -1,6 +1,13 @@
 //! The camera thread: grabs frames, measures them, looks for faces or a QR code
 //! as the flow asks, and reports on a channel. The UI thread never waits on it.
 //!
+//! Unplug and replug: a failed frame is reported ([`CameraMsg::Error`]), the source
+//! is reset ([`FrameSource::reset`]) and tried again after [`RETRY`], for as long as a
+//! screen wants frames; the first good frame after that is an ordinary
+//! [`CameraMsg::Frame`], so the screens go back to the live preview by themselves.
+//! The wait is a timed receive on the mode channel: a mode change or shutdown is
+//! seen at once, and a missing camera costs one open attempt a second, not a core.
+//!
 //! The face detector is built on this thread (rustface's detector is not `Send`).
 //! Detection runs on a half-size frame: a face at a kiosk is large, and it keeps
 //! the camera thread near the camera's own rate on a small CPU.
@@ -11,10 +18,14 @@ use super::{CameraError, FrameSource, Scene};
 use image::RgbImage;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{
-    channel, sync_channel, Receiver, Sender, SyncSender, TryRecvError, TrySendError,
+    channel, sync_channel, Receiver, RecvTimeoutError, Sender, SyncSender, TrySendError,
 };
 use std::sync::Arc;
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// How long the camera thread waits after a failed frame before it reopens the source.
+pub const RETRY: Duration = Duration::from_secs(1);
 
 /// What the camera thread should do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,7 +58,9 @@ pub struct Report {
 /// Messages from the camera thread.
 pub enum CameraMsg {
     Frame(Box<Report>),
-    Error(CameraError),
+    /// The source failed (unplugged, gone); the thread retries every [`RETRY`] while a
+    /// screen wants frames. The `u64` is the generation, as in [`Report::generation`].
+    Error(CameraError, u64),
 }
 
 /// Handle to the camera thread; dropping it stops the thread.
@@ -124,7 +137,7 @@ fn run(
     wake: Box<dyn Fn() + Send>,
     fps: Arc<AtomicU64>,
 ) {
-    let mut window = (std::time::Instant::now(), 0u32);
+    let mut window = (Instant::now(), 0u32);
     let mut det = if detector {
         face::build()
     } else {
@@ -132,13 +145,19 @@ fn run(
     };
     let mut mode = Mode::Off;
     let mut generation = 0;
+    // After a failure: no new attempt before this instant.
+    let mut retry_at: Option<Instant> = None;
     loop {
-        // take the newest mode; block while off
+        // Take the newest mode; block while off, and wait out a retry delay.
         loop {
-            let next = if mode == Mode::Off {
-                mode_rx.recv().map_err(|_| TryRecvError::Disconnected)
-            } else {
-                mode_rx.try_recv()
+            let wait = retry_at.map(|t| t.saturating_duration_since(Instant::now()));
+            let next = match (mode, wait) {
+                (Mode::Off, _) => mode_rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+                (_, Some(w)) if !w.is_zero() => mode_rx.recv_timeout(w),
+                _ => mode_rx.try_recv().map_err(|e| match e {
+                    std::sync::mpsc::TryRecvError::Empty => RecvTimeoutError::Timeout,
+                    std::sync::mpsc::TryRecvError::Disconnected => RecvTimeoutError::Disconnected,
+                }),
             };
             match next {
                 Ok((m, g)) => {
@@ -149,20 +168,25 @@ fn run(
                         Mode::Face => source.set_scene(Scene::Face),
                         Mode::Off | Mode::Measure => {}
                     }
-                    window = (std::time::Instant::now(), 0);
+                    window = (Instant::now(), 0);
                 }
-                Err(TryRecvError::Empty) => break,
-                Err(TryRecvError::Disconnected) => return,
+                Err(RecvTimeoutError::Timeout) => {
+                    if retry_at.is_none_or(|t| Instant::now() >= t) {
+                        break;
+                    }
+                }
+                Err(RecvTimeoutError::Disconnected) => return,
             }
         }
+        retry_at = None;
         let grabbed = source.next_frame();
         if grabbed.is_ok() {
             window.1 += 1;
             let dt = window.0.elapsed();
-            if dt >= std::time::Duration::from_secs(1) {
+            if dt >= Duration::from_secs(1) {
                 let rate = f64::from(window.1) / dt.as_secs_f64();
                 fps.store(rate.to_bits(), Ordering::Relaxed);
-                window = (std::time::Instant::now(), 0);
+                window = (Instant::now(), 0);
             }
         }
         if mode == Mode::Measure && grabbed.is_ok() {
@@ -204,8 +228,11 @@ fn run(
                 }))
             }
             Err(e) => {
-                std::thread::sleep(std::time::Duration::from_millis(500));
-                CameraMsg::Error(e)
+                tracing::debug!("camera: {e}; reopening in {} ms", RETRY.as_millis());
+                fps.store(0f64.to_bits(), Ordering::Relaxed);
+                source.reset();
+                retry_at = Some(Instant::now() + RETRY);
+                CameraMsg::Error(e, generation)
             }
         };
         match tx.try_send(msg) {
@@ -213,5 +240,112 @@ fn run(
             Err(TrySendError::Full(_)) => {}
             Err(TrySendError::Disconnected(_)) => return,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::camera::file::FileSource;
+    use std::sync::atomic::AtomicU32;
+
+    /// A real folder source, counting how often the camera thread asks it for a frame.
+    struct Counted(FileSource, Arc<AtomicU32>);
+
+    impl FrameSource for Counted {
+        fn next_frame(&mut self) -> Result<RgbImage, CameraError> {
+            self.1.fetch_add(1, Ordering::Relaxed);
+            self.0.next_frame()
+        }
+        fn reset(&mut self) {
+            self.0.reset()
+        }
+    }
+
+    fn frames(dir: &std::path::Path, names: &[&str]) {
+        std::fs::create_dir_all(dir).unwrap();
+        for n in names {
+            RgbImage::from_pixel(32, 24, image::Rgb([120, 120, 120]))
+                .save(dir.join(n))
+                .unwrap();
+        }
+    }
+
+    /// The next message, skipping nothing; panics after `limit`.
+    fn next(w: &CameraWorker, limit: Duration) -> CameraMsg {
+        w.rx.recv_timeout(limit)
+            .expect("the camera thread went quiet")
+    }
+
+    #[test]
+    fn a_folder_removed_and_put_back_stops_frames_then_resumes_them_retrying_once_a_second() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("usb-camera");
+        frames(&dir, &["a.png", "b.png"]);
+        let calls = Arc::new(AtomicU32::new(0));
+        let source = Counted(FileSource::open(&dir).unwrap(), calls.clone());
+        let mut w = CameraWorker::start(Box::new(source), false, Box::new(|| {}));
+        w.set_mode(Mode::Face);
+        assert!(matches!(
+            next(&w, Duration::from_secs(5)),
+            CameraMsg::Frame(_)
+        ));
+
+        // Unplugged: an error naming what is gone, then quiet retries.
+        std::fs::remove_dir_all(&dir).unwrap();
+        let t = Instant::now();
+        let err = loop {
+            match next(&w, Duration::from_secs(5)) {
+                CameraMsg::Frame(_) => assert!(t.elapsed() < Duration::from_secs(2)),
+                CameraMsg::Error(e, g) => {
+                    assert_eq!(g, w.generation());
+                    break e;
+                }
+            }
+        };
+        assert!(err.to_string().contains("usb-camera"), "{err}");
+        let before = calls.load(Ordering::Relaxed);
+        let outage = Instant::now();
+        let mut errors = 0;
+        while outage.elapsed() < Duration::from_millis(3500) {
+            if let Ok(CameraMsg::Error(..)) = w.rx.recv_timeout(Duration::from_millis(100)) {
+                errors += 1;
+            }
+        }
+        let tries = calls.load(Ordering::Relaxed) - before;
+        assert!(
+            (2..=4).contains(&tries),
+            "{tries} open attempts in 3.5 s: one a second, no busy loop"
+        );
+        assert!((2..=4).contains(&errors), "{errors} error reports in 3.5 s");
+        assert_eq!(w.fps(), None, "no frame rate while the camera is gone");
+
+        // Plugged back, with other file names: frames again, no restart.
+        frames(&dir, &["c.png"]);
+        let back = Instant::now();
+        loop {
+            match next(&w, Duration::from_secs(5)) {
+                CameraMsg::Frame(r) => {
+                    assert_eq!(r.generation, w.generation());
+                    break;
+                }
+                CameraMsg::Error(..) => {}
+            }
+        }
+        assert!(
+            back.elapsed() < Duration::from_secs(3),
+            "{:?}",
+            back.elapsed()
+        );
+        // Shutting down during an outage does not wait out the retry delay.
+        std::fs::remove_dir_all(&dir).unwrap();
+        while !matches!(next(&w, Duration::from_secs(5)), CameraMsg::Error(..)) {}
+        let t = Instant::now();
+        drop(w);
+        assert!(
+            t.elapsed() < Duration::from_millis(300),
+            "{:?}",
+            t.elapsed()
+        );
     }
 }

@@ -437,7 +437,7 @@ impl Kiosk {
                     return Ok(*r)
                 }
                 Ok(CameraMsg::Frame(_)) => {}
-                Ok(CameraMsg::Error(e)) => return Err(format!("camera: {e}")),
+                Ok(CameraMsg::Error(e, _)) => return Err(format!("camera: {e}")),
                 Err(_) => return Err("camera: no frame in 20 s".into()),
             }
         }

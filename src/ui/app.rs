@@ -88,7 +88,7 @@ impl KioskApp {
             }),
         );
         let now = Instant::now();
-        let flow = Flow {
+        let mut flow = Flow {
             lang: config.language,
             home_lang: config.language,
             pin_policy: super::flow::PinPolicy {
@@ -98,6 +98,11 @@ impl KioskApp {
             },
             ..Flow::default()
         };
+        if let Some(dir) = &config.data_dir {
+            let lock = super::lockout::load(dir, config.clock.now(), flow.pin_policy.lockout);
+            flow.pin_failures = lock.failures;
+            flow.pin_locked_until = lock.locked_until;
+        }
         Self {
             flow,
             cards,
@@ -238,8 +243,12 @@ impl KioskApp {
     /// Feed an event as if a screen had returned it (demo tour, tests).
     pub fn dispatch(&mut self, event: Event) {
         let flow = std::mem::take(&mut self.flow);
-        let (flow, effects) = transition(flow, event, chrono::Utc::now());
+        let before = (flow.pin_failures, flow.pin_locked_until);
+        let (flow, effects) = transition(flow, event, self.config.clock.now());
         self.flow = flow;
+        if before != (self.flow.pin_failures, self.flow.pin_locked_until) {
+            self.save_pin_lock();
+        }
         for fx in effects {
             self.run_effect(fx);
         }
@@ -255,10 +264,25 @@ impl KioskApp {
         }
     }
 
+    /// Keep wrong PINs and the lock-out across restarts (the data dir; none in the tour).
+    fn save_pin_lock(&self) {
+        let Some(dir) = &self.config.data_dir else {
+            return;
+        };
+        let lock = super::lockout::PinLock {
+            failures: self.flow.pin_failures,
+            locked_until: self.flow.pin_locked_until,
+        };
+        if let Err(e) = super::lockout::save(dir, &lock) {
+            tracing::error!("{}: officer PIN lock-out not saved: {e}", dir.display());
+        }
+    }
+
     fn run_effect(&mut self, fx: Effect) {
         match fx {
             Effect::Camera(m) => {
                 self.report = None;
+                self.camera_error = None;
                 self.camera.set_mode(m);
             }
             Effect::StartRead { read_id, plan } => {
@@ -373,7 +397,14 @@ impl KioskApp {
                     self.report = Some(*r);
                 }
                 CameraMsg::Frame(_) => {} // grabbed before the last mode change
-                CameraMsg::Error(e) => self.camera_error = Some(e.to_string()),
+                CameraMsg::Error(e, g) if g == self.camera.generation() => {
+                    // No stale picture of a camera that is gone: the screens say so
+                    // until the camera thread's retries bring frames back.
+                    self.camera_error = Some(e.to_string());
+                    self.report = None;
+                    self.tex.preview = None;
+                }
+                CameraMsg::Error(..) => {}
             }
         }
         // timers
@@ -417,6 +448,7 @@ impl KioskApp {
                 live_photo: self.tex.live.as_ref(),
                 config: &self.config,
                 now,
+                wall: self.config.clock.now(),
                 screen_since: self.screen_since,
                 ui_state: &mut self.ui_state,
                 desk: self.desk.as_deref(),

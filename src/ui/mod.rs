@@ -28,6 +28,7 @@ pub mod app;
 pub mod cards;
 pub mod flow;
 pub mod i18n;
+pub mod lockout;
 pub mod phone;
 pub mod screens;
 pub mod sink;
@@ -78,6 +79,8 @@ pub struct Config {
     pub export_recipient: Option<String>,
     /// Where removable drives are mounted (udisks: `/media/USER/LABEL`, `/run/media/USER/LABEL`).
     pub removable_roots: Vec<PathBuf>,
+    /// The wall clock PIN lock-outs are judged by (tests inject one).
+    pub clock: lockout::Clock,
 }
 
 impl Default for Config {
@@ -96,6 +99,7 @@ impl Default for Config {
             data_dir: None,
             export_recipient: None,
             removable_roots: vec![PathBuf::from("/media"), PathBuf::from("/run/media")],
+            clock: lockout::Clock::system(),
         }
     }
 }
@@ -118,8 +122,8 @@ pub enum CameraChoice {
     Synthetic { qr_text: Option<String> },
     /// A still image or a folder of frames.
     File(PathBuf),
-    /// A real webcam by index (needs the `camera` feature).
-    Device(u32),
+    /// A real webcam by index or name (needs the `camera` feature).
+    Device(crate::camera::Webcam),
 }
 
 /// How to start the kiosk.
@@ -194,8 +198,10 @@ pub enum UiError {
 }
 
 /// A camera that is not there: every frame is an error the Photo screen shows.
+#[cfg(not(feature = "camera"))]
 struct NoCamera(String);
 
+#[cfg(not(feature = "camera"))]
 impl FrameSource for NoCamera {
     fn next_frame(&mut self) -> Result<image::RgbImage, CameraError> {
         std::thread::sleep(Duration::from_millis(500));
@@ -209,7 +215,9 @@ pub fn open_camera(choice: &CameraChoice) -> Result<Box<dyn FrameSource>, UiErro
         CameraChoice::Synthetic { qr_text } => Box::new(SyntheticSource::new(qr_text.clone())),
         CameraChoice::File(p) => Box::new(FileSource::open(p)?),
         #[cfg(feature = "camera")]
-        CameraChoice::Device(i) => Box::new(crate::camera::nokhwa_source::NokhwaSource::new(*i)),
+        CameraChoice::Device(w) => Box::new(crate::camera::nokhwa_source::NokhwaSource::select(
+            w.clone(),
+        )),
         #[cfg(not(feature = "camera"))]
         CameraChoice::Device(_) => Box::new(NoCamera(
             "this build has no webcam support (build with --features camera, or use --camera-file)"

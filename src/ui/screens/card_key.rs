@@ -46,12 +46,7 @@ fn qr(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
         Some(t) => {
             image(ui, t, egui::vec2(480.0, 360.0));
         }
-        None => {
-            ui.label(
-                RichText::new(sc.camera_error.unwrap_or(sc.t("camera.starting")))
-                    .color(theme::NEUTRAL),
-            );
-        }
+        None => super::photo::camera_status(ui, sc),
     }
     let text = sc.camera.and_then(|r| r.qr.clone())?;
     if sc

@@ -78,6 +78,8 @@ pub struct ScreenCtx<'a> {
     pub live_photo: Option<&'a TextureHandle>,
     pub config: &'a Config,
     pub now: Instant,
+    /// Wall-clock time of this frame (the config's clock): PIN lock-outs.
+    pub wall: chrono::DateTime<chrono::Utc>,
     pub screen_since: Instant,
     pub ui_state: &'a mut UiState,
     /// Card applications (None: not set up on this kiosk).

@@ -17,7 +17,7 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx, unlocked: bool) -> Option<Event> {
     heading(ui, sc.t("officer.title"));
     let erase = sc.t("common.erase");
     if !unlocked {
-        let locked_until = sc.flow.pin_locked_until.filter(|t| chrono::Utc::now() < *t);
+        let locked_until = sc.flow.pin_locked_until.filter(|t| sc.wall < *t);
         ui.horizontal_top(|ui| {
             ui.vertical(|ui| {
                 ui.label(sc.t("officer.pin"));
@@ -25,10 +25,15 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx, unlocked: bool) -> Option<Event> {
                 widgets::display_box(ui, "PIN", &dots, true);
                 if let Some(t) = locked_until {
                     let until = t.with_timezone(&chrono::Local).format("%H:%M").to_string();
+                    // Whole minutes left, rounded up: "1 minute" until the very end.
+                    let minutes = u64::try_from((t - sc.wall).num_seconds())
+                        .unwrap_or(0)
+                        .div_ceil(60);
                     let text = sc
                         .t("officer.pin_locked")
                         .replace("{n}", &sc.flow.pin_policy.attempts.to_string())
-                        .replace("{time}", &until);
+                        .replace("{time}", &until)
+                        .replace("{minutes}", &minutes.to_string());
                     ui.label(RichText::new(text).color(theme::WARN).strong());
                 } else if sc.flow.pin_failures > 0 {
                     let left = sc

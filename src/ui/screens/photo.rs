@@ -47,6 +47,27 @@ pub fn face_check(
     }
 }
 
+/// What stands in for the live preview while there is none: "starting", or — once the
+/// camera thread has reported a failure — "no camera, check the cable" with the
+/// system's detail small for the officer. The camera thread keeps retrying, and the
+/// preview replaces this by itself when frames come back.
+pub(super) fn camera_status(ui: &mut Ui, sc: &ScreenCtx) {
+    match sc.camera_error {
+        Some(detail) => {
+            ui.label(
+                RichText::new(sc.t("camera.lost"))
+                    .color(theme::WARN)
+                    .strong()
+                    .size(28.0),
+            );
+            ui.label(RichText::new(detail).color(theme::NEUTRAL).small());
+        }
+        None => {
+            ui.label(RichText::new(sc.t("camera.starting")).color(theme::NEUTRAL));
+        }
+    }
+}
+
 /// Draw the photo screen.
 pub fn show(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
     heading(ui, sc.t("photo.title"));
@@ -59,10 +80,7 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
         let rect = match sc.preview {
             Some(t) => Some(image(ui, t, egui::vec2(560.0, 420.0)).rect),
             None => {
-                ui.label(
-                    RichText::new(sc.camera_error.unwrap_or(sc.t("camera.starting")))
-                        .color(theme::NEUTRAL),
-                );
+                camera_status(ui, sc);
                 None
             }
         };
