@@ -14,7 +14,7 @@ APT_PACKAGES := pcscd libccid libpcsclite-dev vsmartcard-vpcd pkg-config python3
   xvfb xauth libgl1-mesa-dri libegl1 libgl1 libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6 \
   libclang-dev linux-libc-dev mesa-vulkan-drivers
 
-.PHONY: deps test demo bench check deb deb-test
+.PHONY: deps test demo bench check deb deb-test cargo-deb
 
 deps:
 	@# dpkg -s succeeds for a removed package whose config files remain ("deinstall ok config-files"):
@@ -26,14 +26,23 @@ deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 
-# Unit tests, and integration tests through a private pcscd + vpcd with the emulated card.
-# The webcam backend (feature `camera`, nokhwa/V4L2) has no camera to run against here:
-# it is type-checked so it keeps compiling; its device-name matching is unit-tested
-# in the default build (camera::match_webcam, camera::v4l2_devices).
-test: deps
-	$(CARGO) build --locked --bins
-	$(CARGO) check --locked --features camera --all-targets
-	scripts/with-pcscd $(CARGO) test --locked --all-targets
+# Unit tests, and integration tests through a private pcscd + vpcd with the emulated card,
+# all built as the package ships (feature `camera`: the nokhwa/V4L2 webcam backend, which
+# has no camera to run against here; its device-name matching is unit-tested).
+# The .deb is packed from that build too (cargo-deb --no-build, stripped: seconds, not a
+# release build) and tests/packaging.rs lists and checks its contents (CCCD_DEB).
+# `make deb` is the release package; `make deb-test` installs it on a clean Debian.
+CARGO_DEB_VERSION := 3.8.0
+TEST_DEB_DIR := $(TARGET_DIR)/debian-test
+test: deps cargo-deb
+	$(CARGO) build --locked --bins --features camera
+	rm -rf $(TEST_DEB_DIR)
+	@# cargo-deb warns that a dev-profile package is not for release: this one is only listed.
+	$(CARGO) deb --locked --no-build --profile dev --strip -o $(TEST_DEB_DIR)/
+	CCCD_DEB="$$(ls $(TEST_DEB_DIR)/cccd-kiosk_*.deb)" scripts/with-pcscd $(CARGO) test --locked --all-targets --features camera
+
+cargo-deb:
+	@command -v cargo-deb >/dev/null 2>&1 || $(CARGO) install cargo-deb --locked --version $(CARGO_DEB_VERSION)
 
 # Read the demo card through a real pcscd: the QR text as the key, JSON out.
 # Then walk the kiosk's screens (under Xvfb when there is no display; Mesa llvmpipe
@@ -59,8 +68,7 @@ bench: deps
 # The Debian package (cargo-deb; a release build, so minutes: kept out of `make test`,
 # which checks the packaging metadata and maintainer scripts in tests/packaging.rs).
 # Then the same test lists the .deb (dpkg-deb -c) and checks its contents.
-deb: deps
-	@command -v cargo-deb >/dev/null 2>&1 || $(CARGO) install cargo-deb --locked
+deb: deps cargo-deb
 	$(CARGO) deb --locked
 	CCCD_DEB="$$(ls -t $(TARGET_DIR)/debian/cccd-kiosk_*.deb | head -n1)" $(CARGO) test --locked --test packaging
 
