@@ -49,7 +49,7 @@ cargo-deb:
 # renders) with the emulated card and the synthetic camera: a PNG of every screen
 # and the frame times in target/demo/.
 demo: deps
-	$(CARGO) build --locked --bins
+	$(CARGO) build --locked --bins --features camera
 	scripts/with-pcscd scripts/demo.sh $(TARGET_DIR)/debug/cccd-kiosk
 	mkdir -p target/demo
 	if [ -n "$$DISPLAY" ]; then \
