@@ -15,7 +15,7 @@ use crate::queue::store::Store;
 use crate::tracker::targets::{import_targets, set_campaign, Campaign};
 use crate::tracker::tasks::{self, NewTask};
 use crate::tracker::{roster::import_roster, units::import_units, TrackerError};
-use chrono::{Datelike, Duration, Local, NaiveDate, TimeZone};
+use chrono::{Datelike, Duration, Local, Months, NaiveDate, TimeZone};
 
 const UNITS: &str = "code,name,level,parent_code
 H01,Huyện Mường Tè,district,
@@ -129,14 +129,15 @@ pub fn seed(store: &mut Store, today: NaiveDate) -> Result<(), TrackerError> {
     Ok(())
 }
 
-/// `day` moved by whole months, on a day every month has (1–28).
+/// `day` moved by whole months (chrono's calendar arithmetic; the 31st becomes the
+/// month's last day).
 fn months_from(day: NaiveDate, months: i32) -> NaiveDate {
-    let total = day.year() * 12 + day.month0() as i32 + months;
-    NaiveDate::from_ymd_opt(
-        total.div_euclid(12),
-        total.rem_euclid(12) as u32 + 1,
-        day.day().min(28),
-    )
+    let m = Months::new(months.unsigned_abs());
+    if months < 0 {
+        day.checked_sub_months(m)
+    } else {
+        day.checked_add_months(m)
+    }
     .unwrap_or(day)
 }
 

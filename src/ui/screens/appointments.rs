@@ -14,7 +14,7 @@ use super::{heading, widgets, ScreenCtx};
 use crate::application::calendar::AppointmentStatus;
 use crate::application::desk::DayEntry;
 use crate::ui::flow::Event;
-use crate::ui::i18n::trf;
+use crate::ui::i18n::{tr, trf};
 use crate::ui::theme;
 use chrono::{Duration, NaiveDate};
 use egui::{RichText, Ui};
@@ -80,13 +80,13 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
             (0, "appointments.today"),
             (1, "appointments.tomorrow"),
         ] {
-            if widgets::big_button(ui, crate::ui::i18n::tr(lang, key), p.offset == offset).clicked()
+            if widgets::big_button(ui, tr(lang, key), p.offset == offset).clicked()
                 && p.offset != offset
             {
                 p.choose_day(offset);
             }
         }
-        if widgets::big_button(ui, crate::ui::i18n::tr(lang, "common.back"), false).clicked() {
+        if widgets::big_button(ui, tr(lang, "common.back"), false).clicked() {
             ev = Some(Event::Back);
         }
     });
@@ -122,7 +122,7 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
                 .size(24.0),
             );
             if entries.is_empty() {
-                ui.label(crate::ui::i18n::tr(lang, "appointments.none"));
+                ui.label(tr(lang, "appointments.none"));
             }
             egui::ScrollArea::vertical()
                 .auto_shrink([false, false])
@@ -191,7 +191,7 @@ fn entry_row(
             );
         });
         ui.label(
-            RichText::new(crate::ui::i18n::tr(lang, status_key(a.status)))
+            RichText::new(tr(lang, status_key(a.status)))
                 .size(24.0)
                 .strong()
                 .color(status_colour(a.status)),
@@ -201,7 +201,7 @@ fn entry_row(
                 (AppointmentStatus::Attended, "appointments.came"),
                 (AppointmentStatus::NoShow, "appointments.missed"),
             ] {
-                let label = crate::ui::i18n::tr(lang, key);
+                let label = tr(lang, key);
                 if widgets::big_button_enabled(ui, label, false, a.status != s).clicked() {
                     tapped = Some((a.id.clone(), s));
                 }
