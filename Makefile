@@ -17,6 +17,7 @@ APT_PACKAGES := pcscd libccid libpcsclite-dev vsmartcard-vpcd pkg-config python3
 .PHONY: deps test demo bench check deb deb-test cargo-deb
 
 deps:
+	@command -v $(CARGO) >/dev/null 2>&1 || { echo "make: cargo not found: install Rust 1.92 or newer with rustup (https://rustup.rs), then run make again" >&2; exit 1; }
 	@# dpkg -s succeeds for a removed package whose config files remain ("deinstall ok config-files"):
 	@# only "install ok installed" counts.
 	@missing=""; for p in $(APT_PACKAGES); do \
