@@ -293,3 +293,35 @@ fn a_wrong_can_says_how_many_tries_are_left() {
         "{msg}"
     );
 }
+
+#[test]
+fn chip_authentication_passing_does_not_hide_a_wrong_active_authentication_key() {
+    let mut p = full_chip();
+    p.chip.clone = true;
+    p.chip.clone_keys = cccd_kiosk::card::emulator::profile::CloneKeys::ActiveAuth;
+    let card = VirtualCard::insert(&p);
+    let r = read(&card, &["--qr", &p.qr_text()]);
+    assert_eq!(r.code, 3, "{}", out(&r));
+    let v = &r.json["verification"];
+    assert_eq!(v["chip_auth"], "passed", "{v}");
+    assert_eq!(v["active_auth"], "failed", "{v}");
+    assert_eq!(v["passive_auth"], "valid", "{v}");
+    assert_eq!(v["verdict"], "clone", "{v}");
+}
+
+#[test]
+fn chip_authentication_over_3des_after_bac() {
+    let mut p = CitizenProfile::demo();
+    p.chip.chip_auth = true;
+    p.chip.chip_auth_cipher = cccd_kiosk::card::emulator::profile::CaCipherKind::Tdes;
+    let card = VirtualCard::insert(&p);
+    let r = read(&card, &["--qr", &p.qr_text()]);
+    assert_eq!(r.code, 0, "{}", out(&r));
+    assert_eq!(r.json["access"]["protocol"], "BAC");
+    let v = &r.json["verification"];
+    assert_eq!(v["chip_auth"], "passed", "{v}");
+    assert_eq!(v["verdict"], "genuine", "{v}");
+    // Everything after chip authentication was read under its 3DES keys.
+    assert_eq!(r.json["citizen"]["full_name"], "Nguyễn Thị Thu Hương");
+    assert!(r.json["photo"]["bytes"].as_u64().unwrap() > 0);
+}
