@@ -32,6 +32,8 @@ pub enum StatusWord {
     SmObjectsMissing,
     /// 6988: secure-messaging data objects incorrect (MAC failed).
     SmObjectsIncorrect,
+    /// 6983: authentication method blocked (a retry counter ran out).
+    AuthenticationBlocked,
     /// 6982: security status not satisfied (e.g. DG3 before terminal authentication).
     SecurityStatusNotSatisfied,
     /// 6985: conditions of use not satisfied.
@@ -66,6 +68,7 @@ impl StatusWord {
             (0x69, 0x87) => Self::SmObjectsMissing,
             (0x69, 0x88) => Self::SmObjectsIncorrect,
             (0x69, 0x82) => Self::SecurityStatusNotSatisfied,
+            (0x69, 0x83) => Self::AuthenticationBlocked,
             (0x69, 0x85) => Self::ConditionsNotSatisfied,
             (0x6A, 0x82) => Self::FileNotFound,
             (0x6A, 0x86) => Self::IncorrectP1P2,
@@ -90,6 +93,7 @@ impl StatusWord {
             Self::SmObjectsMissing => 0x6987,
             Self::SmObjectsIncorrect => 0x6988,
             Self::SecurityStatusNotSatisfied => 0x6982,
+            Self::AuthenticationBlocked => 0x6983,
             Self::ConditionsNotSatisfied => 0x6985,
             Self::FileNotFound => 0x6A82,
             Self::IncorrectP1P2 => 0x6A86,
@@ -381,7 +385,7 @@ mod tests {
     fn status_words_round_trip() {
         for sw in [
             0x9000u16, 0x6282, 0x6982, 0x6A82, 0x6D00, 0x6C10, 0x6110, 0x6F00, 0x6988, 0x6300,
-            0x63C2, 0x63C0,
+            0x63C2, 0x63C0, 0x6983,
         ] {
             let [a, b] = sw.to_be_bytes();
             assert_eq!(StatusWord::from_bytes(a, b).to_bytes(), [a, b]);

@@ -524,7 +524,7 @@ fn open<S: CardTransport>(
                     failures.push(format!("PACE with the {words} was refused ({sw}{left})"));
                 }
                 Err(PaceError::Refused {
-                    sw: StatusWord::Other(0x6983),
+                    sw: StatusWord::AuthenticationBlocked,
                     ..
                 }) => {
                     failures.push(format!(

@@ -322,7 +322,7 @@ impl Chip {
             return Response::status(StatusWord::InsNotSupported);
         };
         if self.pace_tries == Some(0) {
-            return Response::status(StatusWord::Other(0x6983)); // authentication method blocked
+            return Response::status(StatusWord::AuthenticationBlocked);
         }
         match pace.general_authenticate(&cmd.data, &mut self.rng) {
             Err(crate::card::pace::PaceError::AccessDenied(_)) if self.pace_tries.is_some() => {
