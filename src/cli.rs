@@ -704,6 +704,9 @@ fn print_summary(v: &serde_json::Value) {
         s("/access/protocol"),
         s("/access/key_source")
     );
+    println!("Passive auth:         {}", s("/verification/passive_auth"));
+    println!("Chip auth:            {}", s("/verification/chip_auth"));
+    println!("Active auth:          {}", s("/verification/active_auth"));
     println!("Verdict:              {}", s("/verification/verdict"));
     if let Some(errs) = v.pointer("/verification/errors").and_then(|e| e.as_array()) {
         for e in errs {

@@ -74,3 +74,254 @@ fn clone_is_exit_3_with_verdict_clone() {
     // The data are still shown to the officer.
     assert_eq!(r.json["citizen"]["id_number"], "001195000123");
 }
+
+// ---- gaps of issue 8: every key path, RSA AA, not_supported, BAC fallback ----
+
+use cccd_kiosk::card::access_key::KeyPlan;
+use cccd_kiosk::card::emulator::personalise;
+use cccd_kiosk::card::emulator::profile::AaKeyType;
+
+fn pace_chip() -> CitizenProfile {
+    let mut p = CitizenProfile::demo();
+    p.chip.pace = true;
+    p
+}
+
+fn out(r: &Run) -> String {
+    format!("stdout {}\nstderr {}", r.stdout, r.stderr)
+}
+
+#[test]
+fn the_right_can_opens_with_pace_in_one_attempt_and_the_summary_names_every_check() {
+    let mut p = pace_chip();
+    p.chip.chip_auth = true;
+    let card = VirtualCard::insert(&p);
+    let can = &p.id_number[6..];
+    let r = read(&card, &["--can", can]);
+    assert_eq!(r.code, 0, "{}", out(&r));
+    let a = &r.json["access"];
+    assert_eq!(
+        (&a["protocol"], &a["key_source"], &a["attempts"]),
+        (&"PACE".into(), &"can".into(), &1.into()),
+        "{a}"
+    );
+    assert_eq!(r.json["verification"]["chip_auth"], "passed");
+    assert_eq!(r.json["verification"]["active_auth"], "not_supported");
+
+    // Without --json: the officer's summary says how the chip proved itself.
+    let trust = card.trust_dir.to_str().unwrap().to_string();
+    let r = run(&["read", "--reader", READER, "--can", can, "--trust", &trust]);
+    assert_eq!(r.code, 0, "{}", out(&r));
+    for line in [
+        "Access:               PACE (can)",
+        "Chip auth:            passed",
+        "Active auth:          not_supported",
+        "Verdict:              genuine",
+    ] {
+        assert!(r.stdout.contains(line), "{line:?} in {}", r.stdout);
+    }
+}
+
+#[test]
+fn the_mrz_and_typed_fields_open_a_pace_chip() {
+    let p = pace_chip();
+    let td1 = personalise::mrz_of(&p).unwrap();
+    let card = VirtualCard::insert(&p);
+    let r = read(&card, &["--mrz", &td1.lines.join("\n")]);
+    assert_eq!(r.code, 0, "{}", out(&r));
+    assert_eq!(r.json["access"]["protocol"], "PACE");
+    assert_eq!(r.json["access"]["key_source"], "mrz");
+    assert_eq!(r.json["access"]["attempts"], 1);
+    // A 9-digit document number carries no ID, so no CAN: only PACE with the MRZ key
+    // (key reference 01) can have opened it in one attempt.
+    let r = read(
+        &card,
+        &[
+            "--doc",
+            &td1.document_number_printed(),
+            "--dob",
+            td1.date_of_birth(),
+            "--expiry",
+            td1.date_of_expiry(),
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", out(&r));
+    assert_eq!(r.json["access"]["protocol"], "PACE");
+    assert_eq!(r.json["access"]["key_source"], "fields");
+    assert_eq!(r.json["access"]["attempts"], 1);
+}
+
+#[test]
+fn a_chip_without_pace_can_alone_is_exit_4_and_the_qr_opens_it_with_bac() {
+    let p = CitizenProfile::demo();
+    let card = VirtualCard::insert(&p);
+    let r = read(&card, &["--can", &p.id_number[6..]]);
+    assert_eq!(r.code, 4, "{}", out(&r));
+    assert_eq!(r.json["error"]["kind"], "access_denied");
+    let msg = r.json["error"]["message"].as_str().unwrap();
+    assert!(msg.contains("the chip does not offer PACE"), "{msg}");
+
+    // The QR: no EF.CardAccess, so straight to BAC; one attempt per expiry candidate
+    // up to the card's.
+    let plan = KeyPlan::from_qr(&p.qr_text(), chrono::Utc::now().date_naive()).unwrap();
+    let td1 = personalise::mrz_of(&p).unwrap();
+    let at = plan
+        .bac
+        .iter()
+        .position(|k| k.date_of_expiry == td1.date_of_expiry())
+        .expect("the card's expiry is a candidate");
+    let r = read(&card, &["--qr", &p.qr_text()]);
+    assert_eq!(r.code, 0, "{}", out(&r));
+    assert_eq!(r.json["access"]["protocol"], "BAC");
+    assert_eq!(r.json["access"]["attempts"], at + 1);
+    let errors = r.json["verification"]["errors"].to_string();
+    assert!(
+        errors.contains("opened with BAC: the chip does not offer PACE"),
+        "{errors}"
+    );
+}
+
+#[test]
+fn chip_and_active_authentication_are_not_supported_without_dg14_or_dg15() {
+    // Neither DG14 nor DG15.
+    let p = pace_chip();
+    let card = VirtualCard::insert(&p);
+    let r = read(&card, &["--qr", &p.qr_text()]);
+    assert_eq!(r.code, 0, "{}", out(&r));
+    let v = &r.json["verification"];
+    assert_eq!(v["chip_auth"], "not_supported", "{v}");
+    assert_eq!(v["active_auth"], "not_supported", "{v}");
+    assert_eq!(v["verdict"], "genuine");
+    assert!(v["data_groups"].get("14").is_none() && v["data_groups"].get("15").is_none());
+    drop(card);
+
+    // DG14 (chip authentication) and no DG15.
+    let mut p = pace_chip();
+    p.chip.chip_auth = true;
+    let card = VirtualCard::insert(&p);
+    let r = read(&card, &["--qr", &p.qr_text()]);
+    assert_eq!(r.code, 0, "{}", out(&r));
+    let v = &r.json["verification"];
+    assert_eq!(
+        (&v["chip_auth"], &v["active_auth"]),
+        (&"passed".into(), &"not_supported".into()),
+        "{v}"
+    );
+    drop(card);
+
+    // DG15 with an RSA-1024 key and no DG14.
+    let mut p = pace_chip();
+    p.chip.active_auth = true;
+    p.chip.active_auth_key = AaKeyType::Rsa1024;
+    let card = VirtualCard::insert(&p);
+    let r = read(&card, &["--qr", &p.qr_text()]);
+    assert_eq!(r.code, 0, "{}", out(&r));
+    let v = &r.json["verification"];
+    assert_eq!(
+        (&v["chip_auth"], &v["active_auth"]),
+        (&"not_supported".into(), &"passed".into()),
+        "{v}"
+    );
+    assert!(v["data_groups"].get("14").is_none(), "{v}");
+}
+
+#[test]
+fn rsa_2048_active_authentication_needs_extended_length_and_is_never_a_false_clone() {
+    let mut p = pace_chip();
+    p.chip.active_auth = true;
+    p.chip.active_auth_key = AaKeyType::Rsa2048;
+    // Short APDUs only (a real CCCD): AA cannot run; the card is still genuine.
+    let card = VirtualCard::insert(&p);
+    let r = read(&card, &["--qr", &p.qr_text()]);
+    assert_eq!(r.code, 0, "{}", out(&r));
+    let v = &r.json["verification"];
+    assert_eq!(v["active_auth"], "not_supported", "{v}");
+    assert_eq!(v["verdict"], "genuine", "{v}");
+    assert!(
+        v["errors"].to_string().contains("no extended length"),
+        "{v}"
+    );
+    drop(card);
+
+    // With extended length, through pcscd and vpcd: the 256-byte signature verifies.
+    p.chip.extended_length = true;
+    let card = VirtualCard::insert(&p);
+    let r = read(&card, &["--qr", &p.qr_text()]);
+    assert_eq!(r.code, 0, "{}", out(&r));
+    assert_eq!(r.json["verification"]["active_auth"], "passed");
+    drop(card);
+
+    // A clone with that key: caught.
+    p.chip.clone = true;
+    let card = VirtualCard::insert(&p);
+    let r = read(&card, &["--qr", &p.qr_text()]);
+    assert_eq!(r.code, 3, "{}", out(&r));
+    let v = &r.json["verification"];
+    assert_eq!(
+        (&v["active_auth"], &v["verdict"]),
+        (&"failed".into(), &"clone".into()),
+        "{v}"
+    );
+}
+
+#[test]
+fn a_clone_read_with_bac_is_still_a_clone() {
+    let mut p = CitizenProfile::demo();
+    p.chip.chip_auth = true;
+    p.chip.active_auth = true;
+    p.chip.clone = true;
+    let card = VirtualCard::insert(&p);
+    let r = read(&card, &["--qr", &p.qr_text()]);
+    assert_eq!(r.code, 3, "{}", out(&r));
+    assert_eq!(r.json["access"]["protocol"], "BAC");
+    let v = &r.json["verification"];
+    assert_eq!(v["verdict"], "clone", "{v}");
+    assert_eq!(v["chip_auth"], "failed");
+    assert_eq!(r.json["citizen"]["id_number"], "001195000123");
+}
+
+#[test]
+fn a_wrong_can_says_how_many_tries_are_left() {
+    let mut p = pace_chip();
+    p.chip.pace_retries = Some(5);
+    let card = VirtualCard::insert(&p);
+    let r = read(&card, &["--can", "999999"]);
+    assert_eq!(r.code, 4, "{}", out(&r));
+    let msg = r.json["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("(63C4: 4 tries left before the chip blocks it)"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn chip_authentication_passing_does_not_hide_a_wrong_active_authentication_key() {
+    let mut p = full_chip();
+    p.chip.clone = true;
+    p.chip.clone_keys = cccd_kiosk::card::emulator::profile::CloneKeys::ActiveAuth;
+    let card = VirtualCard::insert(&p);
+    let r = read(&card, &["--qr", &p.qr_text()]);
+    assert_eq!(r.code, 3, "{}", out(&r));
+    let v = &r.json["verification"];
+    assert_eq!(v["chip_auth"], "passed", "{v}");
+    assert_eq!(v["active_auth"], "failed", "{v}");
+    assert_eq!(v["passive_auth"], "valid", "{v}");
+    assert_eq!(v["verdict"], "clone", "{v}");
+}
+
+#[test]
+fn chip_authentication_over_3des_after_bac() {
+    let mut p = CitizenProfile::demo();
+    p.chip.chip_auth = true;
+    p.chip.chip_auth_cipher = cccd_kiosk::card::emulator::profile::CaCipherKind::Tdes;
+    let card = VirtualCard::insert(&p);
+    let r = read(&card, &["--qr", &p.qr_text()]);
+    assert_eq!(r.code, 0, "{}", out(&r));
+    assert_eq!(r.json["access"]["protocol"], "BAC");
+    let v = &r.json["verification"];
+    assert_eq!(v["chip_auth"], "passed", "{v}");
+    assert_eq!(v["verdict"], "genuine", "{v}");
+    // Everything after chip authentication was read under its 3DES keys.
+    assert_eq!(r.json["citizen"]["full_name"], "Nguyễn Thị Thu Hương");
+    assert!(r.json["photo"]["bytes"].as_u64().unwrap() > 0);
+}

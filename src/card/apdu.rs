@@ -20,8 +20,10 @@ pub enum StatusWord {
     BytesAvailable(u8),
     /// 6282: end of file reached before Le bytes were read.
     EndOfFile,
-    /// 63Cx / 6300: authentication failed (x retries left when given).
+    /// 6300: authentication failed.
     AuthenticationFailed,
+    /// 63Cx: authentication failed, x tries left (a retry counter, 7816-4 §5.1.3).
+    RetriesLeft(u8),
     /// 6700: wrong length (Lc or Le).
     WrongLength,
     /// 6882: secure messaging not supported.
@@ -30,6 +32,8 @@ pub enum StatusWord {
     SmObjectsMissing,
     /// 6988: secure-messaging data objects incorrect (MAC failed).
     SmObjectsIncorrect,
+    /// 6983: authentication method blocked (a retry counter ran out).
+    AuthenticationBlocked,
     /// 6982: security status not satisfied (e.g. DG3 before terminal authentication).
     SecurityStatusNotSatisfied,
     /// 6985: conditions of use not satisfied.
@@ -57,12 +61,14 @@ impl StatusWord {
             (0x90, 0x00) => Self::Success,
             (0x61, n) => Self::BytesAvailable(n),
             (0x62, 0x82) => Self::EndOfFile,
-            (0x63, 0x00) | (0x63, 0xC0..=0xCF) => Self::AuthenticationFailed,
+            (0x63, 0x00) => Self::AuthenticationFailed,
+            (0x63, x @ 0xC0..=0xCF) => Self::RetriesLeft(x & 0x0F),
             (0x67, 0x00) => Self::WrongLength,
             (0x68, 0x82) => Self::SmNotSupported,
             (0x69, 0x87) => Self::SmObjectsMissing,
             (0x69, 0x88) => Self::SmObjectsIncorrect,
             (0x69, 0x82) => Self::SecurityStatusNotSatisfied,
+            (0x69, 0x83) => Self::AuthenticationBlocked,
             (0x69, 0x85) => Self::ConditionsNotSatisfied,
             (0x6A, 0x82) => Self::FileNotFound,
             (0x6A, 0x86) => Self::IncorrectP1P2,
@@ -81,11 +87,13 @@ impl StatusWord {
             Self::BytesAvailable(n) => 0x6100 | n as u16,
             Self::EndOfFile => 0x6282,
             Self::AuthenticationFailed => 0x6300,
+            Self::RetriesLeft(n) => 0x63C0 | (n & 0x0F) as u16,
             Self::WrongLength => 0x6700,
             Self::SmNotSupported => 0x6882,
             Self::SmObjectsMissing => 0x6987,
             Self::SmObjectsIncorrect => 0x6988,
             Self::SecurityStatusNotSatisfied => 0x6982,
+            Self::AuthenticationBlocked => 0x6983,
             Self::ConditionsNotSatisfied => 0x6985,
             Self::FileNotFound => 0x6A82,
             Self::IncorrectP1P2 => 0x6A86,
@@ -96,6 +104,19 @@ impl StatusWord {
             Self::Other(v) => v,
         };
         v.to_be_bytes()
+    }
+
+    /// A wrong password or key: 6300, or 63Cx with the tries left.
+    pub fn is_authentication_failure(self) -> bool {
+        matches!(self, Self::AuthenticationFailed | Self::RetriesLeft(_))
+    }
+
+    /// Tries left that a 63Cx answer gives.
+    pub fn retries_left(self) -> Option<u8> {
+        match self {
+            Self::RetriesLeft(n) => Some(n),
+            _ => None,
+        }
     }
 
     /// True for 9000 and for 6282 (data returned, end of file reached).
@@ -363,7 +384,8 @@ mod tests {
     #[test]
     fn status_words_round_trip() {
         for sw in [
-            0x9000u16, 0x6282, 0x6982, 0x6A82, 0x6D00, 0x6C10, 0x6110, 0x6F00, 0x6988,
+            0x9000u16, 0x6282, 0x6982, 0x6A82, 0x6D00, 0x6C10, 0x6110, 0x6F00, 0x6988, 0x6300,
+            0x63C2, 0x63C0, 0x6983,
         ] {
             let [a, b] = sw.to_be_bytes();
             assert_eq!(StatusWord::from_bytes(a, b).to_bytes(), [a, b]);
@@ -372,6 +394,12 @@ mod tests {
             StatusWord::from_bytes(0x6D, 0x00),
             StatusWord::InsNotSupported
         );
+        // 63Cx keeps the tries left; 6300 has none to give.
+        assert_eq!(StatusWord::from_bytes(0x63, 0xC2).retries_left(), Some(2));
+        assert!(StatusWord::from_bytes(0x63, 0xC0).is_authentication_failure());
+        assert_eq!(StatusWord::from_bytes(0x63, 0x00).retries_left(), None);
+        assert!(StatusWord::from_bytes(0x63, 0x00).is_authentication_failure());
+        assert!(!StatusWord::from_bytes(0x63, 0x81).is_authentication_failure());
     }
 
     #[test]

@@ -227,9 +227,9 @@ where
     let resp = exchange(card, &mutual)?;
     match resp.sw {
         StatusWord::Success => {}
-        StatusWord::AuthenticationFailed | StatusWord::SecurityStatusNotSatisfied => {
-            return Err(BacError::AccessDenied)
-        }
+        StatusWord::AuthenticationFailed
+        | StatusWord::RetriesLeft(_)
+        | StatusWord::SecurityStatusNotSatisfied => return Err(BacError::AccessDenied),
         sw => {
             return Err(BacError::Refused {
                 command: "MUTUAL AUTHENTICATE",

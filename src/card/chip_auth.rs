@@ -27,9 +27,19 @@
 //! explicit parameters). RSA uses ISO/IEC 9796-2 digital signature scheme 1 (message
 //! recovery, §6.1.2): `m = s^e mod n` (the `rsa` crate's raw public operation) must be
 //! `6A || M1 || H(M1 || challenge) || BC` (SHA-1) or `… || hh CC` (ISO/IEC 10118-3 hash
-//! id 34 SHA-256, 36 SHA-384, 35 SHA-512, 38 SHA-224). Under short APDUs an RSA-2048
-//! signature does not fit a protected reply (DG13.md); Le is the signature's size, so
-//! such a key needs a reader with extended length.
+//! id 34 SHA-256, 36 SHA-384, 35 SHA-512, 38 SHA-224).
+//!
+//! **A signature too large for the link.** Le is the signature's size. Under short
+//! APDUs a protected reply carries at most 223 (AES) or 231 (3DES) plaintext bytes, so
+//! an RSA-2048 signature (256 bytes) does not fit (DG13.md); only extended length
+//! carries it. When the reader or chip has no extended length (`ReadCaps::extended`,
+//! probed before authentication), INTERNAL AUTHENTICATE is not sent and active
+//! authentication is **not supported**, with the reason in `verification.errors`: a
+//! genuine chip cannot answer on that link, so its silence proves nothing, and calling
+//! it a clone would turn every such card away. This costs nothing in security: a clone
+//! evades AA on that link either way (it could answer 6700 too), and chip
+//! authentication, when DG14 offers it, still runs. With extended length, AA runs and
+//! any failure is a failure.
 
 use super::apdu::{Command, StatusWord};
 use super::bac::{self, SessionKeys};
@@ -420,10 +430,14 @@ fn plain_ecdsa_oid(hash: HashAlg) -> ObjectIdentifier {
 }
 
 /// Run active authentication (9303-11 §6.1) with an 8-byte challenge from `rng`.
+/// `max_reply`: the largest signature a reply can carry on this link (under secure
+/// messaging, `SecureMessaging::max_plain_le` for the link's APDU length); a key
+/// whose signature is larger is `NotSupported`, never a failure (module doc).
 pub fn active_authenticate<T, R>(
     card: &mut T,
     dg15: &Dg15,
     dg14: Option<&Dg14>,
+    max_reply: usize,
     rng: &mut R,
 ) -> Result<AaOutcome, TransportError>
 where
@@ -456,6 +470,18 @@ where
             None => return Ok(AaOutcome::NotSupported("DG15: malformed RSA key".into())),
         }
     };
+    if le > max_reply {
+        let key = if hash.is_some() {
+            "ECDSA key".to_string()
+        } else {
+            format!("RSA-{} key", le * 8)
+        };
+        return Ok(AaOutcome::NotSupported(format!(
+            "DG15's {key} signs with {le} bytes, more than a short APDU reply under \
+             secure messaging carries ({max_reply}), and this reader or chip has no \
+             extended length; the chip could not answer, so this says nothing of a clone"
+        )));
+    }
     let mut challenge = [0u8; 8];
     rng.fill_bytes(&mut challenge);
     let cmd = Command::new(0x00, /* INTERNAL AUTHENTICATE */ 0x88, 0x00, 0x00)

@@ -619,7 +619,9 @@ fn general_authenticate<T: CardTransport + ?Sized>(
     let resp = exchange(card, &cmd)?;
     match resp.sw {
         StatusWord::Success => {}
-        sw @ (StatusWord::AuthenticationFailed | StatusWord::SecurityStatusNotSatisfied)
+        sw @ (StatusWord::AuthenticationFailed
+        | StatusWord::RetriesLeft(_)
+        | StatusWord::SecurityStatusNotSatisfied)
             if last =>
         {
             return Err(PaceError::AccessDenied(sw))

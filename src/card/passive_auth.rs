@@ -130,16 +130,22 @@ pub struct Verification {
 impl Verification {
     /// Recompute `verdict` from the parts. Call again after setting `chip_auth` or
     /// `active_auth`, so the verdict can never disagree with what it summarises.
+    ///
+    /// Precedence: `clone` (chip or active authentication failed) wins over everything,
+    /// passive authentication's result included — issue 8: a chip failing CA or AA "is
+    /// shown as a possible clone, whatever its passive authentication says"; a PA failure
+    /// still lists its reasons in `errors`. Then `failed`, `untrusted`, `genuine`.
     pub fn finish(&mut self) {
-        self.verdict = if self.passive_auth == PaStatus::Failed {
-            Verdict::Failed
-        } else if self.chip_auth == AuthResult::Failed || self.active_auth == AuthResult::Failed {
-            Verdict::Clone
-        } else if self.passive_auth == PaStatus::Untrusted {
-            Verdict::Untrusted
-        } else {
-            Verdict::Genuine
-        };
+        self.verdict =
+            if self.chip_auth == AuthResult::Failed || self.active_auth == AuthResult::Failed {
+                Verdict::Clone
+            } else if self.passive_auth == PaStatus::Failed {
+                Verdict::Failed
+            } else if self.passive_auth == PaStatus::Untrusted {
+                Verdict::Untrusted
+            } else {
+                Verdict::Genuine
+            };
     }
 
     /// Set the chip-authentication and active-authentication results and recompute the
@@ -1409,6 +1415,74 @@ mod tests {
             "{:?}",
             v.errors
         );
+    }
+
+    #[test]
+    fn a_failed_chip_or_active_authentication_is_clone_even_when_passive_auth_failed() {
+        let ds = test_pki()
+            .expect("pki")
+            .document_signer(SignerKind::RsaPkcs1Sha256)
+            .expect("ds");
+        let dgs = data_groups();
+        let sod = sod_for(ds, &dgs, HashAlg::Sha256);
+        let mut states = read_all(&dgs);
+        states.insert(2, DgState::Read(b"a different DG2".to_vec()));
+        let pa_failed = verify(&sod, &states, &trusted(), now());
+        assert_eq!(pa_failed.passive_auth, PaStatus::Failed);
+        let pa_untrusted = verify(&sod, &read_all(&dgs), &TrustStore::empty(), now());
+        assert_eq!(pa_untrusted.passive_auth, PaStatus::Untrusted);
+        for (base, ca, aa, want) in [
+            // PA failed + CA failed: a clone, and the PA failure is still listed.
+            (
+                &pa_failed,
+                AuthResult::Failed,
+                AuthResult::NotSupported,
+                Verdict::Clone,
+            ),
+            (
+                &pa_failed,
+                AuthResult::Passed,
+                AuthResult::Failed,
+                Verdict::Clone,
+            ),
+            // PA failed + CA passed: failed.
+            (
+                &pa_failed,
+                AuthResult::Passed,
+                AuthResult::Passed,
+                Verdict::Failed,
+            ),
+            (
+                &pa_failed,
+                AuthResult::Passed,
+                AuthResult::NotSupported,
+                Verdict::Failed,
+            ),
+            (
+                &pa_untrusted,
+                AuthResult::Failed,
+                AuthResult::Passed,
+                Verdict::Clone,
+            ),
+            (
+                &pa_untrusted,
+                AuthResult::Passed,
+                AuthResult::Passed,
+                Verdict::Untrusted,
+            ),
+        ] {
+            let mut v = base.clone();
+            v.set_chip_results(ca, aa);
+            assert_eq!(v.verdict, want, "{:?} CA {ca:?} AA {aa:?}", v.passive_auth);
+            assert_eq!(v.passive_auth, base.passive_auth, "PA's own result is kept");
+            if base.passive_auth == PaStatus::Failed {
+                assert!(
+                    v.errors.iter().any(|e| e.starts_with("DG2 hash mismatch")),
+                    "{:?}",
+                    v.errors
+                );
+            }
+        }
     }
 
     #[test]

@@ -58,6 +58,18 @@ pub struct AccessInfo {
     pub protocol: &'static str,
     pub key_source: KeySource,
     pub attempts: usize,
+    /// The PACE password that opened the chip (`None` after BAC). Internal: the JSON's
+    /// `access` object is fixed (DESIGN.md), `key_source` says where the keys came from.
+    pub pace_password: Option<PacePassword>,
+}
+
+/// Which PACE password opened the chip (9303-11 §4.4.4.1 key reference).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PacePassword {
+    /// 02: the CAN (on a CCCD, the last 6 digits of the ID).
+    Can,
+    /// 01: the MRZ key (document number, birth date, expiry).
+    Mrz,
 }
 
 /// Everything a read produced.
@@ -131,7 +143,16 @@ pub fn read_card<T: CardTransport>(
     if caps.extended.is_none() {
         caps.extended = Some(reader::probe_extended(&mut card)?);
     }
-    let (mut sm, opening, access) = open(card, plan, &passwords, &card_access, &mut warnings)?;
+    // Why PACE did not open a chip that BAC then opened: noted after the other warnings.
+    let mut access_notes = Vec::new();
+    let (mut sm, opening, access) = open(
+        card,
+        plan,
+        &passwords,
+        &card_access,
+        &mut warnings,
+        &mut access_notes,
+    )?;
 
     let mut files: BTreeMap<u16, Vec<u8>> = BTreeMap::new();
     let mut states: BTreeMap<u8, DgState> = BTreeMap::new();
@@ -184,12 +205,15 @@ pub fn read_card<T: CardTransport>(
             &mut warnings,
         )?;
         if let Some(b) = files.get(&0x010F) {
+            // The largest signature a protected reply carries on this link.
+            let max_reply = sm.max_plain_le(caps.extended == Some(true));
             match Dg15::parse(b) {
                 Ok(dg15) => {
                     match chip_auth::active_authenticate(
                         &mut sm,
                         &dg15,
                         dg14.as_ref(),
+                        max_reply,
                         &mut rand::rngs::OsRng,
                     )? {
                         AaOutcome::Passed => active_auth = AuthResult::Passed,
@@ -232,6 +256,7 @@ pub fn read_card<T: CardTransport>(
     let sod = file_reader(&mut sm, caps, progress, |fr| fr.read(0x011D), &mut caps)?;
     files.insert(0x011D, sod);
     let card = sm.into_inner();
+    warnings.extend(access_notes);
 
     let mrz = files
         .get(&0x0101)
@@ -435,12 +460,17 @@ fn read_card_access<S: CardTransport>(
 
 /// Open the chip by the key strategy of [`read_card`]; returns the session (applet
 /// selected), how it was opened and the access info.
+///
+/// When BAC opens the chip after PACE failed or was not offered, why PACE did not
+/// is pushed to `notes` (a warning in `verification.errors`: a CCCD is expected to
+/// offer PACE, and an officer or the back office may want to know it did not work).
 fn open<S: CardTransport>(
     mut card: S,
     plan: &KeyPlan,
     passwords: &[(Password, String)],
     card_access: &CardAccess,
     warnings: &mut Vec<String>,
+    notes: &mut Vec<String>,
 ) -> Result<(SecureMessaging<S>, Opening, AccessInfo), ReadFailure> {
     let mut attempts = 0usize;
     let mut failures: Vec<String> = Vec::new();
@@ -455,7 +485,10 @@ fn open<S: CardTransport>(
             }
         },
         CardAccess::NotFound if plan.bac.is_empty() => Some(PaceProtocol::cccd_default()),
-        CardAccess::NotFound => None,
+        CardAccess::NotFound => {
+            failures.push("the chip does not offer PACE (no EF.CardAccess, 6A82)".into());
+            None
+        }
         CardAccess::Unreadable(why) => {
             warnings.push(format!(
                 "EF.CardAccess unreadable ({why}); trying the PACE CCCD chips use"
@@ -474,11 +507,29 @@ fn open<S: CardTransport>(
                         protocol: "PACE",
                         key_source: plan.source,
                         attempts,
+                        pace_password: Some(match password {
+                            Password::Can(_) => PacePassword::Can,
+                            Password::Mrz(_) => PacePassword::Mrz,
+                        }),
                     };
                     return Ok((sm, Opening::Pace(protocol, password.clone()), access));
                 }
                 Err(PaceError::AccessDenied(sw)) => {
-                    failures.push(format!("PACE with the {words} was refused ({sw})"));
+                    let left = match sw.retries_left() {
+                        Some(0) => ": no tries left, the chip now blocks this password".into(),
+                        Some(1) => ": 1 try left before the chip blocks it".into(),
+                        Some(n) => format!(": {n} tries left before the chip blocks it"),
+                        None => String::new(),
+                    };
+                    failures.push(format!("PACE with the {words} was refused ({sw}{left})"));
+                }
+                Err(PaceError::Refused {
+                    sw: StatusWord::AuthenticationBlocked,
+                    ..
+                }) => {
+                    failures.push(format!(
+                        "PACE with the {words} is blocked by the chip (6983: no tries left)"
+                    ));
                 }
                 Err(PaceError::Transport(e)) => return Err(e.into()),
                 Err(PaceError::NotOffered(sw)) => {
@@ -523,7 +574,11 @@ fn open<S: CardTransport>(
                     protocol: "BAC",
                     key_source: plan.source,
                     attempts,
+                    pace_password: None,
                 };
+                if !failures.is_empty() {
+                    notes.push(format!("opened with BAC: {}", failures.join("; ")));
+                }
                 return Ok((SecureMessaging::new(card, keys), Opening::Bac(seed), access));
             }
             Err(BacError::AccessDenied) => continue,
@@ -853,6 +908,8 @@ mod tests {
         let r = read_with(&p, &plan(&p)).unwrap();
         assert_eq!((r.access.protocol, r.access.attempts), ("PACE", 1));
         assert_eq!(r.access.key_source, KeySource::Mrz);
+        // The MRZ carries the ID, so its CAN goes first (see the test below for the MRZ key).
+        assert_eq!(r.access.pace_password, Some(PacePassword::Can));
     }
 
     #[test]
@@ -887,6 +944,16 @@ mod tests {
         assert_eq!(r.access.protocol, "BAC");
         assert_eq!(r.access.attempts, 3, "PACE-CAN, then two BAC candidates");
         assert_eq!(r.verification.verdict, Verdict::Genuine);
+        // Why PACE did not open it is kept, as a warning.
+        assert!(
+            r.verification
+                .errors
+                .iter()
+                .any(|e| e
+                    == "opened with BAC: PACE with the CAN from the ID number was refused (6300)"),
+            "{:?}",
+            r.verification.errors
+        );
         // One BAC key: the chip offers PACE, so that key goes through PACE (MRZ) first.
         plan.bac.remove(0);
         let r = read_with(&p, &plan).unwrap();
@@ -899,6 +966,16 @@ mod tests {
         let plan = KeyPlan::from_qr(&p.qr_text(), today()).unwrap();
         let r = read_with(&p, &plan).unwrap();
         assert_eq!(r.access.protocol, "BAC");
+        assert_eq!(r.verification.verdict, Verdict::Genuine);
+        assert!(
+            r.verification
+                .errors
+                .iter()
+                .any(|e| e
+                    == "opened with BAC: the chip does not offer PACE (no EF.CardAccess, 6A82)"),
+            "{:?}",
+            r.verification.errors
+        );
         match read_with(&p, &KeyPlan::from_can("000123").unwrap()) {
             Err(ReadFailure::AccessDenied { message, .. }) => {
                 assert!(message.contains("does not offer PACE"), "{message}")
@@ -993,5 +1070,298 @@ mod tests {
             Some("001195000123")
         );
         assert!(r.dg2.is_some());
+    }
+
+    // ---- gaps of issue 8 (RSA AA, PACE-MRZ, EF.CardAccess faults, verdicts) ----
+
+    use crate::card::emulator::profile::{AaKeyType, CaCipherKind, CardAccessFault, CloneKeys};
+
+    fn errors_say(r: &CardRead, what: &str) -> bool {
+        r.verification.errors.iter().any(|e| e.contains(what))
+    }
+
+    #[test]
+    fn rsa_1024_active_authentication_passes_under_short_apdus_after_pace_and_bac() {
+        for pace in [true, false] {
+            let mut p = CitizenProfile::demo();
+            p.chip.pace = pace;
+            p.chip.active_auth = true;
+            p.chip.active_auth_key = AaKeyType::Rsa1024;
+            let r = read_with(&p, &plan(&p)).unwrap();
+            let v = &r.verification;
+            assert_eq!(r.caps.extended, Some(false));
+            assert_eq!(
+                v.active_auth,
+                AuthResult::Passed,
+                "pace={pace}: {:?}",
+                v.errors
+            );
+            assert_eq!(v.data_groups.get(&15), Some(&passive_auth::DgStatus::Ok));
+            // An RSA AA key alone: DG15 and no DG14, so no chip authentication.
+            assert_eq!(v.data_groups.get(&14), None);
+            assert_eq!(v.chip_auth, AuthResult::NotSupported);
+            assert_eq!(v.verdict, Verdict::Genuine, "{:?}", v.errors);
+        }
+    }
+
+    #[test]
+    fn rsa_2048_active_authentication_passes_with_extended_length() {
+        let mut p = pace_card();
+        p.chip.chip_auth = true;
+        p.chip.active_auth = true;
+        p.chip.active_auth_key = AaKeyType::Rsa2048;
+        p.chip.extended_length = true;
+        let r = read_with(&p, &plan(&p)).unwrap();
+        let v = &r.verification;
+        assert_eq!(r.caps.extended, Some(true));
+        assert_eq!(v.chip_auth, AuthResult::Passed, "{:?}", v.errors);
+        assert_eq!(v.active_auth, AuthResult::Passed, "{:?}", v.errors);
+        assert_eq!(v.verdict, Verdict::Genuine, "{:?}", v.errors);
+    }
+
+    #[test]
+    fn rsa_2048_on_a_short_only_chip_is_not_supported_not_a_clone() {
+        for pace in [true, false] {
+            let mut p = CitizenProfile::demo();
+            p.chip.pace = pace;
+            p.chip.active_auth = true;
+            p.chip.active_auth_key = AaKeyType::Rsa2048;
+            let r = read_with(&p, &plan(&p)).unwrap();
+            let v = &r.verification;
+            assert_eq!(r.caps.extended, Some(false));
+            assert_eq!(v.active_auth, AuthResult::NotSupported, "{:?}", v.errors);
+            assert_eq!(v.verdict, Verdict::Genuine, "{:?}", v.errors);
+            assert!(
+                errors_say(
+                    &r,
+                    "active authentication not run: DG15's RSA-2048 key signs with 256 bytes"
+                ) && errors_say(&r, "no extended length"),
+                "{:?}",
+                v.errors
+            );
+            // Nothing was lost: the rest of the chip is read.
+            assert!(r.dg13.is_some() && r.dg2.is_some());
+        }
+    }
+
+    #[test]
+    fn clone_with_an_rsa_active_authentication_key_is_a_clone() {
+        for (key, extended) in [(AaKeyType::Rsa1024, false), (AaKeyType::Rsa2048, true)] {
+            let mut p = pace_card();
+            p.chip.active_auth = true;
+            p.chip.active_auth_key = key;
+            p.chip.extended_length = extended;
+            p.chip.clone = true;
+            let r = read_with(&p, &plan(&p)).unwrap();
+            let v = &r.verification;
+            assert_eq!(v.passive_auth, passive_auth::PaStatus::Valid);
+            assert_eq!(v.active_auth, AuthResult::Failed, "{key:?}: {:?}", v.errors);
+            assert_eq!(v.verdict, Verdict::Clone);
+            assert!(
+                errors_say(&r, "signature over our challenge does not verify"),
+                "{:?}",
+                v.errors
+            );
+        }
+    }
+
+    #[test]
+    fn pace_with_the_mrz_password_opens_when_the_key_carries_no_id() {
+        let p = pace_card();
+        let td1 = personalise::mrz_of(&p).unwrap();
+        // Typed document number (9 digits: no ID, so no CAN), birth date and expiry.
+        let typed = KeyPlan::from_document(
+            &td1.document_number_printed(),
+            td1.date_of_birth(),
+            td1.date_of_expiry(),
+        )
+        .unwrap();
+        // An MRZ whose optional data carry no ID.
+        let no_id = crate::card::lds::dg1::build_td1(
+            "ID",
+            "VNM",
+            &td1.document_number_printed(),
+            "",
+            td1.date_of_birth(),
+            'F',
+            td1.date_of_expiry(),
+            "VNM",
+            "",
+            "NGUYEN<<THI<THU<HUONG",
+        );
+        let mrz_plan = KeyPlan::from_mrz(&no_id.lines.concat(), today()).unwrap();
+        for (plan, source) in [(typed, KeySource::Fields), (mrz_plan, KeySource::Mrz)] {
+            assert!(plan.can.is_none(), "no CAN can be made from {source:?}");
+            let r = read_with(&p, &plan).unwrap();
+            assert_eq!((r.access.protocol, r.access.attempts), ("PACE", 1));
+            assert_eq!(r.access.pace_password, Some(PacePassword::Mrz));
+            assert_eq!(r.access.key_source, source);
+            assert_eq!(r.verification.verdict, Verdict::Genuine);
+        }
+    }
+
+    #[test]
+    fn unreadable_card_access_falls_back_to_the_cccd_pace_parameters() {
+        for fault in [CardAccessFault::Refused, CardAccessFault::Malformed] {
+            let mut p = pace_card();
+            p.chip.card_access_fault = Some(fault);
+            for plan in [
+                KeyPlan::from_can(&p.id_number[6..]).unwrap(),
+                KeyPlan::from_qr(&p.qr_text(), today()).unwrap(),
+            ] {
+                let r = read_with(&p, &plan).unwrap();
+                assert_eq!(
+                    (r.access.protocol, r.access.attempts),
+                    ("PACE", 1),
+                    "{fault:?}"
+                );
+                assert_eq!(r.access.pace_password, Some(PacePassword::Can));
+                assert_eq!(r.verification.verdict, Verdict::Genuine);
+                assert!(
+                    errors_say(&r, "EF.CardAccess unreadable")
+                        && errors_say(&r, "trying the PACE CCCD chips use"),
+                    "{fault:?}: {:?}",
+                    r.verification.errors
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn chip_authentication_passes_but_a_wrong_active_authentication_key_is_a_clone() {
+        for (wrong, ca, aa) in [
+            (
+                CloneKeys::ActiveAuth,
+                AuthResult::Passed,
+                AuthResult::Failed,
+            ),
+            (CloneKeys::ChipAuth, AuthResult::Failed, AuthResult::Passed),
+        ] {
+            let mut p = pace_card();
+            p.chip.chip_auth = true;
+            p.chip.active_auth = true;
+            p.chip.clone = true;
+            p.chip.clone_keys = wrong;
+            let r = read_with(&p, &plan(&p)).unwrap();
+            let v = &r.verification;
+            assert_eq!(
+                (v.chip_auth, v.active_auth),
+                (ca, aa),
+                "{wrong:?}: {:?}",
+                v.errors
+            );
+            assert_eq!(v.passive_auth, passive_auth::PaStatus::Valid);
+            assert_eq!(v.verdict, Verdict::Clone);
+            assert!(r.dg13.is_some());
+        }
+    }
+
+    #[test]
+    fn clone_on_a_chip_without_pace_is_detected_and_read_again_with_bac() {
+        let mut p = CitizenProfile::demo();
+        p.chip.chip_auth = true;
+        p.chip.active_auth = true;
+        p.chip.clone = true;
+        let r = read_with(&p, &KeyPlan::from_qr(&p.qr_text(), today()).unwrap()).unwrap();
+        let v = &r.verification;
+        assert_eq!(r.access.protocol, "BAC");
+        assert_eq!(
+            (v.chip_auth, v.active_auth),
+            (AuthResult::Failed, AuthResult::Failed)
+        );
+        assert_eq!(v.verdict, Verdict::Clone);
+        assert_eq!(v.passive_auth, passive_auth::PaStatus::Valid);
+        // BAC opened the chip again after CA ended the session: everything was read.
+        assert_eq!(
+            r.dg13.as_ref().unwrap().id_number.as_deref(),
+            Some("001195000123")
+        );
+        assert!(r.dg2.is_some());
+    }
+
+    #[test]
+    fn chip_authentication_over_3des_runs_after_bac_and_after_pace() {
+        for (pace, clone) in [(false, false), (true, false), (false, true)] {
+            let mut p = CitizenProfile::demo();
+            p.chip.pace = pace;
+            p.chip.chip_auth = true;
+            p.chip.chip_auth_cipher = CaCipherKind::Tdes;
+            p.chip.clone = clone;
+            let dg14 = crate::card::lds::dg14::Dg14::parse(
+                &personalise::personalise(&p).unwrap().files[&0x010E],
+            )
+            .unwrap();
+            let params = CaParams::from_dg14(&dg14).unwrap().unwrap();
+            assert_eq!(params.cipher, chip_auth::CaCipher::Tdes);
+            let r = read_with(&p, &plan(&p)).unwrap();
+            let v = &r.verification;
+            let want = if clone {
+                AuthResult::Failed
+            } else {
+                AuthResult::Passed
+            };
+            assert_eq!(
+                v.chip_auth, want,
+                "pace={pace} clone={clone}: {:?}",
+                v.errors
+            );
+            assert_eq!(
+                v.verdict,
+                if clone {
+                    Verdict::Clone
+                } else {
+                    Verdict::Genuine
+                },
+                "{:?}",
+                v.errors
+            );
+            assert_eq!(r.access.protocol, if pace { "PACE" } else { "BAC" });
+            assert!(r.dg13.is_some() && r.dg2.is_some());
+        }
+    }
+
+    #[test]
+    fn wrong_can_says_how_many_tries_are_left() {
+        let mut p = pace_card();
+        p.chip.pace_retries = Some(3);
+        let mut card = InProcessCard {
+            chip: personalise::chip(&p, Some(5)).unwrap(),
+        };
+        let mut read_can = |can: &str| {
+            read_card(
+                &mut card,
+                &KeyPlan::from_can(can).unwrap(),
+                ReadCaps::default(),
+                &trust(),
+                Utc::now(),
+                &mut |_| {},
+            )
+        };
+        let denied = |r: Result<CardRead, ReadFailure>| match r {
+            Err(ReadFailure::AccessDenied { message, .. }) => message,
+            other => panic!("expected access denied, got {:?}", other.err()),
+        };
+        let m = denied(read_can("999999"));
+        assert!(
+            m.contains(
+                "PACE with the CAN was refused (63C2: 2 tries left before the chip blocks it)"
+            ),
+            "{m}"
+        );
+        let m = denied(read_can("999998"));
+        assert!(m.contains("(63C1: 1 try left"), "{m}");
+        // The right CAN opens it and resets the counter.
+        let r = read_can(&p.id_number[6..]).unwrap();
+        assert_eq!(r.access.protocol, "PACE");
+        let m = denied(read_can("999999"));
+        assert!(m.contains("(63C2: 2 tries left"), "{m}");
+        denied(read_can("999999"));
+        let m = denied(read_can("999999"));
+        assert!(m.contains("(63C0: no tries left"), "{m}");
+        let m = denied(read_can(&p.id_number[6..]));
+        assert!(
+            m.contains("PACE with the CAN is blocked by the chip"),
+            "{m}"
+        );
     }
 }

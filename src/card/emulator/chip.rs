@@ -11,9 +11,11 @@
 //! authentication under secure messaging (MSE:Set AT `41 A4` + GENERAL AUTHENTICATE,
 //! or MSE:Set KAT `41 A6`; the reply still goes out under the old keys, then the
 //! session switches to the new ones) and active authentication (INTERNAL
-//! AUTHENTICATE signed with ECDSA P-256, plain r||s over SHA-256 of the challenge).
+//! AUTHENTICATE signed with ECDSA, plain r||s over SHA-256 of the challenge, or RSA
+//! with ISO/IEC 9796-2 scheme 1). Faults: EF.CardAccess refused (6982), a PACE retry
+//! counter (63Cx, then 6983).
 
-use super::profile::ChipOptions;
+use super::profile::{CardAccessFault, ChipOptions};
 use crate::card::apdu::{Command, Response, StatusWord};
 use crate::card::bac::BacChip;
 use crate::card::chip_auth::CaChip;
@@ -48,6 +50,8 @@ pub enum AaKey {
     P256(p256::ecdsa::SigningKey),
     /// ecdsa 0.17, the family of bp256 (p256 is on 0.16).
     BrainpoolP256r1(ecdsa17::SigningKey<bp256::BrainpoolP256r1>),
+    /// RSA, signing by ISO/IEC 9796-2 scheme 1 (9303-11 §6.1.2).
+    Rsa(Box<rsa::RsaPrivateKey>),
 }
 
 impl AaKey {
@@ -65,12 +69,13 @@ impl AaKey {
         }
     }
 
-    /// ECDSA over SHA-256 of the challenge, plain r‖s (BSI TR-03111), as chips answer
-    /// INTERNAL AUTHENTICATE (9303-11 §6.1).
-    fn sign_challenge(&self, challenge: &[u8]) -> Option<Vec<u8>> {
+    /// ECDSA over SHA-256 of the challenge, plain r‖s (BSI TR-03111), or RSA with
+    /// ISO/IEC 9796-2 scheme 1, as chips answer INTERNAL AUTHENTICATE (9303-11 §6.1).
+    fn sign_challenge(&self, challenge: &[u8], rng: &mut StdRng) -> Option<Vec<u8>> {
         use sha2::Digest;
         let digest = sha2::Sha256::digest(challenge);
         match self {
+            AaKey::Rsa(key) => iso9796_2_sign(key, challenge, rng),
             AaKey::P256(key) => {
                 use p256::ecdsa::signature::hazmat::PrehashSigner;
                 PrehashSigner::<p256::ecdsa::Signature>::sign_prehash(key, &digest)
@@ -89,6 +94,38 @@ impl AaKey {
     }
 }
 
+/// ISO/IEC 9796-2 digital signature scheme 1 with SHA-1 and partial message recovery,
+/// as eMRTDs sign (9303-11 §6.1.2): `F = 6A || M1 || SHA-1(M1 || M2) || BC` with M1
+/// chip-chosen random bytes filling the modulus and M2 the terminal's challenge;
+/// `s = F^d mod n` by the `rsa` crate's raw private-key operation (blinded, checked).
+fn iso9796_2_sign(key: &rsa::RsaPrivateKey, m2: &[u8], rng: &mut StdRng) -> Option<Vec<u8>> {
+    use rand::RngCore;
+    use rsa::traits::PublicKeyParts;
+    use sha1::Digest;
+    let k = key.size();
+    // header, M1, 20-byte digest, trailer: F is k bytes below n (header 6A < n's top byte).
+    let mut m1 = vec![0u8; k.checked_sub(1 + 20 + 1)?];
+    rng.fill_bytes(&mut m1);
+    let mut f = Vec::with_capacity(k);
+    f.push(0x6A);
+    f.extend_from_slice(&m1);
+    f.extend_from_slice(
+        &sha1::Sha1::new()
+            .chain_update(&m1)
+            .chain_update(m2)
+            .finalize(),
+    );
+    f.push(0xBC);
+    let s = rsa::hazmat::rsa_decrypt_and_check(key, Some(rng), &rsa::BigUint::from_bytes_be(&f))
+        .ok()?;
+    let mut sig = s.to_bytes_be();
+    // Left-pad to the modulus size, as a chip sends it.
+    while sig.len() < k {
+        sig.insert(0, 0);
+    }
+    Some(sig)
+}
+
 /// A personalised software chip.
 pub struct Chip {
     secrets: ChipSecrets,
@@ -103,6 +140,8 @@ pub struct Chip {
     selected: Option<u16>,
     rng: StdRng,
     apdus: usize,
+    /// PACE tries left before the password is blocked (`opts.pace_retries`).
+    pace_tries: Option<u8>,
 }
 
 impl Chip {
@@ -120,12 +159,13 @@ impl Chip {
             files,
             locked,
             bac_seed,
-            opts,
             access: Access::Plain,
             applet: false,
             selected: None,
+            pace_tries: opts.pace_retries,
             rng,
             apdus: 0,
+            opts,
         }
     }
 
@@ -237,7 +277,10 @@ impl Chip {
                 if fid != 0x011C && !self.applet {
                     return Response::status(StatusWord::FileNotFound);
                 }
-                if self.locked.contains(&fid) {
+                if self.locked.contains(&fid)
+                    || (fid == 0x011C
+                        && self.opts.card_access_fault == Some(CardAccessFault::Refused))
+                {
                     return Response::status(StatusWord::SecurityStatusNotSatisfied);
                 }
                 if self.files.contains_key(&fid) {
@@ -278,8 +321,19 @@ impl Chip {
         let Some(pace) = self.secrets.pace.as_mut() else {
             return Response::status(StatusWord::InsNotSupported);
         };
+        if self.pace_tries == Some(0) {
+            return Response::status(StatusWord::AuthenticationBlocked);
+        }
         match pace.general_authenticate(&cmd.data, &mut self.rng) {
+            Err(crate::card::pace::PaceError::AccessDenied(_)) if self.pace_tries.is_some() => {
+                let left = self.pace_tries.unwrap_or(0).saturating_sub(1);
+                self.pace_tries = Some(left);
+                Response::status(StatusWord::RetriesLeft(left))
+            }
             Ok(reply) => {
+                if reply.session.is_some() && self.pace_tries.is_some() {
+                    self.pace_tries = self.opts.pace_retries;
+                }
                 if let Some(cipher) = reply.session {
                     self.access = Access::Secure(Box::new(SmChip::with_cipher(
                         Box::new(cipher),
@@ -320,7 +374,7 @@ impl Chip {
         if cmd.data.len() != 8 {
             return Response::status(StatusWord::WrongLength);
         }
-        match key.sign_challenge(&cmd.data) {
+        match key.sign_challenge(&cmd.data, &mut self.rng) {
             Some(sig) => Response::new(sig, StatusWord::Success),
             None => Response::status(StatusWord::Other(0x6F00)),
         }

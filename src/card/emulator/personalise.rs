@@ -5,14 +5,15 @@
 //!
 //! With PACE, EF.CardAccess (the CCCD's SecurityInfos) goes in the MF. With chip or
 //! active authentication, DG14 (CA key, CA info, AA info, PACE info, TA info) and
-//! DG15 (a P-256 AA key) are written, listed in EF.COM and hashed in EF.SOD. Their
+//! DG15 (an ECDSA or RSA AA key) are written, listed in EF.COM and hashed in EF.SOD
+//! (an RSA AA key alone writes DG15 without DG14). Their
 //! key pairs are drawn from an RNG seeded by the ID number, so a profile always
 //! gives the same card and nothing secret is committed; a clone's chip holds key
 //! pairs drawn from another seed.
 
 use super::chip::{AaKey, Chip, ChipSecrets};
 use super::pki;
-use super::profile::CaCurve;
+use super::profile::{CaCipherKind, CaCurve, CardAccessFault, CloneKeys};
 use super::profile::{CitizenProfile, FaceImage};
 use crate::card::chip_auth::{self, CaChip, CaCipher};
 use crate::card::lds::dg14::{self, Dg14, SecurityInfo, SecurityInfoKind};
@@ -114,6 +115,30 @@ fn key_pair(curve: EcCurve, label: &str, id: &str) -> Result<(Vec<u8>, Vec<u8>),
     Ok((sk.to_vec(), pk))
 }
 
+/// An RSA key pair of `bits` drawn from an RNG seeded by `label` and the ID number
+/// (reproducible). Generation is slow, so each is made once per process.
+fn rsa_key_pair(bits: usize, label: &str, id: &str) -> Result<rsa::RsaPrivateKey, ProfileError> {
+    type Cache = std::sync::Mutex<BTreeMap<(usize, String), rsa::RsaPrivateKey>>;
+    static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let key = (bits, format!("{label} {id}"));
+    if let Some(k) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return Ok(k.clone());
+    }
+    let seed: [u8; 32] = Sha256::new()
+        .chain_update(label.as_bytes())
+        .chain_update(id.as_bytes())
+        .finalize()
+        .into();
+    let k = rsa::RsaPrivateKey::new(&mut rand::rngs::StdRng::from_seed(seed), bits)
+        .map_err(|e| field("chip.active_auth_key", e.to_string()))?;
+    cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(key, k.clone());
+    Ok(k)
+}
+
 /// SecurityInfo helpers for DG14 / EF.CardAccess.
 fn info(oid: &str, kind: SecurityInfoKind) -> SecurityInfo {
     SecurityInfo {
@@ -208,31 +233,38 @@ pub fn personalise(p: &CitizenProfile) -> Result<Personalised, ProfileError> {
     let mut secrets = ChipSecrets::default();
     let id = p.id_number.as_str();
     let explicit = p.chip.explicit_key_params;
-    // A clone's chip holds key pairs of its own: another seed label.
-    let chip_label = |label: &str| {
-        if p.chip.clone {
+    // A clone's chip holds key pairs of its own: another seed label (for both keys, or
+    // only the one `clone_keys` names).
+    let chip_label = |label: &str, which: CloneKeys| {
+        if p.chip.clone && (p.chip.clone_keys == CloneKeys::Both || p.chip.clone_keys == which) {
             format!("{label} clone")
         } else {
             label.to_string()
         }
     };
+    // Chip authentication's protocol: AES-128 (what CCCD chips name) or 3DES.
+    let (ca_oid, ca_cipher) = match p.chip.chip_auth_cipher {
+        CaCipherKind::Aes128 => (dg14::ID_CA_ECDH_AES_CBC_CMAC_128, CaCipher::Aes(16)),
+        CaCipherKind::Tdes => (chip_auth::ID_CA_ECDH_3DES, CaCipher::Tdes),
+    };
+    let ca_info = || {
+        info(
+            &ca_oid.to_string(),
+            SecurityInfoKind::ChipAuthenticationInfo {
+                version: 1,
+                key_id: None,
+            },
+        )
+    };
     if p.chip.pace {
         // EF.CardAccess as CCCD chips carry it (cccd-chip.md §1): TA, CA, PACE.
-        let infos = vec![
-            ta_info(),
-            info(
-                &dg14::ID_CA_ECDH_AES_CBC_CMAC_128.to_string(),
-                SecurityInfoKind::ChipAuthenticationInfo {
-                    version: 1,
-                    key_id: None,
-                },
-            ),
-            pace_info(),
-        ];
-        files.insert(
-            0x011C,
-            dg14::encode_card_access(&infos).map_err(|e| field("chip.pace", e.to_string()))?,
-        );
+        let infos = vec![ta_info(), ca_info(), pace_info()];
+        let card_access = match p.chip.card_access_fault {
+            // An OCTET STRING where the SET OF SecurityInfo belongs.
+            Some(CardAccessFault::Malformed) => vec![0x04, 0x02, 0xDE, 0xAD],
+            _ => dg14::encode_card_access(&infos).map_err(|e| field("chip.pace", e.to_string()))?,
+        };
+        files.insert(0x011C, card_access);
         secrets.pace = Some(PaceChip::new(
             id.get(6..).unwrap_or_default(),
             &crate::card::access_key::BacKey {
@@ -244,6 +276,11 @@ pub fn personalise(p: &CitizenProfile) -> Result<Personalised, ProfileError> {
             vec![PaceProtocol::cccd_default()],
         ));
     }
+    let rsa_aa = p
+        .chip
+        .active_auth_key
+        .rsa_bits()
+        .filter(|_| p.chip.active_auth);
     if p.chip.chip_auth || p.chip.active_auth {
         let mut infos = vec![ta_info()];
         if p.chip.pace {
@@ -255,24 +292,41 @@ pub fn personalise(p: &CitizenProfile) -> Result<Personalised, ProfileError> {
                 CaCurve::P256 => EcCurve::P256,
             };
             let (_, pk) = key_pair(curve, "chip authentication", id)?;
-            let (sk, _) = key_pair(curve, &chip_label("chip authentication"), id)?;
+            let (sk, _) = key_pair(
+                curve,
+                &chip_label("chip authentication", CloneKeys::ChipAuth),
+                id,
+            )?;
             infos.push(chip_auth::ca_key_info(ec_spki(curve, &pk, explicit)?));
-            infos.push(info(
-                &dg14::ID_CA_ECDH_AES_CBC_CMAC_128.to_string(),
-                SecurityInfoKind::ChipAuthenticationInfo {
-                    version: 1,
-                    key_id: None,
-                },
-            ));
-            secrets.chip_auth = Some(CaChip::new(curve, &sk, CaCipher::Aes(16)));
+            infos.push(ca_info());
+            secrets.chip_auth = Some(CaChip::new(curve, &sk, ca_cipher));
         }
-        if p.chip.active_auth {
+        if let Some(bits) = rsa_aa {
+            // ISO/IEC 9796-2 signatures: no ActiveAuthenticationInfo (it is for ECDSA,
+            // 9303-11 §9.2.6).
+            let public = rsa_key_pair(bits, "active authentication", id)?;
+            let private = rsa_key_pair(
+                bits,
+                &chip_label("active authentication", CloneKeys::ActiveAuth),
+                id,
+            )?;
+            let spki = rsa::pkcs8::EncodePublicKey::to_public_key_der(&public.to_public_key())
+                .map_err(|e| field("chip.active_auth_key", e.to_string()))?;
+            let dg15 = Dg15::from_spki(spki.as_bytes())
+                .map_err(|e| field("chip.active_auth", e.to_string()))?;
+            files.insert(0x010F, dg15.encode());
+            secrets.active_auth = Some(AaKey::Rsa(Box::new(private)));
+        } else if p.chip.active_auth {
             let curve = match p.chip.active_auth_curve {
                 CaCurve::BrainpoolP256r1 => EcCurve::BrainpoolP256r1,
                 CaCurve::P256 => EcCurve::P256,
             };
             let (_, pk) = key_pair(curve, "active authentication", id)?;
-            let (sk, _) = key_pair(curve, &chip_label("active authentication"), id)?;
+            let (sk, _) = key_pair(
+                curve,
+                &chip_label("active authentication", CloneKeys::ActiveAuth),
+                id,
+            )?;
             infos.push(info(
                 &dg14::ID_AA.to_string(),
                 SecurityInfoKind::ActiveAuthenticationInfo {
@@ -289,12 +343,15 @@ pub fn personalise(p: &CitizenProfile) -> Result<Personalised, ProfileError> {
         let dg14 = Dg14 {
             security_infos: infos,
         };
-        files.insert(
-            0x010E,
-            dg14.encode()
-                .map_err(|e| field("chip.chip_auth", e.to_string()))?,
-        );
-        groups.push(14);
+        // An RSA AA key alone writes no DG14: a chip with DG15 only, as older ones.
+        if p.chip.chip_auth || rsa_aa.is_none() {
+            files.insert(
+                0x010E,
+                dg14.encode()
+                    .map_err(|e| field("chip.chip_auth", e.to_string()))?,
+            );
+            groups.push(14);
+        }
         if p.chip.active_auth {
             groups.push(15);
         }

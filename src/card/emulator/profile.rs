@@ -96,6 +96,79 @@ pub struct ChipOptions {
     /// A clone: the signed data are intact, but the chip's chip/active
     /// authentication private keys are not the ones DG14/DG15 publish.
     pub clone: bool,
+    /// Type of the active authentication key: `ecdsa` (on `active_auth_curve`, plain
+    /// r‖s over SHA-256) or `rsa1024` / `rsa2048` (ISO/IEC 9796-2 scheme 1 with SHA-1,
+    /// as most eMRTDs sign; an RSA-2048 signature needs extended length under secure
+    /// messaging, DG13.md). An RSA key alone writes no DG14 (as on older chips).
+    pub active_auth_key: AaKeyType,
+    /// Cipher of chip authentication's session: `aes128` (id-CA-ECDH-AES-CBC-CMAC-128,
+    /// MSE:Set AT + GENERAL AUTHENTICATE) or `3des` (id-CA-ECDH-3DES-CBC-CBC, MSE:Set KAT).
+    pub chip_auth_cipher: CaCipherKind,
+    /// Which private keys a clone (`clone`) lacks: `both`, `chip-auth` or `active-auth`.
+    pub clone_keys: CloneKeys,
+    /// Make EF.CardAccess unusable while PACE still works: `refused` (SELECT answers
+    /// 6982) or `malformed` (bytes that are not SecurityInfos).
+    pub card_access_fault: Option<CardAccessFault>,
+    /// PACE retry counter: a wrong password is answered 63Cx with the tries left
+    /// (then 6983, blocked, once none are left; a right one resets it). `None`: 6300.
+    pub pace_retries: Option<u8>,
+}
+
+/// Type of the emulated active authentication key.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum AaKeyType {
+    /// ECDSA on `active_auth_curve`.
+    #[default]
+    Ecdsa,
+    /// RSA, 1024-bit modulus (128-byte signature: fits a short protected reply).
+    Rsa1024,
+    /// RSA, 2048-bit modulus (256-byte signature: needs extended length under SM).
+    Rsa2048,
+}
+
+impl AaKeyType {
+    /// RSA modulus size in bits, `None` for ECDSA.
+    pub fn rsa_bits(self) -> Option<usize> {
+        match self {
+            Self::Ecdsa => None,
+            Self::Rsa1024 => Some(1024),
+            Self::Rsa2048 => Some(2048),
+        }
+    }
+}
+
+/// Chip authentication's session cipher.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum CaCipherKind {
+    #[default]
+    Aes128,
+    #[serde(rename = "3des")]
+    Tdes,
+}
+
+/// Which keys a clone holds wrongly.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum CloneKeys {
+    /// Neither the chip nor the active authentication key is the published one.
+    #[default]
+    Both,
+    /// Only the chip authentication key is wrong.
+    ChipAuth,
+    /// Only the active authentication key is wrong (chip authentication passes).
+    ActiveAuth,
+}
+
+/// How EF.CardAccess is made unusable.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum CardAccessFault {
+    /// SELECT EF.CardAccess answers 6982.
+    Refused,
+    /// EF.CardAccess holds bytes that do not parse as SecurityInfos.
+    Malformed,
 }
 
 /// Curve of an emulated chip key (chip or active authentication).
@@ -130,6 +203,11 @@ impl Default for ChipOptions {
             active_auth_curve: CaCurve::P256,
             explicit_key_params: false,
             clone: false,
+            active_auth_key: AaKeyType::Ecdsa,
+            chip_auth_cipher: CaCipherKind::Aes128,
+            clone_keys: CloneKeys::Both,
+            card_access_fault: None,
+            pace_retries: None,
         }
     }
 }
