@@ -3,7 +3,7 @@
 //! officer sees — exit status, `access`, `verification`.
 
 mod common;
-use cccd_kiosk::card::emulator::profile::CitizenProfile;
+use cccd_kiosk::card::emulator::profile::{CaCurve, CitizenProfile};
 use common::*;
 
 /// A CCCD that offers PACE, chip authentication and active authentication.
@@ -324,4 +324,39 @@ fn chip_authentication_over_3des_after_bac() {
     // Everything after chip authentication was read under its 3DES keys.
     assert_eq!(r.json["citizen"]["full_name"], "Nguyễn Thị Thu Hương");
     assert!(r.json["photo"]["bytes"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn can_opens_pace_on_p521_and_brainpool_p384r1_and_the_chip_proves_itself() {
+    // EF.CardAccess names only this curve (9303-11 §9.5.1 id 18 / 16): the chip
+    // runs PACE on nothing else, so "PACE" in `access` means PACE on it. Chip and
+    // active authentication keys on the other new curve, named and explicit.
+    for (parameter_id, ca, aa, explicit) in [
+        (18, CaCurve::P521, CaCurve::BrainpoolP384r1, false),
+        (16, CaCurve::BrainpoolP384r1, CaCurve::P521, true),
+    ] {
+        let mut p = full_chip();
+        p.chip.pace_parameter_id = parameter_id;
+        p.chip.chip_auth_curve = ca;
+        p.chip.active_auth_curve = aa;
+        p.chip.explicit_key_params = explicit;
+        let card = VirtualCard::insert(&p);
+        let r = read(&card, &["--can", &p.id_number[6..]]);
+        let what = format!("id {parameter_id}, CA {ca:?}, AA {aa:?}");
+        assert_eq!(
+            r.code, 0,
+            "{what}\nstdout {}\nstderr {}",
+            r.stdout, r.stderr
+        );
+        let j = &r.json;
+        assert_eq!(j["access"]["protocol"], "PACE", "{what}");
+        assert_eq!(j["access"]["key_source"], "can", "{what}");
+        assert_eq!(j["access"]["attempts"], 1, "{what}");
+        let v = &j["verification"];
+        assert_eq!(v["chip_auth"], "passed", "{what}: {v}");
+        assert_eq!(v["active_auth"], "passed", "{what}: {v}");
+        assert_eq!(v["verdict"], "genuine", "{what}: {v}");
+        assert_eq!(j["citizen"]["full_name"], "Nguyễn Thị Thu Hương");
+        drop(card);
+    }
 }

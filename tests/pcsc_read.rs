@@ -85,6 +85,9 @@ fn every_signer_algorithm_verifies() {
         SignerKind::EcdsaP384Sha384,
         SignerKind::EcdsaP256Sha256,
         SignerKind::EcdsaBrainpoolP256Sha256,
+        SignerKind::EcdsaP224Sha224,
+        SignerKind::EcdsaP521Sha512,
+        SignerKind::EcdsaBrainpoolP384ExplicitSha384,
     ] {
         let mut p = CitizenProfile::demo();
         p.chip.signer = kind;

@@ -23,8 +23,8 @@
 //! **Active authentication** (§6.1): `INTERNAL AUTHENTICATE` with an 8-byte random
 //! challenge; the chip signs it with the DG15 key. ECDSA signatures are plain `r||s`
 //! (TR-03111) over the hash DG14's ActiveAuthenticationInfo names (SHA-256 when DG14
-//! says nothing), verified by `passive_auth::verify_signature` (P-256, P-384; named or
-//! explicit parameters). RSA uses ISO/IEC 9796-2 digital signature scheme 1 (message
+//! says nothing), verified by `passive_auth::verify_signature` (every curve of
+//! [`EcCurve`]; named or explicit parameters). RSA uses ISO/IEC 9796-2 digital signature scheme 1 (message
 //! recovery, §6.1.2): `m = s^e mod n` (the `rsa` crate's raw public operation) must be
 //! `6A || M1 || H(M1 || challenge) || BC` (SHA-1) or `… || hh CC` (ISO/IEC 10118-3 hash
 //! id 34 SHA-256, 36 SHA-384, 35 SHA-512, 38 SHA-224).
@@ -657,6 +657,106 @@ mod tests {
         })
         .unwrap()
         .is_none());
+    }
+
+    /// A chip on a loop transport: secure messaging with the session's keys, chip
+    /// authentication with `ca` (the new keys start after the reply), and 9000 for
+    /// the proof's SELECT and READ BINARY.
+    struct CaLoop {
+        sm: SmChip,
+        ca: CaChip,
+    }
+
+    impl CardTransport for CaLoop {
+        fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+            use crate::card::apdu::Response;
+            let Ok(cmd) = self.sm.unwrap_command(apdu) else {
+                return Ok(hex!("6988").to_vec());
+            };
+            let mut next = None;
+            let resp = match (cmd.ins, cmd.p1, cmd.p2) {
+                (0x22, 0x41, 0xA4) => Response::status(StatusWord::Success),
+                (0x86, _, _) | (0x22, 0x41, 0xA6) => {
+                    match CaChip::terminal_key(&cmd.data).and_then(|k| self.ca.agree(&k)) {
+                        Ok(s) => {
+                            next = Some(s);
+                            let data = if cmd.ins == 0x86 {
+                                vec![0x7C, 0]
+                            } else {
+                                vec![]
+                            };
+                            Response::new(data, StatusWord::Success)
+                        }
+                        Err(_) => Response::status(StatusWord::Other(0x6A80)),
+                    }
+                }
+                (0xB0, _, _) => Response::new(vec![0x60, 0x14, 0x5F, 0x01], StatusWord::Success),
+                _ => Response::status(StatusWord::Success),
+            };
+            let out = self.sm.wrap_response(&resp);
+            if let Some(s) = next {
+                self.sm = s;
+            }
+            Ok(out)
+        }
+    }
+
+    #[test]
+    fn chip_authentication_round_trip_on_every_curve() {
+        // For each curve, DG14 key named and explicit, 3DES and AES: the terminal reads
+        // the curve from DG14, agrees keys with the chip and reads under them; a chip
+        // holding another key (a clone) fails.
+        let mut rng = StdRng::seed_from_u64(21);
+        for curve in EcCurve::ALL {
+            for (explicit, cipher, oid) in [
+                (false, CaCipher::Aes(16), Some(ID_CA_ECDH_AES_128)),
+                (true, CaCipher::Aes(32), Some(ID_CA_ECDH_AES_256)),
+                (true, CaCipher::Tdes, None),
+            ] {
+                let sk = curve.random_scalar(&mut rng);
+                let pk = curve.mul_base(&sk).unwrap();
+                let spki =
+                    crate::card::emulator::personalise::ec_spki(curve, &pk, explicit).unwrap();
+                let mut infos = vec![ca_key_info(spki)];
+                if let Some(oid) = oid {
+                    infos.push(crate::card::lds::dg14::SecurityInfo {
+                        oid: oid.to_string(),
+                        kind: SecurityInfoKind::ChipAuthenticationInfo {
+                            version: 1,
+                            key_id: None,
+                        },
+                    });
+                }
+                let params = CaParams::from_dg14(&Dg14 {
+                    security_infos: infos,
+                })
+                .unwrap()
+                .unwrap();
+                let what = format!("{} explicit={explicit} {cipher:?}", curve.name());
+                assert_eq!((params.curve, params.cipher), (curve, cipher), "{what}");
+                assert_eq!(params.chip_key, pk, "{what}");
+                for (chip_sk, genuine) in [
+                    (sk.to_vec(), true),
+                    (curve.random_scalar(&mut rng).to_vec(), false),
+                ] {
+                    let keys = || Box::new(Aes::new(&[1; 16], &[2; 16]).unwrap());
+                    let chip = CaLoop {
+                        sm: SmChip::with_cipher(keys(), vec![0; 16]),
+                        ca: CaChip::new(curve, &chip_sk, cipher),
+                    };
+                    let sm = SecureMessaging::with_cipher(chip, keys(), vec![0; 16]);
+                    match (chip_authenticate(sm, &params, &mut rng).unwrap(), genuine) {
+                        (CaOutcome::Passed(_), true) => {}
+                        (CaOutcome::Failed(_, why), false) => {
+                            assert!(why.contains("does not hold the DG14 key"), "{what}: {why}")
+                        }
+                        (CaOutcome::Passed(_), false) => panic!("{what}: a clone passed"),
+                        (CaOutcome::Failed(_, why), true) => panic!("{what}: {why}"),
+                        (CaOutcome::NotSupported(_, why), _) => panic!("{what}: {why}"),
+                    }
+                }
+            }
+        }
     }
 
     #[test]

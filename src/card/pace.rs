@@ -28,17 +28,24 @@
 //! (§4.4.3.3 / TR-03110 "PK_PICC ≠ PK_PCD"), and every received point is decoded by
 //! the curve crate, which refuses points off the curve and the identity.
 //!
-//! **Curves** (9303-11 §9.5.1, standardized domain parameters): id 12 NIST P-256
-//! (`p256`), 13 brainpoolP256r1 (`bp256`, the CCCD's), 15 NIST P-384 (`p384`). Others
-//! (1024/2048-bit DH, brainpool 224/320/384/512, P-224/P-521) are reported as
-//! unsupported. Integrated mapping, chip authentication mapping and 3DES PACE are
-//! not implemented (no CCCD uses them; 9303-11 ranks them optional).
+//! **Curves** (9303-11 §9.5.1, standardized domain parameters), each from a
+//! RustCrypto crate: id 8 NIST P-192 (`p192`), 10 NIST P-224 (`p224`), 12 NIST P-256
+//! (`p256`), 13 brainpoolP256r1 (`bp256`, the CCCD's), 15 NIST P-384 (`p384`), 16
+//! brainpoolP384r1 (`bp384`), 18 NIST P-521 (`p521`, 66-byte coordinates). Ids 0–2
+//! (1024/2048-bit DH) and 9, 11, 14, 17 (brainpoolP192r1/P224r1/P320r1/P512r1: no
+//! RustCrypto crate) are reported as unsupported by name. The curve changes neither
+//! the KDF nor the AES key: both follow the OID's key length (§9.7.1), and the
+//! shared secret is the x coordinate at the curve's full field length. Integrated
+//! mapping, chip authentication mapping and 3DES PACE are not implemented (no CCCD
+//! uses them; 9303-11 ranks them optional).
 //!
 //! The arithmetic lives in the curve crates; this file only moves SEC 1 uncompressed
 //! points (`04 || x || y`) and big-endian scalars between them. Scalars from the RNG
-//! are drawn by rejection (0 < k < n, no modular bias); the nonce `s` may exceed `n`
-//! (a 32-byte nonce on brainpoolP256r1) and is reduced once, which is exact because
-//! every supported `n` exceeds half of the field-size power of two.
+//! are drawn by rejection (0 < k < n, no modular bias; the first byte is masked to
+//! n's bit length, which matters for P-521's 521-bit n in 66 bytes). The nonce `s`
+//! and any other scalar of up to `field_len` bytes may exceed n and are reduced
+//! modulo n exactly, by the crate's scalar arithmetic (one subtraction of n would
+//! not do on P-521: 2^528 is far above 2n).
 //!
 //! Keys, nonces and passwords are wiped on drop and never logged.
 
@@ -136,9 +143,9 @@ fn tlv_err(step: &'static str) -> impl Fn(TlvError) -> PaceError {
 // ---------------------------------------------------------------------------------------
 // Elliptic-curve arithmetic on SEC 1 bytes.
 
-/// Curve operations generated for one RustCrypto curve crate. The 0.13 family (p256,
-/// p384) and the 0.14 family (bp256) name their SEC 1 traits differently; everything
-/// else is the same.
+/// Curve operations generated for one RustCrypto curve crate. The 0.13 family (p192,
+/// p224, p256, p384, p521) and the 0.14 family (bp256, bp384) name their SEC 1 traits
+/// differently; everything else is the same.
 macro_rules! curve_ops {
     ($m:ident, $krate:ident, $aff:ty, $proj:ty, $scalar:ty, $fb:ty, $decode:expr, $encode:expr) => {
         mod $m {
@@ -157,6 +164,21 @@ macro_rules! curve_ops {
                 fb.copy_from_slice(bytes);
                 Option::<$scalar>::from(<$scalar>::from_repr(fb))
                     .filter(|k| !bool::from(k.is_zero()))
+            }
+
+            /// `bytes` (big-endian, any length) modulo n, by Horner's rule in the crate's
+            /// scalar field: exact for every curve, P-521's 66-byte strings included.
+            /// `None` if the result is zero.
+            pub fn reduce(bytes: &[u8]) -> Option<Vec<u8>> {
+                let radix = <$scalar>::from(256u64);
+                let mut k = <$scalar>::ZERO;
+                for &b in bytes {
+                    k = k * radix + <$scalar>::from(u64::from(b));
+                }
+                if bool::from(k.is_zero()) {
+                    return None;
+                }
+                Some(k.to_repr().to_vec())
             }
 
             /// A point from SEC 1 uncompressed bytes; off-curve or identity → error.
@@ -186,6 +208,40 @@ macro_rules! curve_ops {
     };
 }
 
+curve_ops!(
+    ops_p192,
+    p192,
+    p192::AffinePoint,
+    p192::ProjectivePoint,
+    p192::Scalar,
+    p192::FieldBytes,
+    |b| {
+        use p192::elliptic_curve::sec1::FromEncodedPoint;
+        let ep = p192::EncodedPoint::from_bytes(b).ok()?;
+        Option::from(p192::AffinePoint::from_encoded_point(&ep))
+    },
+    |p| {
+        use p192::elliptic_curve::sec1::ToEncodedPoint;
+        p.to_encoded_point(false).as_bytes().to_vec()
+    }
+);
+curve_ops!(
+    ops_p224,
+    p224,
+    p224::AffinePoint,
+    p224::ProjectivePoint,
+    p224::Scalar,
+    p224::FieldBytes,
+    |b| {
+        use p224::elliptic_curve::sec1::FromEncodedPoint;
+        let ep = p224::EncodedPoint::from_bytes(b).ok()?;
+        Option::from(p224::AffinePoint::from_encoded_point(&ep))
+    },
+    |p| {
+        use p224::elliptic_curve::sec1::ToEncodedPoint;
+        p.to_encoded_point(false).as_bytes().to_vec()
+    }
+);
 curve_ops!(
     ops_p256,
     p256,
@@ -221,6 +277,23 @@ curve_ops!(
     }
 );
 curve_ops!(
+    ops_p521,
+    p521,
+    p521::AffinePoint,
+    p521::ProjectivePoint,
+    p521::Scalar,
+    p521::FieldBytes,
+    |b| {
+        use p521::elliptic_curve::sec1::FromEncodedPoint;
+        let ep = p521::EncodedPoint::from_bytes(b).ok()?;
+        Option::from(p521::AffinePoint::from_encoded_point(&ep))
+    },
+    |p| {
+        use p521::elliptic_curve::sec1::ToEncodedPoint;
+        p.to_encoded_point(false).as_bytes().to_vec()
+    }
+);
+curve_ops!(
     ops_bp256,
     bp256,
     bp256::r1::AffinePoint,
@@ -237,11 +310,36 @@ curve_ops!(
         p.to_sec1_point(false).as_bytes().to_vec()
     }
 );
+curve_ops!(
+    ops_bp384,
+    bp384,
+    bp384::r1::AffinePoint,
+    bp384::r1::ProjectivePoint,
+    bp384::Scalar,
+    bp384::FieldBytes,
+    |b| {
+        use bp384::elliptic_curve::sec1::FromSec1Point;
+        let ep = bp384::r1::Sec1Point::from_bytes(b).ok()?;
+        Option::from(bp384::r1::AffinePoint::from_sec1_point(&ep))
+    },
+    |p| {
+        use bp384::elliptic_curve::sec1::ToSec1Point;
+        p.to_sec1_point(false).as_bytes().to_vec()
+    }
+);
 
-/// Dispatch one expression over the three curves' generated operations.
+/// Dispatch one expression over the curves' generated operations.
 macro_rules! on_curve {
     ($curve:expr, $ops:ident => $body:expr) => {
         match $curve {
+            EcCurve::P192 => {
+                use ops_p192 as $ops;
+                $body
+            }
+            EcCurve::P224 => {
+                use ops_p224 as $ops;
+                $body
+            }
             EcCurve::P256 => {
                 use ops_p256 as $ops;
                 $body
@@ -250,27 +348,20 @@ macro_rules! on_curve {
                 use ops_p384 as $ops;
                 $body
             }
+            EcCurve::P521 => {
+                use ops_p521 as $ops;
+                $body
+            }
             EcCurve::BrainpoolP256r1 => {
                 use ops_bp256 as $ops;
                 $body
             }
+            EcCurve::BrainpoolP384r1 => {
+                use ops_bp384 as $ops;
+                $body
+            }
         }
     };
-}
-
-/// `a - b` for big-endian byte strings of the same length with a ≥ b.
-fn sub_be(a: &[u8], b: &[u8]) -> Vec<u8> {
-    let mut out = vec![0u8; a.len()];
-    let mut borrow = 0i16;
-    for i in (0..a.len()).rev() {
-        let d =
-            a.get(i).copied().unwrap_or(0) as i16 - b.get(i).copied().unwrap_or(0) as i16 - borrow;
-        borrow = i16::from(d < 0);
-        if let Some(o) = out.get_mut(i) {
-            *o = (d + 256 * borrow) as u8;
-        }
-    }
-    out
 }
 
 /// ECDH group operations on SEC 1 uncompressed points and big-endian scalars, for
@@ -278,21 +369,29 @@ fn sub_be(a: &[u8], b: &[u8]) -> Vec<u8> {
 impl EcCurve {
     /// The standardized domain parameters of 9303-11 §9.5.1 (Table 9) we compute on.
     pub fn from_parameter_id(id: u64) -> Option<EcCurve> {
-        match id {
-            12 => Some(EcCurve::P256),
-            13 => Some(EcCurve::BrainpoolP256r1),
-            15 => Some(EcCurve::P384),
-            _ => None,
-        }
+        EcCurve::ALL.into_iter().find(|c| c.parameter_id() == id)
     }
 
     /// The standardized parameter id of this curve (9303-11 §9.5.1).
     pub fn parameter_id(self) -> u64 {
         match self {
+            EcCurve::P192 => 8,
+            EcCurve::P224 => 10,
             EcCurve::P256 => 12,
             EcCurve::BrainpoolP256r1 => 13,
             EcCurve::P384 => 15,
+            EcCurve::BrainpoolP384r1 => 16,
+            EcCurve::P521 => 18,
         }
+    }
+
+    /// The supported standardized parameters, for messages: "8 P-192, 10 P-224, …".
+    pub fn supported_parameter_ids() -> String {
+        EcCurve::ALL
+            .iter()
+            .map(|c| format!("{} {}", c.parameter_id(), c.name()))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// The base point G, uncompressed.
@@ -300,43 +399,38 @@ impl EcCurve {
         on_curve!(self, o => o::encode(o::generator()).unwrap_or_default())
     }
 
-    /// A scalar reduced into 1..n from up to `field_len` big-endian bytes (one
-    /// subtraction of n suffices: see the module doc). Zero or too long → error.
+    /// A scalar reduced into 1..n from up to `field_len` big-endian bytes, as
+    /// `field_len` bytes (exact reduction modulo n: see the module doc). Zero, a
+    /// multiple of n or too long → error.
     pub fn reduce_scalar(self, bytes: &[u8]) -> Result<Zeroizing<Vec<u8>>, PaceError> {
-        let len = self.field_len();
         let first = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
         let digits = bytes.get(first..).unwrap_or(&[]);
-        if digits.is_empty() || digits.len() > len {
+        if digits.is_empty() || digits.len() > self.field_len() {
             return Err(PaceError::Point(format!(
                 "scalar of {} bytes for {}",
                 bytes.len(),
                 self.name()
             )));
         }
-        let mut k = Zeroizing::new(vec![0u8; len - digits.len()]);
-        k.extend_from_slice(digits);
-        let fits = on_curve!(self, o => o::scalar(&k).is_some());
-        if fits {
-            return Ok(k);
-        }
-        let reduced = Zeroizing::new(sub_be(&k, &self.order()));
-        if on_curve!(self, o => o::scalar(&reduced).is_some()) {
-            Ok(reduced)
-        } else {
-            Err(PaceError::Point(
-                "scalar is a multiple of the group order".into(),
-            ))
-        }
+        on_curve!(self, o => o::reduce(digits))
+            .map(Zeroizing::new)
+            .ok_or_else(|| PaceError::Point("scalar is a multiple of the group order".into()))
     }
 
-    /// A uniformly random scalar in 1..n (rejection sampling).
+    /// A uniformly random scalar in 1..n: `field_len` random bytes, the first masked
+    /// to n's bit length (P-521: 1 bit of 8), drawn again while ≥ n or zero.
     pub fn random_scalar<R: rand::RngCore + rand::CryptoRng>(
         self,
         rng: &mut R,
     ) -> Zeroizing<Vec<u8>> {
+        let top = self.order().first().copied().unwrap_or(0xFF);
+        let mask = 0xFFu8.checked_shr(top.leading_zeros()).unwrap_or(0xFF);
         let mut k = Zeroizing::new(vec![0u8; self.field_len()]);
         loop {
             rng.fill_bytes(&mut k);
+            if let Some(b) = k.first_mut() {
+                *b &= mask;
+            }
             if on_curve!(self, o => o::scalar(&k).is_some()) {
                 return k;
             }
@@ -505,8 +599,12 @@ impl PaceProtocol {
         }
         let id = parameter_id.ok_or_else(|| unsupported("no standardized parameter id".into()))?;
         let curve = EcCurve::from_parameter_id(id).ok_or_else(|| {
+            let name = standard_parameters_name(id)
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default();
             unsupported(format!(
-                "standardized domain parameters {id} (supported: 12 P-256, 13 brainpoolP256r1, 15 P-384)"
+                "standardized domain parameters {id}{name} (supported: {})",
+                EcCurve::supported_parameter_ids()
             ))
         })?;
         Ok(PaceProtocol {
@@ -554,6 +652,29 @@ impl PaceProtocol {
         }
         data
     }
+}
+
+/// The name of a standardized domain parameter id of 9303-11 §9.5.1 (Table 9), for
+/// messages about the ones we do not implement (DH groups, brainpool curves without
+/// a RustCrypto crate).
+pub fn standard_parameters_name(id: u64) -> Option<&'static str> {
+    Some(match id {
+        0 => "1024-bit MODP group with 160-bit prime order subgroup",
+        1 => "2048-bit MODP group with 224-bit prime order subgroup",
+        2 => "2048-bit MODP group with 256-bit prime order subgroup",
+        8 => "NIST P-192",
+        9 => "brainpoolP192r1",
+        10 => "NIST P-224",
+        11 => "brainpoolP224r1",
+        12 => "NIST P-256",
+        13 => "brainpoolP256r1",
+        14 => "brainpoolP320r1",
+        15 => "NIST P-384",
+        16 => "brainpoolP384r1",
+        17 => "brainpoolP512r1",
+        18 => "NIST P-521",
+        _ => return None,
+    })
 }
 
 /// The public-key data object authentication tokens are computed over
@@ -1101,13 +1222,97 @@ mod tests {
     }
 
     #[test]
+    fn standardized_parameter_ids_map_to_the_curves() {
+        // 9303-11 §9.5.1 Table 9: every id with a RustCrypto curve crate, both ways.
+        let ids: Vec<u64> = EcCurve::ALL.iter().map(|c| c.parameter_id()).collect();
+        assert_eq!(ids, [8, 10, 12, 13, 15, 16, 18]);
+        for curve in EcCurve::ALL {
+            assert_eq!(
+                EcCurve::from_parameter_id(curve.parameter_id()),
+                Some(curve)
+            );
+            assert_eq!(curve.order().len(), curve.field_len(), "{}", curve.name());
+            assert_eq!(curve.generator().len(), 1 + 2 * curve.field_len());
+        }
+        assert_eq!(EcCurve::P521.field_len(), 66);
+        // The brainpool curves without a crate, and the DH groups: named as unsupported.
+        for (id, name) in [
+            (0u64, "1024-bit MODP"),
+            (2, "2048-bit MODP"),
+            (9, "brainpoolP192r1"),
+            (11, "brainpoolP224r1"),
+            (14, "brainpoolP320r1"),
+            (17, "brainpoolP512r1"),
+        ] {
+            assert_eq!(EcCurve::from_parameter_id(id), None);
+            let err = PaceProtocol::from_info("0.4.0.127.0.7.2.2.4.2.2", 2, Some(id)).unwrap_err();
+            let msg = err.to_string();
+            assert!(msg.contains(name), "{msg}");
+            assert!(
+                msg.contains("supported: 8 P-192, 10 P-224, 12 P-256, 13 brainpoolP256r1, 15 P-384, 16 brainpoolP384r1, 18 P-521"),
+                "{msg}"
+            );
+        }
+    }
+
+    #[test]
+    fn scalars_reduce_modulo_n_on_every_curve() {
+        // Up to field_len bytes are reduced exactly modulo n, even where one subtraction
+        // of n would not do (P-521: 66 bytes reach 2^528, about 128·n).
+        for curve in EcCurve::ALL {
+            let name = curve.name();
+            let g = curve.generator();
+            let n = curve.order();
+            // n·G is the identity (an error); (n + 1)·G = G; 1·G = G.
+            assert!(curve.mul_base(&n).is_err(), "{name}");
+            let mut n_plus_1 = n.clone();
+            *n_plus_1.last_mut().unwrap() += 1; // no n ends in FF
+            assert_eq!(curve.mul_base(&n_plus_1).unwrap(), g, "{name}");
+            assert_eq!(curve.mul_base(&[1]).unwrap(), g, "{name}");
+            // All-ones (2^8L − 1) = 0x7F… + 0x80 0…: the sum of the two multiples.
+            let len = curve.field_len();
+            let ones = vec![0xFF; len];
+            let mut low = vec![0xFF; len];
+            low[0] = 0x7F;
+            let mut high = vec![0; len];
+            high[0] = 0x80;
+            let sum = curve
+                .add(
+                    &curve.mul_base(&low).unwrap(),
+                    &curve.mul_base(&high).unwrap(),
+                )
+                .unwrap();
+            assert_eq!(curve.mul_base(&ones).unwrap(), sum, "{name}");
+            let reduced = curve.reduce_scalar(&ones).unwrap();
+            assert_eq!(reduced.len(), len);
+            assert!(reduced.as_slice() < n.as_slice(), "{name}");
+            // A short nonce (PACE's 16 bytes) is a scalar as it is.
+            assert_eq!(
+                curve.mul_base(&S).unwrap(),
+                curve
+                    .mul_base(&[vec![0; len - 16], S.to_vec()].concat())
+                    .unwrap()
+            );
+            assert!(
+                curve.mul_base(&vec![1; len + 1]).is_err(),
+                "{name}: too long"
+            );
+        }
+    }
+
+    #[test]
     fn can_opens_every_supported_curve_and_key_length() {
         for (oid, key_len) in [
             (ID_PACE_ECDH_GM_AES_128, 16),
             (ID_PACE_ECDH_GM_AES_192, 24),
             (ID_PACE_ECDH_GM_AES_256, 32),
         ] {
-            for curve in EcCurve::ALL {
+            // Every curve EcCurve knows, through its standardized parameter id as
+            // EF.CardAccess names it.
+            let curves = EcCurve::ALL
+                .iter()
+                .map(|c| EcCurve::from_parameter_id(c.parameter_id()).expect("id"));
+            for curve in curves {
                 let p = PaceProtocol {
                     oid,
                     key_len,
@@ -1214,6 +1419,25 @@ mod tests {
             p.set_at_data(&Password::can("1")),
             hex!("800A04007F00070202040204 830102 84010C")
         );
+        // brainpoolP512r1 (17, no crate) then P-521 (18): P-521 is chosen, with DO'84' 12.
+        let p521 = hex!(
+            "3128 3012 060a 04007f00070202040204 020102 020111"
+            "3012 060a 04007f00070202040204 020102 020112"
+        );
+        let p = PaceProtocol::choose(&parse_card_access(&p521).unwrap())
+            .unwrap()
+            .unwrap();
+        assert_eq!((p.curve, p.send_parameter_id), (EcCurve::P521, true));
+        assert_eq!(
+            p.set_at_data(&Password::can("1")),
+            hex!("800A04007F00070202040204 830102 840112")
+        );
+        // brainpoolP384r1 alone.
+        let bp384 = hex!("3114 3012 060a 04007f00070202040203 020102 020110");
+        let p = PaceProtocol::choose(&parse_card_access(&bp384).unwrap())
+            .unwrap()
+            .unwrap();
+        assert_eq!((p.curve, p.key_len), (EcCurve::BrainpoolP384r1, 24));
     }
 
     #[test]

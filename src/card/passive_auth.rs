@@ -26,15 +26,17 @@
 //! - Algorithms: RSA PKCS#1 v1.5 (SHA-1/224/256/384/512, and bare `rsaEncryption` with
 //!   the SignerInfo digest), RSASSA-PSS with parameters from the AlgorithmIdentifier
 //!   (MGF1 must use the message hash: that is all the `rsa` crate offers), ECDSA (X9.62
-//!   DER and BSI TR-03111 "plain" r‖s) on P-256, P-384 and brainpoolP256r1 (the curve of
-//!   the CCCD's PACE; a signer on it is likely, the Vietnamese CSCA being unpublished).
-//!   EC keys may name their curve
-//!   or spell it out as explicit `ECParameters` (9303-11 §9.2 / BSI TR-03110 ask cards to
-//!   do so); explicit parameters are matched against the SEC 2 constants of P-256/P-384
-//!   and the RFC 5639 constants of brainpoolP256r1 (the CCCD's chip authentication
-//!   curve; [`EcCurve`] is shared with PACE and chip authentication, which compute on
-//!   it). Signatures on other curves (P-521, brainpoolP384r1 …) are reported as
-//!   "unsupported curve", never a panic.
+//!   DER and BSI TR-03111 "plain" r‖s) on NIST P-192, P-224, P-256, P-384, P-521 and
+//!   brainpoolP256r1, brainpoolP384r1 (brainpoolP256r1 is the curve of the CCCD's
+//!   PACE; a signer on it is likely, the Vietnamese CSCA being unpublished). A digest
+//!   shorter than the field (SHA-256 on P-521) is used whole, as FIPS 186-5 says.
+//!   EC keys may name their curve or spell it out as explicit `ECParameters`
+//!   (9303-11 §9.2 / BSI TR-03110 ask cards to do so); explicit parameters are matched
+//!   against the SEC 2 constants of the NIST curves and the RFC 5639 constants of the
+//!   brainpool curves ([`EcCurve`] is shared with PACE and chip authentication, which
+//!   compute on every one of them). Signatures on curves without a RustCrypto crate
+//!   (brainpoolP192r1, P224r1, P320r1, P512r1) are reported as "unsupported curve"
+//!   by name, never a panic.
 //! - Verdict: `failed` if a hash, signature or chain check failed, else `clone` if chip
 //!   or active authentication failed, else `untrusted` if the signer is not chained to
 //!   the trust store, else `genuine` (see [`Verification::finish`]).
@@ -489,6 +491,10 @@ const OID_PRIME_FIELD: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.
 const OID_SECP256R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
 const OID_SECP384R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
 const OID_BRAINPOOLP256R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.36.3.3.2.8.1.1.7");
+const OID_SECP192R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.1");
+const OID_SECP224R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.33");
+const OID_SECP521R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.35");
+const OID_BRAINPOOLP384R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.36.3.3.2.8.1.1.11");
 
 /// RSA PKCS#1 v1.5 signature OIDs (RFC 8017 App. C, RFC 4055 §5).
 const RSA_PKCS1: [(&str, HashAlg); 5] = [
@@ -514,13 +520,11 @@ const ECDSA_PLAIN: [(&str, HashAlg); 5] = [
     ("0.4.0.127.0.7.1.1.4.1.4", HashAlg::Sha384),
     ("0.4.0.127.0.7.1.1.4.1.5", HashAlg::Sha512),
 ];
-/// Curves we can name but not compute on (no RustCrypto crate at our `ecdsa` version).
-const UNSUPPORTED_CURVES: [(&str, &str); 6] = [
-    ("1.3.132.0.33", "P-224"),
-    ("1.3.132.0.35", "P-521"),
+/// Curves we can name but not compute on (no RustCrypto crate; RFC 5639 §4.1 OIDs).
+const UNSUPPORTED_CURVES: [(&str, &str); 4] = [
+    ("1.3.36.3.3.2.8.1.1.3", "brainpoolP192r1"),
     ("1.3.36.3.3.2.8.1.1.5", "brainpoolP224r1"),
     ("1.3.36.3.3.2.8.1.1.9", "brainpoolP320r1"),
-    ("1.3.36.3.3.2.8.1.1.11", "brainpoolP384r1"),
     ("1.3.36.3.3.2.8.1.1.13", "brainpoolP512r1"),
 ];
 
@@ -618,22 +622,36 @@ fn pss_scheme(params: Option<&Any>) -> Result<Scheme, SigError> {
     Ok(Scheme::RsaPss { hash, salt_len })
 }
 
-/// Curves we recognise in keys: signatures verify on all three; ECDH
-/// (PACE, chip authentication) computes on all three (`card::pace`).
+/// Curves we recognise in keys: signatures verify on all of them; ECDH
+/// (PACE, chip authentication) computes on all of them (`card::pace`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EcCurve {
+    /// NIST P-192 (secp192r1), PACE standardized parameters id 8.
+    P192,
+    /// NIST P-224 (secp224r1), id 10.
+    P224,
+    /// NIST P-256 (secp256r1), id 12.
     P256,
+    /// NIST P-384 (secp384r1), id 15.
     P384,
+    /// NIST P-521 (secp521r1), id 18; 66-byte field elements and scalars.
+    P521,
     /// brainpoolP256r1 (RFC 5639 §3.4), PACE standardized parameters id 13.
     BrainpoolP256r1,
+    /// brainpoolP384r1 (RFC 5639 §3.6), id 16.
+    BrainpoolP384r1,
 }
 
 enum PublicKey {
     Rsa(rsa::RsaPublicKey),
+    P192(p192::ecdsa::VerifyingKey),
+    P224(p224::ecdsa::VerifyingKey),
     P256(p256::ecdsa::VerifyingKey),
     P384(p384::ecdsa::VerifyingKey),
+    P521(p521::ecdsa::VerifyingKey),
     /// ecdsa 0.17 (the family bp256 belongs to), not 0.16 like p256/p384.
     BrainpoolP256r1(ecdsa17::VerifyingKey<bp256::BrainpoolP256r1>),
+    BrainpoolP384r1(ecdsa17::VerifyingKey<bp384::BrainpoolP384r1>),
 }
 
 impl PublicKey {
@@ -650,25 +668,53 @@ impl PublicKey {
                 .map_err(|e| SigError::BadKey(format!("RSA: {e}")));
         }
         if oid == OID_EC_PUBLIC_KEY {
-            return match curve_of(spki.algorithm.parameters.as_ref())? {
+            let curve = curve_of(spki.algorithm.parameters.as_ref())?;
+            let not_on = || SigError::BadKey(format!("not a point on {}", curve.name()));
+            return match curve {
+                EcCurve::P192 => p192::ecdsa::VerifyingKey::from_sec1_bytes(bits)
+                    .map(PublicKey::P192)
+                    .map_err(|_| not_on()),
+                EcCurve::P224 => p224::ecdsa::VerifyingKey::from_sec1_bytes(bits)
+                    .map(PublicKey::P224)
+                    .map_err(|_| not_on()),
                 EcCurve::P256 => p256::ecdsa::VerifyingKey::from_sec1_bytes(bits)
                     .map(PublicKey::P256)
-                    .map_err(|_| SigError::BadKey("not a point on P-256".into())),
+                    .map_err(|_| not_on()),
                 EcCurve::P384 => p384::ecdsa::VerifyingKey::from_sec1_bytes(bits)
                     .map(PublicKey::P384)
-                    .map_err(|_| SigError::BadKey("not a point on P-384".into())),
+                    .map_err(|_| not_on()),
+                EcCurve::P521 => p521::ecdsa::VerifyingKey::from_sec1_bytes(bits)
+                    .map(PublicKey::P521)
+                    .map_err(|_| not_on()),
                 EcCurve::BrainpoolP256r1 => ecdsa17::VerifyingKey::from_sec1_bytes(bits)
                     .map(PublicKey::BrainpoolP256r1)
-                    .map_err(|_| SigError::BadKey("not a point on brainpoolP256r1".into())),
+                    .map_err(|_| not_on()),
+                EcCurve::BrainpoolP384r1 => ecdsa17::VerifyingKey::from_sec1_bytes(bits)
+                    .map(PublicKey::BrainpoolP384r1)
+                    .map_err(|_| not_on()),
             };
         }
         Err(SigError::UnsupportedKey(oid))
     }
 
+    /// Bytes of the key's field (EC keys; 0 for RSA).
+    fn field_len(&self) -> usize {
+        match self {
+            PublicKey::Rsa(_) => 0,
+            PublicKey::P192(_) => EcCurve::P192.field_len(),
+            PublicKey::P224(_) => EcCurve::P224.field_len(),
+            PublicKey::P256(_) => EcCurve::P256.field_len(),
+            PublicKey::P384(_) => EcCurve::P384.field_len(),
+            PublicKey::P521(_) => EcCurve::P521.field_len(),
+            PublicKey::BrainpoolP256r1(_) => EcCurve::BrainpoolP256r1.field_len(),
+            PublicKey::BrainpoolP384r1(_) => EcCurve::BrainpoolP384r1.field_len(),
+        }
+    }
+
     fn kind(&self) -> &'static str {
         match self {
             PublicKey::Rsa(_) => "RSA",
-            PublicKey::P256(_) | PublicKey::P384(_) | PublicKey::BrainpoolP256r1(_) => "EC",
+            _ => "EC",
         }
     }
 }
@@ -682,14 +728,8 @@ pub fn curve_of(params: Option<&Any>) -> Result<EcCurve, SigError> {
         let oid: ObjectIdentifier = params
             .decode_as()
             .map_err(|e| SigError::BadKey(e.to_string()))?;
-        if oid == OID_SECP256R1 {
-            return Ok(EcCurve::P256);
-        }
-        if oid == OID_SECP384R1 {
-            return Ok(EcCurve::P384);
-        }
-        if oid == OID_BRAINPOOLP256R1 {
-            return Ok(EcCurve::BrainpoolP256r1);
+        if let Some(curve) = EcCurve::ALL.into_iter().find(|c| c.oid() == oid) {
+            return Ok(curve);
         }
         let name = lookup(&UNSUPPORTED_CURVES, &oid).map(str::to_string);
         return Err(SigError::UnsupportedCurve(
@@ -720,8 +760,6 @@ pub fn verify_signature(
     signature: &[u8],
     digest_hint: Option<HashAlg>,
 ) -> Result<(), SigError> {
-    use p256::ecdsa::signature::hazmat::PrehashVerifier;
-
     let scheme = Scheme::from_algorithm(alg, digest_hint)?;
     let key = PublicKey::from_spki(spki)?;
     match (scheme, &key) {
@@ -731,46 +769,68 @@ pub fn verify_signature(
         (Scheme::RsaPss { hash, salt_len }, PublicKey::Rsa(k)) => k
             .verify(pss(hash, salt_len), &hash.digest(message), signature)
             .map_err(|_| SigError::Invalid),
-        (Scheme::Ecdsa { hash, plain }, PublicKey::P256(k)) => {
-            let sig = if plain {
-                p256::ecdsa::Signature::from_slice(signature)
-            } else {
-                p256::ecdsa::Signature::from_der(signature)
-            }
-            .map_err(|_| SigError::BadSignature)?;
-            k.verify_prehash(&hash.digest(message), &sig)
-                .map_err(|_| SigError::Invalid)
+        (Scheme::Ecdsa { hash, plain }, _) => {
+            verify_ecdsa(&key, &hash.digest(message), signature, plain)
         }
-        (Scheme::Ecdsa { hash, plain }, PublicKey::P384(k)) => {
-            let sig = if plain {
-                p384::ecdsa::Signature::from_slice(signature)
-            } else {
-                p384::ecdsa::Signature::from_der(signature)
-            }
-            .map_err(|_| SigError::BadSignature)?;
-            k.verify_prehash(&hash.digest(message), &sig)
-                .map_err(|_| SigError::Invalid)
-        }
-        (Scheme::Ecdsa { hash, plain }, PublicKey::BrainpoolP256r1(k)) => {
-            use ecdsa17::signature::hazmat::PrehashVerifier as _;
-            let sig = if plain {
-                ecdsa17::Signature::<bp256::BrainpoolP256r1>::from_slice(signature)
-            } else {
-                ecdsa17::Signature::<bp256::BrainpoolP256r1>::from_der(signature)
-            }
-            .map_err(|_| SigError::BadSignature)?;
-            k.verify_prehash(&hash.digest(message), &sig)
-                .map_err(|_| SigError::Invalid)
-        }
-        (Scheme::Ecdsa { .. }, _) => Err(SigError::KeyMismatch {
-            scheme: "ECDSA",
-            key: key.kind(),
-        }),
         (_, _) => Err(SigError::KeyMismatch {
             scheme: "RSA",
             key: key.kind(),
         }),
     }
+}
+
+/// Verify an ECDSA signature (X9.62 DER, or `plain` r‖s) over a message digest.
+fn verify_ecdsa(
+    key: &PublicKey,
+    digest: &[u8],
+    signature: &[u8],
+    plain: bool,
+) -> Result<(), SigError> {
+    let digest = ecdsa_prehash(digest, key.field_len());
+    // One arm per curve crate: the 0.13 family (ecdsa 0.16) and the 0.14
+    // family (bp256, bp384: ecdsa 0.17) have the same calls.
+    macro_rules! verify {
+        ($k:expr, $sig:ty) => {{
+            let sig = if plain {
+                <$sig>::from_slice(signature)
+            } else {
+                <$sig>::from_der(signature)
+            }
+            .map_err(|_| SigError::BadSignature)?;
+            $k.verify_prehash(&digest, &sig)
+                .map_err(|_| SigError::Invalid)
+        }};
+    }
+    use ecdsa17::signature::hazmat::PrehashVerifier as _;
+    use p256::ecdsa::signature::hazmat::PrehashVerifier as _;
+    match key {
+        PublicKey::P192(k) => verify!(k, p192::ecdsa::Signature),
+        PublicKey::P224(k) => verify!(k, p224::ecdsa::Signature),
+        PublicKey::P256(k) => verify!(k, p256::ecdsa::Signature),
+        PublicKey::P384(k) => verify!(k, p384::ecdsa::Signature),
+        PublicKey::P521(k) => verify!(k, p521::ecdsa::Signature),
+        PublicKey::BrainpoolP256r1(k) => {
+            verify!(k, ecdsa17::Signature<bp256::BrainpoolP256r1>)
+        }
+        PublicKey::BrainpoolP384r1(k) => {
+            verify!(k, ecdsa17::Signature<bp384::BrainpoolP384r1>)
+        }
+        PublicKey::Rsa(_) => Err(SigError::KeyMismatch {
+            scheme: "ECDSA",
+            key: key.kind(),
+        }),
+    }
+}
+
+/// The ECDSA message representative as the curve crates take it: a digest shorter
+/// than the field is left-padded with zeros to `field_len` bytes. That is the same
+/// integer (FIPS 186-5 §6.4.1: the whole hash when it is shorter than n), but the
+/// `ecdsa` crates refuse prehashes under half the field size (SHA-256 on P-521,
+/// SHA-1 on brainpoolP384r1).
+pub fn ecdsa_prehash(digest: &[u8], field_len: usize) -> Vec<u8> {
+    let mut out = vec![0u8; field_len.saturating_sub(digest.len())];
+    out.extend_from_slice(digest);
+    out
 }
 
 fn pkcs1v15(hash: HashAlg) -> rsa::Pkcs1v15Sign {
@@ -826,7 +886,10 @@ pub struct EcParameters {
     pub cofactor: Option<Uint>,
 }
 
-/// SEC 2 v2 §2.4.2 (secp256r1) and §2.5.1 (secp384r1) domain parameters, big-endian hex.
+/// Domain parameters, big-endian hex: SEC 2 v2 (secp192r1 §2.2.2, secp224r1 §2.3.2,
+/// secp256r1 §2.4.2, secp384r1 §2.5.1, secp521r1 §2.6.1) and RFC 5639 (brainpoolP256r1
+/// §3.4, brainpoolP384r1 §3.6). The unit test `every_curves_constants_are_the_crates`
+/// checks each against its curve crate.
 struct CurveConstants {
     p: &'static str,
     a: &'static str,
@@ -835,6 +898,24 @@ struct CurveConstants {
     gy: &'static str,
     n: &'static str,
 }
+
+const P192_CONSTANTS: CurveConstants = CurveConstants {
+    p: "fffffffffffffffffffffffffffffffeffffffffffffffff",
+    a: "fffffffffffffffffffffffffffffffefffffffffffffffc",
+    b: "64210519e59c80e70fa7e9ab72243049feb8deecc146b9b1",
+    gx: "188da80eb03090f67cbf20eb43a18800f4ff0afd82ff1012",
+    gy: "07192b95ffc8da78631011ed6b24cdd573f977a11e794811",
+    n: "ffffffffffffffffffffffff99def836146bc9b1b4d22831",
+};
+
+const P224_CONSTANTS: CurveConstants = CurveConstants {
+    p: "ffffffffffffffffffffffffffffffff000000000000000000000001",
+    a: "fffffffffffffffffffffffffffffffefffffffffffffffffffffffe",
+    b: "b4050a850c04b3abf54132565044b0b7d7bfd8ba270b39432355ffb4",
+    gx: "b70e0cbd6bb4bf7f321390b94a03c1d356c21122343280d6115c1d21",
+    gy: "bd376388b5f723fb4c22dfe6cd4375a05a07476444d5819985007e34",
+    n: "ffffffffffffffffffffffffffff16a2e0b8f03e13dd29455c5c2a3d",
+};
 
 const P256_CONSTANTS: CurveConstants = CurveConstants {
     p: "ffffffff00000001000000000000000000000000ffffffffffffffffffffffff",
@@ -854,6 +935,15 @@ const P384_CONSTANTS: CurveConstants = CurveConstants {
     n: "ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973",
 };
 
+const P521_CONSTANTS: CurveConstants = CurveConstants {
+    p: "01ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+    a: "01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc",
+    b: "0051953eb9618e1c9a1f929a21a0b68540eea2da725b99b315f3b8b489918ef109e156193951ec7e937b1652c0bd3bb1bf073573df883d2c34f1ef451fd46b503f00",
+    gx: "00c6858e06b70404e9cd9e3ecb662395b4429c648139053fb521f828af606b4d3dbaa14b5e77efe75928fe1dc127a2ffa8de3348b3c1856a429bf97e7e31c2e5bd66",
+    gy: "011839296a789a3bc0045c8a5fb42c7d1bd998f54449579b446817afbd17273e662c97ee72995ef42640c550b9013fad0761353c7086a272c24088be94769fd16650",
+    n: "01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409",
+};
+
 /// RFC 5639 §3.4 brainpoolP256r1 domain parameters, big-endian hex.
 const BRAINPOOLP256R1_CONSTANTS: CurveConstants = CurveConstants {
     p: "a9fb57dba1eea9bc3e660a909d838d726e3bf623d52620282013481d1f6e5377",
@@ -864,41 +954,75 @@ const BRAINPOOLP256R1_CONSTANTS: CurveConstants = CurveConstants {
     n: "a9fb57dba1eea9bc3e660a909d838d718c397aa3b561a6f7901e0e82974856a7",
 };
 
+/// RFC 5639 §3.6 brainpoolP384r1 domain parameters, big-endian hex.
+const BRAINPOOLP384R1_CONSTANTS: CurveConstants = CurveConstants {
+    p: "8cb91e82a3386d280f5d6f7e50e641df152f7109ed5456b412b1da197fb71123acd3a729901d1a71874700133107ec53",
+    a: "7bc382c63d8c150c3c72080ace05afa0c2bea28e4fb22787139165efba91f90f8aa5814a503ad4eb04a8c7dd22ce2826",
+    b: "04a8c7dd22ce28268b39b55416f0447c2fb77de107dcd2a62e880ea53eeb62d57cb4390295dbc9943ab78696fa504c11",
+    gx: "1d1c64f068cf45ffa2a63a81b7c13f6b8847a3e77ef14fe3db7fcafe0cbd10e8e826e03436d646aaef87b2e247d4af1e",
+    gy: "8abe1d7520f9c2a45cb1eb8e95cfd55262b70b29feec5864e19c054ff99129280e4646217791811142820341263c5315",
+    n: "8cb91e82a3386d280f5d6f7e50e641df152f7109ed5456b31f166e6cac0425a7cf3ab6af6b7fc3103b883202e9046565",
+};
+
 impl EcCurve {
-    /// Every curve we recognise, in the order explicit parameters are matched.
-    pub const ALL: [EcCurve; 3] = [EcCurve::P256, EcCurve::P384, EcCurve::BrainpoolP256r1];
+    /// Every curve we recognise, in the order of their PACE parameter ids (also the
+    /// order explicit parameters are matched in).
+    pub const ALL: [EcCurve; 7] = [
+        EcCurve::P192,
+        EcCurve::P224,
+        EcCurve::P256,
+        EcCurve::BrainpoolP256r1,
+        EcCurve::P384,
+        EcCurve::BrainpoolP384r1,
+        EcCurve::P521,
+    ];
 
     fn constants(self) -> &'static CurveConstants {
         match self {
+            EcCurve::P192 => &P192_CONSTANTS,
+            EcCurve::P224 => &P224_CONSTANTS,
             EcCurve::P256 => &P256_CONSTANTS,
             EcCurve::P384 => &P384_CONSTANTS,
+            EcCurve::P521 => &P521_CONSTANTS,
             EcCurve::BrainpoolP256r1 => &BRAINPOOLP256R1_CONSTANTS,
+            EcCurve::BrainpoolP384r1 => &BRAINPOOLP384R1_CONSTANTS,
         }
     }
 
-    /// The curve's named-curve OID.
+    /// The curve's named-curve OID (RFC 5480 §2.1.1.1, RFC 5639 §4.1).
     pub fn oid(self) -> ObjectIdentifier {
         match self {
+            EcCurve::P192 => OID_SECP192R1,
+            EcCurve::P224 => OID_SECP224R1,
             EcCurve::P256 => OID_SECP256R1,
             EcCurve::P384 => OID_SECP384R1,
+            EcCurve::P521 => OID_SECP521R1,
             EcCurve::BrainpoolP256r1 => OID_BRAINPOOLP256R1,
+            EcCurve::BrainpoolP384r1 => OID_BRAINPOOLP384R1,
         }
     }
 
     /// Human name for messages.
     pub fn name(self) -> &'static str {
         match self {
+            EcCurve::P192 => "P-192",
+            EcCurve::P224 => "P-224",
             EcCurve::P256 => "P-256",
             EcCurve::P384 => "P-384",
+            EcCurve::P521 => "P-521",
             EcCurve::BrainpoolP256r1 => "brainpoolP256r1",
+            EcCurve::BrainpoolP384r1 => "brainpoolP384r1",
         }
     }
 
-    /// Bytes of a field element (and of a scalar): 32 or 48.
+    /// Bytes of a field element (and of a scalar): 24, 28, 32, 48 or 66 (P-521).
     pub fn field_len(self) -> usize {
         match self {
+            EcCurve::P192 => 24,
+            EcCurve::P224 => 28,
             EcCurve::P256 | EcCurve::BrainpoolP256r1 => 32,
-            EcCurve::P384 => 48,
+            EcCurve::P384 | EcCurve::BrainpoolP384r1 => 48,
+            EcCurve::P521 => 66,
         }
     }
 
@@ -953,8 +1077,10 @@ impl EcParameters {
             }
         }
         let bits = strip_zeros(self.field_id.prime.as_bytes()).len() * 8;
+        let known: Vec<&str> = EcCurve::ALL.iter().map(|c| c.name()).collect();
         Err(SigError::UnsupportedCurve(format!(
-            "explicit parameters ({bits}-bit prime) match none of P-256, P-384, brainpoolP256r1"
+            "explicit parameters ({bits}-bit prime) match none of {}",
+            known.join(", ")
         )))
     }
 
@@ -1752,7 +1878,12 @@ mod tests {
         let anchor = dmrtd::auth::passive::TrustAnchor::from_certificate(&pki.csca_cert_der)
             .expect("anchor");
         let dgs = data_groups();
-        for kind in SignerKind::ALL {
+        // dmrtd verifies on P-256/384/521 and brainpoolP256/384/512r1: not P-224
+        // (every_signer_kind_verifies_genuine_with_the_test_csca covers that one).
+        let dmrtd_curves = SignerKind::ALL
+            .into_iter()
+            .filter(|&k| k != SignerKind::EcdsaP224Sha224);
+        for kind in dmrtd_curves {
             let ds = pki.document_signer(kind).expect("ds");
             let sod = sod_for(ds, &dgs, kind.hash());
             let groups: Vec<_> = dgs
@@ -1812,6 +1943,221 @@ mod tests {
         );
     }
 
+    /// Hex without `0x`, leading zeros and case: how the crates and SEC 2 / RFC 5639
+    /// may differ in writing the same number.
+    fn norm(hex_str: &str) -> String {
+        hex_str
+            .trim_start_matches("0x")
+            .trim_start_matches('0')
+            .to_ascii_lowercase()
+    }
+
+    #[test]
+    fn every_curves_constants_are_the_crates() {
+        // p, a, b, Gx, Gy, n of every EcCurve as its RustCrypto crate defines the curve:
+        // p from the field element type, a/b/G from `PrimeCurveParams`, n from the
+        // scalar type (and `Curve::ORDER` where it is a plain integer). A typo in a
+        // constant fails here, not on a chip.
+        macro_rules! crate_constants {
+            ($krate:ident, $po:ident, $c:ty) => {{
+                use $krate::elliptic_curve::ff::PrimeField;
+                use $po::PrimeCurveParams;
+                fn modulus<F: PrimeField>(_: &F) -> &'static str {
+                    F::MODULUS
+                }
+                let (gx, gy) = <$c as PrimeCurveParams>::GENERATOR;
+                [
+                    norm(modulus(&gx)),
+                    norm(&hex::encode(<$c as PrimeCurveParams>::EQUATION_A.to_repr())),
+                    norm(&hex::encode(<$c as PrimeCurveParams>::EQUATION_B.to_repr())),
+                    norm(&hex::encode(gx.to_repr())),
+                    norm(&hex::encode(gy.to_repr())),
+                    norm(<$krate::Scalar as PrimeField>::MODULUS),
+                ]
+            }};
+        }
+        macro_rules! order_13 {
+            ($krate:ident, $c:ty) => {{
+                use $krate::elliptic_curve::bigint::ArrayEncoding;
+                use $krate::elliptic_curve::Curve;
+                norm(&hex::encode(<$c as Curve>::ORDER.to_be_byte_array()))
+            }};
+        }
+        for curve in EcCurve::ALL {
+            let (from_crate, order) = match curve {
+                EcCurve::P192 => (
+                    crate_constants!(p192, primeorder13, p192::NistP192),
+                    Some(order_13!(p192, p192::NistP192)),
+                ),
+                EcCurve::P224 => (
+                    crate_constants!(p224, primeorder13, p224::NistP224),
+                    Some(order_13!(p224, p224::NistP224)),
+                ),
+                EcCurve::P256 => (
+                    crate_constants!(p256, primeorder13, p256::NistP256),
+                    Some(order_13!(p256, p256::NistP256)),
+                ),
+                EcCurve::P384 => (
+                    crate_constants!(p384, primeorder13, p384::NistP384),
+                    Some(order_13!(p384, p384::NistP384)),
+                ),
+                EcCurve::P521 => (
+                    crate_constants!(p521, primeorder13, p521::NistP521),
+                    Some(order_13!(p521, p521::NistP521)),
+                ),
+                EcCurve::BrainpoolP256r1 => (
+                    crate_constants!(bp256, primeorder, bp256::BrainpoolP256r1),
+                    None,
+                ),
+                EcCurve::BrainpoolP384r1 => (
+                    crate_constants!(bp384, primeorder, bp384::BrainpoolP384r1),
+                    None,
+                ),
+            };
+            let c = curve.constants();
+            let ours = [c.p, c.a, c.b, c.gx, c.gy, c.n].map(norm);
+            for (i, what) in ["p", "a", "b", "Gx", "Gy", "n"].iter().enumerate() {
+                assert_eq!(ours[i], from_crate[i], "{} {what}", curve.name());
+            }
+            if let Some(order) = order {
+                assert_eq!(ours[5], order, "{} n vs Curve::ORDER", curve.name());
+            }
+            // Every hex string is field_len bytes (n too: each n has the field's size).
+            for (i, h) in [c.p, c.a, c.b, c.gx, c.gy, c.n].iter().enumerate() {
+                assert_eq!(h.len(), 2 * curve.field_len(), "{} #{i}", curve.name());
+            }
+            // The explicit parameters put the crate's generator in, and are recognised.
+            let params = curve.explicit_parameters().expect("params");
+            assert_eq!(
+                params.base.as_bytes(),
+                curve.generator(),
+                "{}",
+                curve.name()
+            );
+            assert_eq!(params.named_curve(), Ok(curve));
+            assert_eq!(curve.order(), hex::decode(c.n).expect("hex"));
+        }
+    }
+
+    #[test]
+    fn every_curve_is_recognised_named_explicit_and_compressed() {
+        for curve in EcCurve::ALL {
+            let named = Any::from(curve.oid());
+            assert_eq!(curve_of(Some(&named)), Ok(curve), "{}", curve.name());
+            let mut p = curve.explicit_parameters().expect("params");
+            let explicit = Any::encode_from(&p).expect("der");
+            assert_eq!(curve_of(Some(&explicit)), Ok(curve), "{}", curve.name());
+            // Compressed base point, and no cofactor: still this curve.
+            let g = p.base.as_bytes().to_vec();
+            let odd = g.last().map(|b| b & 1 == 1).expect("y");
+            let mut compressed = vec![if odd { 3 } else { 2 }];
+            compressed.extend_from_slice(&g[1..1 + curve.field_len()]);
+            p.base = OctetString::new(compressed).expect("base");
+            p.cofactor = None;
+            assert_eq!(p.named_curve(), Ok(curve), "{}", curve.name());
+        }
+    }
+
+    #[test]
+    fn p192_verifies_the_fips_186_2_vector() {
+        // P-192 has no signer here (the p192 crate only verifies): FIPS 186-2 SigGen,
+        // P-192 with SHA-1, the first vector (as the p192 crate's own tests carry it).
+        let q = [
+            &[0x04][..],
+            &hex::decode("14f69738599689f5706ab71343becc886ef1569a2d1137fe").expect("hex"),
+            &hex::decode("0cf5a433909e33217fb4df6b9593f71d43fb1c2a5653b763").expect("hex"),
+        ]
+        .concat();
+        let sha1 = hex::decode("5c8190e87adb631bb5537f3f5f478888bd002ff5").expect("hex");
+        let rs = hex::decode(concat!(
+            "af1f749e3df6220ff04efd178618a977e0838b1b9dc126e3",
+            "8990a04c6cc0ff26264ecf8f7831381a9dbc6e53cc8cc860"
+        ))
+        .expect("hex");
+        let spki = SubjectPublicKeyInfoOwned::from_der(
+            &crate::card::emulator::personalise::ec_spki(EcCurve::P192, &q, true).expect("spki"),
+        )
+        .expect("spki");
+        let key = PublicKey::from_spki(&spki).expect("P-192 key");
+        assert_eq!(verify_ecdsa(&key, &sha1, &rs, true), Ok(()));
+        let mut bad = rs.clone();
+        bad[47] ^= 1;
+        assert_eq!(
+            verify_ecdsa(&key, &sha1, &bad, true),
+            Err(SigError::Invalid)
+        );
+    }
+
+    #[test]
+    fn short_digests_verify_on_long_curves() {
+        // SHA-256 on P-521 and SHA-1 on brainpoolP384r1: digests under half the field,
+        // which the ecdsa crates refuse bare; used whole (left-padded), they verify.
+        use p521::ecdsa::signature::hazmat::PrehashSigner as _;
+        use rand::SeedableRng;
+        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+        let key = p521::ecdsa::SigningKey::random(&mut rng);
+        let point = p521::ecdsa::VerifyingKey::from(&key).to_encoded_point(false);
+        let msg = b"signed attributes";
+        let digest = HashAlg::Sha256.digest(msg);
+        let sig: p521::ecdsa::Signature =
+            key.sign_prehash(&ecdsa_prehash(&digest, 66)).expect("sign");
+        let spki_der =
+            crate::card::emulator::personalise::ec_spki(EcCurve::P521, point.as_bytes(), false)
+                .expect("spki");
+        let spki = SubjectPublicKeyInfoOwned::from_der(&spki_der).expect("spki");
+        let alg = |oid: &str| AlgorithmIdentifierOwned {
+            oid: ObjectIdentifier::new_unwrap(oid),
+            parameters: None,
+        };
+        let der_sig = sig.to_der();
+        assert_eq!(
+            verify_signature(
+                &spki,
+                &alg("1.2.840.10045.4.3.2"),
+                msg,
+                der_sig.as_bytes(),
+                None
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            verify_signature(
+                &spki,
+                &alg("1.2.840.10045.4.3.2"),
+                b"other",
+                der_sig.as_bytes(),
+                None
+            ),
+            Err(SigError::Invalid)
+        );
+
+        use ecdsa17::signature::hazmat::PrehashSigner as _;
+        let key =
+            ecdsa17::SigningKey::<bp384::BrainpoolP384r1>::from_slice(&[7u8; 48]).expect("key");
+        let point = key.verifying_key().to_sec1_point(false);
+        let digest = HashAlg::Sha1.digest(msg);
+        let sig: ecdsa17::Signature<bp384::BrainpoolP384r1> =
+            key.sign_prehash(&ecdsa_prehash(&digest, 48)).expect("sign");
+        let spki_der = crate::card::emulator::personalise::ec_spki(
+            EcCurve::BrainpoolP384r1,
+            point.as_bytes(),
+            true,
+        )
+        .expect("spki");
+        let spki = SubjectPublicKeyInfoOwned::from_der(&spki_der).expect("spki");
+        // ecdsa-plain-SHA1 (TR-03111): r‖s
+        assert_eq!(
+            verify_signature(
+                &spki,
+                &alg("0.4.0.127.0.7.1.1.4.1.1"),
+                msg,
+                &sig.to_bytes(),
+                None
+            ),
+            Ok(())
+        );
+    }
+
     #[test]
     fn explicit_parameters_of_another_curve_are_unsupported_not_a_panic() {
         let mut p = EcCurve::P256.explicit_parameters().expect("params");
@@ -1838,16 +2184,19 @@ mod tests {
             .explicit_parameters()
             .expect("params");
         assert_eq!(p.named_curve(), Ok(EcCurve::BrainpoolP256r1));
-        let any = Any::from(ObjectIdentifier::new_unwrap("1.3.36.3.3.2.8.1.1.11"));
-        assert_eq!(
-            curve_of(Some(&any)),
-            Err(SigError::UnsupportedCurve("brainpoolP384r1".into()))
-        );
-        let any = Any::from(ObjectIdentifier::new_unwrap("1.3.132.0.35"));
-        assert_eq!(
-            curve_of(Some(&any)),
-            Err(SigError::UnsupportedCurve("P-521".into()))
-        );
+        // Curves without a RustCrypto crate are named, not computed on.
+        for (oid, name) in [
+            ("1.3.36.3.3.2.8.1.1.3", "brainpoolP192r1"),
+            ("1.3.36.3.3.2.8.1.1.5", "brainpoolP224r1"),
+            ("1.3.36.3.3.2.8.1.1.9", "brainpoolP320r1"),
+            ("1.3.36.3.3.2.8.1.1.13", "brainpoolP512r1"),
+        ] {
+            let any = Any::from(ObjectIdentifier::new_unwrap(oid));
+            assert_eq!(
+                curve_of(Some(&any)),
+                Err(SigError::UnsupportedCurve(name.into()))
+            );
+        }
     }
 
     #[test]

@@ -11,9 +11,9 @@
 //! authentication under secure messaging (MSE:Set AT `41 A4` + GENERAL AUTHENTICATE,
 //! or MSE:Set KAT `41 A6`; the reply still goes out under the old keys, then the
 //! session switches to the new ones) and active authentication (INTERNAL
-//! AUTHENTICATE signed with ECDSA, plain r||s over SHA-256 of the challenge, or RSA
-//! with ISO/IEC 9796-2 scheme 1). Faults: EF.CardAccess refused (6982), a PACE retry
-//! counter (63Cx, then 6983).
+//! AUTHENTICATE signed with ECDSA on the key's curve, plain r||s over SHA-256 of the
+//! challenge, or RSA with ISO/IEC 9796-2 scheme 1). Faults: EF.CardAccess refused
+//! (6982), a PACE retry counter (63Cx, then 6983).
 
 use super::profile::{CardAccessFault, ChipOptions};
 use crate::card::apdu::{Command, Response, StatusWord};
@@ -50,6 +50,10 @@ pub enum AaKey {
     P256(p256::ecdsa::SigningKey),
     /// ecdsa 0.17, the family of bp256 (p256 is on 0.16).
     BrainpoolP256r1(ecdsa17::SigningKey<bp256::BrainpoolP256r1>),
+    P224(p224::ecdsa::SigningKey),
+    P384(p384::ecdsa::SigningKey),
+    P521(p521::ecdsa::SigningKey),
+    BrainpoolP384r1(ecdsa17::SigningKey<bp384::BrainpoolP384r1>),
     /// RSA, signing by ISO/IEC 9796-2 scheme 1 (9303-11 §6.1.2).
     Rsa(Box<rsa::RsaPrivateKey>),
 }
@@ -65,7 +69,20 @@ impl AaKey {
             EcCurve::BrainpoolP256r1 => ecdsa17::SigningKey::from_slice(scalar)
                 .map(AaKey::BrainpoolP256r1)
                 .map_err(|e| e.to_string()),
-            EcCurve::P384 => Err("active authentication on P-384 is not emulated".into()),
+            // The p192 crate verifies only (NIST SP 800-131A: no new P-192 signatures).
+            EcCurve::P192 => Err("active authentication on P-192 is not emulated".into()),
+            EcCurve::P224 => p224::ecdsa::SigningKey::from_slice(scalar)
+                .map(AaKey::P224)
+                .map_err(|e| e.to_string()),
+            EcCurve::P384 => p384::ecdsa::SigningKey::from_slice(scalar)
+                .map(AaKey::P384)
+                .map_err(|e| e.to_string()),
+            EcCurve::P521 => p521::ecdsa::SigningKey::from_slice(scalar)
+                .map(AaKey::P521)
+                .map_err(|e| e.to_string()),
+            EcCurve::BrainpoolP384r1 => ecdsa17::SigningKey::from_slice(scalar)
+                .map(AaKey::BrainpoolP384r1)
+                .map_err(|e| e.to_string()),
         }
     }
 
@@ -90,6 +107,35 @@ impl AaKey {
                 .ok()
                 .map(|sig| sig.to_bytes().to_vec())
             }
+            // The other curves: the digest left-padded to the field (P-521's 66 bytes
+            // refuse a bare 32-byte prehash), the same integer (`ecdsa_prehash`).
+            other => other.sign_other_curve(&digest),
+        }
+    }
+
+    /// `sign_challenge` for P-224, P-384, P-521 and brainpoolP384r1.
+    fn sign_other_curve(&self, digest: &[u8]) -> Option<Vec<u8>> {
+        use crate::card::passive_auth::{ecdsa_prehash, EcCurve};
+        #[allow(unused_imports)]
+        use ecdsa17::signature::hazmat::PrehashSigner as _;
+        use p256::ecdsa::signature::hazmat::PrehashSigner as _;
+        let pre = |c: EcCurve| ecdsa_prehash(digest, c.field_len());
+        macro_rules! sign {
+            ($key:expr, $sig:ty, $curve:expr) => {{
+                let sig: Option<$sig> = $key.sign_prehash(&pre($curve)).ok();
+                sig.map(|s| s.to_bytes().to_vec())
+            }};
+        }
+        match self {
+            AaKey::P224(k) => sign!(k, p224::ecdsa::Signature, EcCurve::P224),
+            AaKey::P384(k) => sign!(k, p384::ecdsa::Signature, EcCurve::P384),
+            AaKey::P521(k) => sign!(k, p521::ecdsa::Signature, EcCurve::P521),
+            AaKey::BrainpoolP384r1(k) => sign!(
+                k,
+                ecdsa17::Signature<bp384::BrainpoolP384r1>,
+                EcCurve::BrainpoolP384r1
+            ),
+            AaKey::P256(_) | AaKey::BrainpoolP256r1(_) | AaKey::Rsa(_) => None,
         }
     }
 }

@@ -13,7 +13,7 @@
 
 use super::chip::{AaKey, Chip, ChipSecrets};
 use super::pki;
-use super::profile::{CaCipherKind, CaCurve, CardAccessFault, CloneKeys};
+use super::profile::{CaCipherKind, CardAccessFault, CloneKeys};
 use super::profile::{CitizenProfile, FaceImage};
 use crate::card::chip_auth::{self, CaChip, CaCipher};
 use crate::card::lds::dg14::{self, Dg14, SecurityInfo, SecurityInfoKind};
@@ -147,12 +147,12 @@ fn info(oid: &str, kind: SecurityInfoKind) -> SecurityInfo {
     }
 }
 
-fn pace_info() -> SecurityInfo {
+fn pace_info(parameter_id: u64) -> SecurityInfo {
     info(
         &dg14::ID_PACE_ECDH_GM_AES_CBC_CMAC_128.to_string(),
         SecurityInfoKind::PaceInfo {
             version: 2,
-            parameter_id: Some(crate::card::pace::CCCD_PARAMETER_ID),
+            parameter_id: Some(parameter_id),
         },
     )
 }
@@ -257,8 +257,18 @@ pub fn personalise(p: &CitizenProfile) -> Result<Personalised, ProfileError> {
         )
     };
     if p.chip.pace {
+        let pace_curve = EcCurve::from_parameter_id(p.chip.pace_parameter_id).ok_or_else(|| {
+            field(
+                "chip.pace_parameter_id",
+                format!(
+                    "{} is not a standardized curve PACE runs on (supported: {})",
+                    p.chip.pace_parameter_id,
+                    EcCurve::supported_parameter_ids()
+                ),
+            )
+        })?;
         // EF.CardAccess as CCCD chips carry it (cccd-chip.md §1): TA, CA, PACE.
-        let infos = vec![ta_info(), ca_info(), pace_info()];
+        let infos = vec![ta_info(), ca_info(), pace_info(p.chip.pace_parameter_id)];
         let card_access = match p.chip.card_access_fault {
             // An OCTET STRING where the SET OF SecurityInfo belongs.
             Some(CardAccessFault::Malformed) => vec![0x04, 0x02, 0xDE, 0xAD],
@@ -273,7 +283,10 @@ pub fn personalise(p: &CitizenProfile) -> Result<Personalised, ProfileError> {
                 date_of_expiry: td1.date_of_expiry().to_string(),
             }
             .mrz_information(),
-            vec![PaceProtocol::cccd_default()],
+            vec![PaceProtocol {
+                curve: pace_curve,
+                ..PaceProtocol::cccd_default()
+            }],
         ));
     }
     let rsa_aa = p
@@ -284,13 +297,10 @@ pub fn personalise(p: &CitizenProfile) -> Result<Personalised, ProfileError> {
     if p.chip.chip_auth || p.chip.active_auth {
         let mut infos = vec![ta_info()];
         if p.chip.pace {
-            infos.push(pace_info());
+            infos.push(pace_info(p.chip.pace_parameter_id));
         }
         if p.chip.chip_auth {
-            let curve = match p.chip.chip_auth_curve {
-                CaCurve::BrainpoolP256r1 => EcCurve::BrainpoolP256r1,
-                CaCurve::P256 => EcCurve::P256,
-            };
+            let curve = p.chip.chip_auth_curve.ec_curve();
             let (_, pk) = key_pair(curve, "chip authentication", id)?;
             let (sk, _) = key_pair(
                 curve,
@@ -317,10 +327,7 @@ pub fn personalise(p: &CitizenProfile) -> Result<Personalised, ProfileError> {
             files.insert(0x010F, dg15.encode());
             secrets.active_auth = Some(AaKey::Rsa(Box::new(private)));
         } else if p.chip.active_auth {
-            let curve = match p.chip.active_auth_curve {
-                CaCurve::BrainpoolP256r1 => EcCurve::BrainpoolP256r1,
-                CaCurve::P256 => EcCurve::P256,
-            };
+            let curve = p.chip.active_auth_curve.ec_curve();
             let (_, pk) = key_pair(curve, "active authentication", id)?;
             let (sk, _) = key_pair(
                 curve,

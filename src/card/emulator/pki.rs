@@ -71,23 +71,37 @@ pub enum SignerKind {
     /// ecdsa-with-SHA256 on brainpoolP256r1 (named by OID), the curve of the CCCD's PACE.
     #[serde(rename = "ecdsa-brainpoolp256r1-sha256")]
     EcdsaBrainpoolP256Sha256,
+    /// ecdsa-with-SHA224 on P-224 (named by OID).
+    EcdsaP224Sha224,
+    /// ecdsa-with-SHA512 on P-521 (named by OID).
+    EcdsaP521Sha512,
+    /// ecdsa-with-SHA384 on brainpoolP384r1, curve spelled out as explicit ECParameters.
+    #[serde(rename = "ecdsa-brainpoolp384r1-explicit-sha384")]
+    EcdsaBrainpoolP384ExplicitSha384,
 }
 
 impl SignerKind {
     /// Every kind, for tests that must cover them all.
-    pub const ALL: [SignerKind; 6] = [
+    pub const ALL: [SignerKind; 9] = [
         SignerKind::RsaPkcs1Sha256,
         SignerKind::RsaPssSha256,
         SignerKind::EcdsaP256Sha256,
         SignerKind::EcdsaP256ExplicitSha256,
         SignerKind::EcdsaP384Sha384,
         SignerKind::EcdsaBrainpoolP256Sha256,
+        SignerKind::EcdsaP224Sha224,
+        SignerKind::EcdsaP521Sha512,
+        SignerKind::EcdsaBrainpoolP384ExplicitSha384,
     ];
 
     /// The hash of this signer's signature and of the CMS messageDigest.
     pub fn hash(self) -> HashAlg {
         match self {
-            SignerKind::EcdsaP384Sha384 => HashAlg::Sha384,
+            SignerKind::EcdsaP384Sha384 | SignerKind::EcdsaBrainpoolP384ExplicitSha384 => {
+                HashAlg::Sha384
+            }
+            SignerKind::EcdsaP224Sha224 => HashAlg::Sha224,
+            SignerKind::EcdsaP521Sha512 => HashAlg::Sha512,
             _ => HashAlg::Sha256,
         }
     }
@@ -101,6 +115,9 @@ impl SignerKind {
             SignerKind::EcdsaP256ExplicitSha256 => "ecdsa-p256-explicit-sha256",
             SignerKind::EcdsaP384Sha384 => "ecdsa-p384-sha384",
             SignerKind::EcdsaBrainpoolP256Sha256 => "ecdsa-brainpoolp256r1-sha256",
+            SignerKind::EcdsaP224Sha224 => "ecdsa-p224-sha224",
+            SignerKind::EcdsaP521Sha512 => "ecdsa-p521-sha512",
+            SignerKind::EcdsaBrainpoolP384ExplicitSha384 => "ecdsa-brainpoolp384r1-explicit-sha384",
         }
     }
 
@@ -112,6 +129,9 @@ impl SignerKind {
             SignerKind::EcdsaP256ExplicitSha256 => 3,
             SignerKind::EcdsaP384Sha384 => 4,
             SignerKind::EcdsaBrainpoolP256Sha256 => 5,
+            SignerKind::EcdsaP224Sha224 => 6,
+            SignerKind::EcdsaP521Sha512 => 7,
+            SignerKind::EcdsaBrainpoolP384ExplicitSha384 => 8,
         }
     }
 }
@@ -142,6 +162,9 @@ enum TestKey {
     P256(p256::ecdsa::SigningKey),
     P384(p384::ecdsa::SigningKey),
     BrainpoolP256r1(ecdsa17::SigningKey<bp256::BrainpoolP256r1>),
+    P224(p224::ecdsa::SigningKey),
+    P521(p521::ecdsa::SigningKey),
+    BrainpoolP384r1(ecdsa17::SigningKey<bp384::BrainpoolP384r1>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,6 +173,8 @@ enum Algo {
     RsaPssSha256,
     EcdsaSha256,
     EcdsaSha384,
+    EcdsaSha224,
+    EcdsaSha512,
 }
 
 /// A private key with the signature algorithm it signs with and the SPKI its certificate
@@ -191,6 +216,8 @@ impl Keypair for TestSigner {
 const OID_SHA256_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
 const OID_ECDSA_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
 const OID_ECDSA_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.3");
+const OID_ECDSA_SHA224: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.1");
+const OID_ECDSA_SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.4");
 const OID_EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
 
 impl DynSignatureAlgorithmIdentifier for TestSigner {
@@ -208,6 +235,14 @@ impl DynSignatureAlgorithmIdentifier for TestSigner {
             },
             Algo::EcdsaSha384 => AlgorithmIdentifierOwned {
                 oid: OID_ECDSA_SHA384,
+                parameters: None,
+            },
+            Algo::EcdsaSha224 => AlgorithmIdentifierOwned {
+                oid: OID_ECDSA_SHA224,
+                parameters: None,
+            },
+            Algo::EcdsaSha512 => AlgorithmIdentifierOwned {
+                oid: OID_ECDSA_SHA512,
                 parameters: None,
             },
         })
@@ -248,6 +283,23 @@ impl Signer<TestSignature> for TestSigner {
                 use ecdsa17::signature::hazmat::PrehashSigner as _;
                 let sig: ecdsa17::Signature<bp256::BrainpoolP256r1> = key
                     .sign_prehash(&HashAlg::Sha256.digest(msg))
+                    .map_err(|_| signature::Error::new())?;
+                sig.to_der().as_bytes().to_vec()
+            }
+            (TestKey::P224(key), Algo::EcdsaSha224) => {
+                use p224::ecdsa::signature::hazmat::PrehashSigner as _;
+                let sig: p224::ecdsa::Signature = key.sign_prehash(&HashAlg::Sha224.digest(msg))?;
+                sig.to_der().as_bytes().to_vec()
+            }
+            (TestKey::P521(key), Algo::EcdsaSha512) => {
+                use p521::ecdsa::signature::hazmat::PrehashSigner as _;
+                let sig: p521::ecdsa::Signature = key.sign_prehash(&HashAlg::Sha512.digest(msg))?;
+                sig.to_der().as_bytes().to_vec()
+            }
+            (TestKey::BrainpoolP384r1(key), Algo::EcdsaSha384) => {
+                use ecdsa17::signature::hazmat::PrehashSigner as _;
+                let sig: ecdsa17::Signature<bp384::BrainpoolP384r1> = key
+                    .sign_prehash(&HashAlg::Sha384.digest(msg))
                     .map_err(|_| signature::Error::new())?;
                 sig.to_der().as_bytes().to_vec()
             }
@@ -357,6 +409,40 @@ fn make_signer(kind: SignerKind, seed: u64) -> Result<TestSigner, PkiError> {
                 spki.to_der().map_err(err("brainpool SPKI"))?,
             )
         }
+        SignerKind::EcdsaP224Sha224 => {
+            let key = p224::ecdsa::SigningKey::random(&mut rng);
+            let point = key.verifying_key().to_encoded_point(false);
+            (
+                TestKey::P224(key),
+                Algo::EcdsaSha224,
+                ec_spki_der(EcCurve::P224, point.as_bytes(), false)?,
+            )
+        }
+        SignerKind::EcdsaP521Sha512 => {
+            let key = p521::ecdsa::SigningKey::random(&mut rng);
+            let point = p521::ecdsa::VerifyingKey::from(&key).to_encoded_point(false);
+            (
+                TestKey::P521(key),
+                Algo::EcdsaSha512,
+                ec_spki_der(EcCurve::P521, point.as_bytes(), false)?,
+            )
+        }
+        SignerKind::EcdsaBrainpoolP384ExplicitSha384 => {
+            // As for brainpoolP256r1: ecdsa 0.17 takes a newer rand_core.
+            let key = loop {
+                let mut bytes = [0u8; 48];
+                rng.fill_bytes(&mut bytes);
+                if let Ok(k) = ecdsa17::SigningKey::<bp384::BrainpoolP384r1>::from_slice(&bytes) {
+                    break k;
+                }
+            };
+            let point = key.verifying_key().to_sec1_point(false);
+            (
+                TestKey::BrainpoolP384r1(key),
+                Algo::EcdsaSha384,
+                ec_spki_der(EcCurve::BrainpoolP384r1, point.as_bytes(), true)?,
+            )
+        }
     };
     Ok(TestSigner {
         key,
@@ -364,6 +450,25 @@ fn make_signer(kind: SignerKind, seed: u64) -> Result<TestSigner, PkiError> {
         spki_der,
         seed,
     })
+}
+
+/// An id-ecPublicKey SPKI, DER: the curve named by OID or as explicit ECParameters.
+fn ec_spki_der(curve: EcCurve, point: &[u8], explicit: bool) -> Result<Vec<u8>, PkiError> {
+    let parameters = if explicit {
+        let params = curve.explicit_parameters().map_err(err("ECParameters"))?;
+        Any::encode_from(&params).map_err(err("ECParameters"))?
+    } else {
+        Any::from(curve.oid())
+    };
+    SubjectPublicKeyInfoOwned {
+        algorithm: AlgorithmIdentifierOwned {
+            oid: OID_EC_PUBLIC_KEY,
+            parameters: Some(parameters),
+        },
+        subject_public_key: BitString::from_bytes(point).map_err(err("EC point"))?,
+    }
+    .to_der()
+    .map_err(err("EC SPKI"))
 }
 
 fn utc(year: u16, month: u8, day: u8) -> Result<Time, PkiError> {

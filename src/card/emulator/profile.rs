@@ -79,6 +79,10 @@ pub struct ChipOptions {
     /// Offer PACE: EF.CardAccess in the MF naming ECDH generic mapping on
     /// brainpoolP256r1 with AES-128 (what CCCD chips name), CAN = last 6 ID digits.
     pub pace: bool,
+    /// The standardized domain parameter id the PACEInfo names and the chip runs PACE
+    /// on (9303-11 §9.5.1): 13 brainpoolP256r1 (the CCCD's), or 8 P-192, 10 P-224,
+    /// 12 P-256, 15 P-384, 16 brainpoolP384r1, 18 P-521.
+    pub pace_parameter_id: u64,
     /// DG14 with an EC chip authentication key; the chip runs chip authentication
     /// (id-CA-ECDH-AES-CBC-CMAC-128).
     pub chip_auth: bool,
@@ -179,6 +183,32 @@ pub enum CaCurve {
     BrainpoolP256r1,
     /// NIST P-256.
     P256,
+    /// NIST P-192 (chip authentication only: the p192 crate does not sign).
+    P192,
+    /// NIST P-224.
+    P224,
+    /// NIST P-384.
+    P384,
+    /// NIST P-521.
+    P521,
+    /// brainpoolP384r1.
+    BrainpoolP384r1,
+}
+
+impl CaCurve {
+    /// The curve the key is on.
+    pub fn ec_curve(self) -> crate::card::passive_auth::EcCurve {
+        use crate::card::passive_auth::EcCurve;
+        match self {
+            CaCurve::BrainpoolP256r1 => EcCurve::BrainpoolP256r1,
+            CaCurve::P256 => EcCurve::P256,
+            CaCurve::P192 => EcCurve::P192,
+            CaCurve::P224 => EcCurve::P224,
+            CaCurve::P384 => EcCurve::P384,
+            CaCurve::P521 => EcCurve::P521,
+            CaCurve::BrainpoolP384r1 => EcCurve::BrainpoolP384r1,
+        }
+    }
 }
 
 impl Default for ChipOptions {
@@ -197,6 +227,7 @@ impl Default for ChipOptions {
             dg13: true,
             odd_le_counts_data: false,
             pace: false,
+            pace_parameter_id: crate::card::pace::CCCD_PARAMETER_ID,
             chip_auth: false,
             chip_auth_curve: CaCurve::BrainpoolP256r1,
             active_auth: false,
