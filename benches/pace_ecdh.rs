@@ -2,7 +2,10 @@
 //! the terminal's share of one PACE run: SK_map·G, SK_map·PK_map,PICC, s·G + H,
 //! SK·G~, SK·PK_PICC, and the KDF. The budget: < 150 ms on the kiosk.
 //! Pure computation, no card: `cargo bench --bench pace_ecdh -- --quick`.
-//! The chip's points are those of the 9303-11 Appendix G worked example.
+//! Every curve of `EcCurve::ALL` (the standardized parameters 8, 10, 12, 13, 15, 16,
+//! 18: P-192, P-224, P-256, brainpoolP256r1, P-384, brainpoolP384r1, P-521). On
+//! brainpoolP256r1 the chip's points are those of the 9303-11 Appendix G worked
+//! example; on the others, points made once from random scalars.
 
 use cccd_kiosk::card::pace::{kdf, map_generator};
 use cccd_kiosk::card::passive_auth::EcCurve;

@@ -760,6 +760,80 @@ mod tests {
     }
 
     #[test]
+    fn active_authentication_round_trip_on_every_curve_the_emulator_signs_on() {
+        // The emulated chip opened with PACE on each curve, its AA key on the same
+        // curve (named and explicit in DG15): the signature over our challenge
+        // verifies; a clone's does not. P-192 cannot sign (the p192 crate verifies
+        // only): personalising such a chip is an error naming the field.
+        use crate::card::emulator::profile::{CaCurve, CitizenProfile};
+        use crate::card::emulator::{personalise, InProcessCard};
+        use crate::card::pace::{self, PaceProtocol, Password};
+        let mut rng = StdRng::seed_from_u64(8);
+        for (curve, explicit) in [
+            (CaCurve::P224, false),
+            (CaCurve::P256, true),
+            (CaCurve::P384, false),
+            (CaCurve::P521, true),
+            (CaCurve::BrainpoolP256r1, false),
+            (CaCurve::BrainpoolP384r1, true),
+        ] {
+            for clone in [false, true] {
+                let ec = curve.ec_curve();
+                let mut p = CitizenProfile::demo();
+                p.chip.pace = true;
+                p.chip.pace_parameter_id = ec.parameter_id();
+                p.chip.active_auth = true;
+                p.chip.active_auth_curve = curve;
+                p.chip.explicit_key_params = explicit;
+                p.chip.clone = clone;
+                let files = personalise::personalise(&p).unwrap().files;
+                let dg15 = Dg15::parse(&files[&0x010F]).unwrap();
+                let dg14 = Dg14::parse(&files[&0x010E]).unwrap();
+                let mut card = InProcessCard {
+                    chip: personalise::chip(&p, Some(3)).unwrap(),
+                };
+                let protocol = PaceProtocol {
+                    curve: ec,
+                    ..PaceProtocol::cccd_default()
+                };
+                let session = pace::authenticate(
+                    &mut card,
+                    &protocol,
+                    &Password::can(&p.id_number[6..]),
+                    &mut rng,
+                )
+                .unwrap();
+                let mut sm = session.into_sm(card);
+                let sel = exchange(&mut sm, &Command::select_aid(&crate::card::read::MRTD_AID));
+                assert!(sel.unwrap().sw.is_success());
+                let what = format!("{curve:?} explicit={explicit} clone={clone}");
+                // Short APDUs, as on a CCCD: P-521's 132-byte r‖s still fits.
+                let max_reply = sm.max_plain_le(false);
+                match active_authenticate(&mut sm, &dg15, Some(&dg14), max_reply, &mut rng).unwrap()
+                {
+                    AaOutcome::Passed => assert!(!clone, "{what}: a clone passed"),
+                    AaOutcome::Failed(why) => {
+                        assert!(clone, "{what}: {why}");
+                        assert!(why.contains("does not verify"), "{what}: {why}");
+                    }
+                    AaOutcome::NotSupported(why) => panic!("{what}: {why}"),
+                }
+            }
+        }
+        let mut p = CitizenProfile::demo();
+        p.chip.active_auth = true;
+        p.chip.active_auth_curve = CaCurve::P192;
+        let err = personalise::personalise(&p)
+            .err()
+            .expect("P-192 AA")
+            .to_string();
+        assert!(
+            err.contains("chip.active_auth") && err.contains("P-192"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn refused_chip_authentication_is_a_failure_with_the_status() {
         let sk = [7u8; 32];
         let pk = EcCurve::BrainpoolP256r1.mul_base(&sk).unwrap();

@@ -11,7 +11,9 @@
 //! - DS certificates (valid 2020–2035, and an expired twin valid 2015–2020 with the same
 //!   key) cover the signature variants DESIGN.md asks fixtures to vary: RSA PKCS#1 v1.5,
 //!   RSA-PSS, ECDSA on P-256 with a named curve and with explicit `ECParameters` in the
-//!   SPKI (9303-11 §9.2), ECDSA on P-384.
+//!   SPKI (9303-11 §9.2), ECDSA on P-384, brainpoolP256r1, P-224 (SHA-224), P-521
+//!   (SHA-512) and brainpoolP384r1 (explicit parameters, SHA-384). No P-192 signer: the
+//!   p192 crate only verifies.
 //! - Determinism: keys come from `StdRng::seed_from_u64` (rand 0.8, pinned by
 //!   Cargo.lock), ECDSA signatures are RFC 6979 deterministic, PKCS#1 v1.5 is
 //!   deterministic, and the PSS salt comes from an RNG seeded by the signer seed and the
