@@ -755,6 +755,28 @@ mod tests {
     }
 
     #[test]
+    fn chip_answering_6700_to_any_over_read_is_read_header_first() {
+        let mut p = CitizenProfile::demo();
+        p.chip.refuse_over_read = true;
+        let r = read(&p).unwrap();
+        assert_eq!(
+            r.verification.verdict,
+            Verdict::Genuine,
+            "{:?}",
+            r.verification.errors
+        );
+        assert_eq!(r.caps.overread_ok, Some(false));
+        // EF.COM's first READ BINARY (Le 231) is refused once; from then on every file
+        // is a SELECT, its 8-byte header, and the rest in chunks of 231.
+        let files: usize = r
+            .files
+            .values()
+            .map(|f| 2 + (f.len() - 8).div_ceil(231))
+            .sum();
+        assert_eq!(r.apdus, 5 + 1 + files);
+    }
+
+    #[test]
     fn chip_with_a_small_le_ceiling_is_learnt_once() {
         let mut p = CitizenProfile::demo();
         p.chip.max_read = 100;

@@ -506,6 +506,9 @@ impl Chip {
         if room <= left {
             return Response::new(wrap(&file[offset..offset + room]), StatusWord::Success);
         }
+        if self.opts.refuse_over_read {
+            return Response::status(StatusWord::WrongLength);
+        }
         if self.opts.strict_le {
             let exact = left + header;
             return if exact < 256 {

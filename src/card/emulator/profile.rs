@@ -69,6 +69,10 @@ pub struct ChipOptions {
     /// Answer READ BINARY past the end with 6B00 and an over-long Le with 6700,
     /// instead of returning what is left with 6282 (some chips do).
     pub strict_le: bool,
+    /// Answer any READ BINARY that asks past the end of the file with 6700, a short
+    /// one too (where `strict_le` answers 6Cxx): the strictest chips. The reader then
+    /// reads each file's header first.
+    pub refuse_over_read: bool,
     /// Largest plaintext Le the chip accepts in one READ BINARY (0 = no limit of its own).
     pub max_read: usize,
     /// Write a DG13 (a few chips have none).
@@ -223,6 +227,7 @@ impl Default for ChipOptions {
             lying_length_dg: None,
             remove_after_apdus: None,
             strict_le: false,
+            refuse_over_read: false,
             max_read: 0,
             dg13: true,
             odd_le_counts_data: false,
