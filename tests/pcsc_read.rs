@@ -192,18 +192,68 @@ fn wrong_key_is_access_denied_exit_4() {
 }
 
 #[test]
+fn qr_whose_expiry_candidates_are_all_wrong_is_exit_4_naming_the_qr_and_the_count() {
+    // Born 29 Feb 2000, issued Jan 2023 (age 22, weeks from the 23 boundary): the QR
+    // gives the 25 and 40 milestones and the leap-day forms of the 25th birthday.
+    // The card's own expiry is none of them (a re-issued card, say).
+    let p = CitizenProfile {
+        id_number: "001200000777".into(),
+        full_name: "Trần Văn Bình".into(),
+        date_of_birth: "29/02/2000".into(),
+        sex: "Nam".into(),
+        date_of_issue: "15/01/2023".into(),
+        date_of_expiry: "28/02/2030".into(),
+        old_id_number: None,
+        ..CitizenProfile::demo()
+    };
+    let today = chrono::Local::now().date_naive();
+    let plan = cccd_kiosk::card::access_key::KeyPlan::from_qr(&p.qr_text(), today).unwrap();
+    let candidates: Vec<&str> = plan.bac.iter().map(|k| k.date_of_expiry.as_str()).collect();
+    assert!(candidates.len() >= 3, "{candidates:?}");
+    assert!(!candidates.contains(&"300228"), "{candidates:?}");
+
+    let card = VirtualCard::insert(&p);
+    let started = std::time::Instant::now();
+    let r = read_qr(&card, &p, &[]);
+    let took = started.elapsed();
+    assert_eq!(r.code, 4, "{}\n{}", r.stdout, r.stderr);
+    let e = &r.json["error"];
+    assert_eq!(e["kind"], "access_denied");
+    assert_eq!(e["field"], "qr");
+    let message = e["message"].as_str().unwrap();
+    assert!(message.contains("QR code"), "{message}");
+    assert!(
+        message.contains(&format!("{} candidate keys tried", candidates.len())),
+        "{message}"
+    );
+    assert!(r.stderr.contains(message), "the message on stderr too");
+    let per = took / candidates.len() as u32;
+    println!(
+        "wrong key: {} candidates in {took:?} ({per:?} per candidate, process start included)",
+        candidates.len()
+    );
+    assert!(
+        took < std::time::Duration::from_secs(candidates.len() as u64 + 3),
+        "{took:?} for {} candidates",
+        candidates.len()
+    );
+}
+
+#[test]
 fn card_pulled_mid_read_is_exit_5_without_hanging() {
     let mut p = CitizenProfile::demo();
     p.chip.remove_after_apdus = Some(30);
     let card = VirtualCard::insert(&p);
+    let photo = card.trust_dir.join("face.jpg");
     let started = std::time::Instant::now();
-    let r = read_qr(&card, &p, &[]);
+    let r = read_qr(&card, &p, &["--photo-out", photo.to_str().unwrap()]);
     assert_eq!(r.code, 5, "{}\n{}", r.stdout, r.stderr);
     assert_eq!(r.json["error"]["kind"], "card_removed", "{}", r.stdout);
     assert!(
         r.json.get("citizen").is_none(),
         "nothing of the card is printed"
     );
+    assert!(!photo.exists(), "no photo is written from a broken read");
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
 }
 
