@@ -143,6 +143,34 @@ fn tampered_data_group_fails_with_exit_3() {
 }
 
 #[test]
+fn lying_length_in_the_face_is_named_and_fails_with_exit_3() {
+    // DG2's outer length claims ~8 MB; the file holds ~15 KB.
+    let mut p = CitizenProfile::demo();
+    p.chip.lying_length_ef = Some(0x0102);
+    let real = personalise::personalise(&p).unwrap().files[&0x0102].len();
+    let card = VirtualCard::insert(&p);
+    let r = read_qr(&card, &p, &[]);
+    assert_eq!(r.code, 3, "{}\n{}", r.stdout, r.stderr);
+    let v = &r.json["verification"];
+    assert_eq!(v["verdict"], "failed");
+    assert_eq!(v["data_groups"]["2"], "missing");
+    assert_eq!(
+        v["data_groups"]["13"], "ok",
+        "the rest of the card is intact"
+    );
+    let errors = v["errors"].to_string();
+    assert!(
+        errors.contains(&format!(
+            "DG2: header says {} bytes but the file ends after {real}",
+            5 + 0x7FFF00
+        )),
+        "{errors}"
+    );
+    assert_eq!(r.json["photo"], serde_json::Value::Null);
+    assert_eq!(r.json["citizen"]["full_name"], "Nguyễn Thị Thu Hương");
+}
+
+#[test]
 fn unknown_csca_is_untrusted_with_exit_3() {
     let mut p = CitizenProfile::demo();
     p.chip.untrusted_csca = true;

@@ -64,6 +64,10 @@ pub struct ChipOptions {
     pub tamper_dg: Option<u8>,
     /// Make this DG's outer length claim far more bytes than the file holds.
     pub lying_length_dg: Option<u8>,
+    /// The same for any EF by its FID (EF.COM 011E, EF.SOD 011D, a DG 01xx).
+    pub lying_length_ef: Option<u16>,
+    /// Give this EF (by FID) an indefinite outer length (`80`), which DER forbids.
+    pub malformed_header_ef: Option<u16>,
     /// Drop the link after this many APDUs (the card pulled mid-read).
     pub remove_after_apdus: Option<usize>,
     /// Answer READ BINARY past the end with 6B00 and an over-long Le with 6700,
@@ -225,6 +229,8 @@ impl Default for ChipOptions {
             expired_signer: false,
             tamper_dg: None,
             lying_length_dg: None,
+            lying_length_ef: None,
+            malformed_header_ef: None,
             remove_after_apdus: None,
             strict_le: false,
             refuse_over_read: false,
