@@ -310,6 +310,170 @@ fn short_apdus_read_a_face_past_32k_with_odd_read_binary() {
     assert_eq!(r.json["verification"]["data_groups"]["2"], "ok");
 }
 
+/// `FILE: done/total bytes` lines of a read's stderr.
+fn progress_lines(stderr: &str) -> Vec<(String, u64, u64)> {
+    stderr
+        .lines()
+        .filter_map(|l| {
+            let (file, rest) = l.split_once(": ")?;
+            let (done, total) = rest.strip_suffix(" bytes")?.split_once('/')?;
+            Some((file.to_string(), done.parse().ok()?, total.parse().ok()?))
+        })
+        .collect()
+}
+
+#[test]
+fn json_stays_alone_on_stdout_and_progress_goes_to_stderr() {
+    let p = CitizenProfile::demo();
+    let card = VirtualCard::insert(&p);
+    let r = read_qr(&card, &p, &[]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.stdout.lines().count(), 1, "{}", r.stdout);
+    assert!(r.json.is_object(), "stdout parses as one JSON object");
+    let lines = progress_lines(&r.stderr);
+    for file in ["EF.COM", "DG1", "DG13", "DG2", "EF.SOD"] {
+        let of_file: Vec<_> = lines.iter().filter(|(f, ..)| f == file).collect();
+        let last = of_file
+            .last()
+            .unwrap_or_else(|| panic!("no progress for {file}: {}", r.stderr));
+        assert_eq!(last.1, last.2, "{file} reaches its total");
+    }
+    // The face comes in many chunks: the bar moves.
+    let dg2 = lines.iter().filter(|(f, ..)| f == "DG2").count();
+    assert!(dg2 > 10, "{dg2} progress lines for DG2");
+}
+
+/// A `cccd-kiosk read --json` running in the background, its stderr lines on a channel.
+struct Background {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    stderr: Vec<String>,
+}
+
+impl Background {
+    fn start(args: &[&str]) -> Background {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(BIN)
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let err = child.stderr.take().unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for l in std::io::BufReader::new(err).lines().map_while(Result::ok) {
+                let _ = tx.send(l);
+            }
+        });
+        Background {
+            child,
+            lines,
+            stderr: Vec::new(),
+        }
+    }
+
+    /// Wait until a stderr line satisfies `want`.
+    fn wait_for(&mut self, want: impl Fn(&str) -> bool) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+            match self.lines.recv_timeout(left) {
+                Ok(l) => {
+                    let hit = want(&l);
+                    self.stderr.push(l);
+                    if hit {
+                        return;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        panic!("the background read never said it: {:?}", self.stderr);
+    }
+
+    fn finish(mut self) -> Run {
+        use std::io::Read;
+        let mut stdout = String::new();
+        self.child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut stdout)
+            .unwrap();
+        let code = self.child.wait().unwrap().code().unwrap_or(-1);
+        self.stderr.extend(self.lines.iter());
+        Run {
+            code,
+            json: serde_json::from_str(&stdout).unwrap_or(serde_json::Value::Null),
+            stdout,
+            stderr: self.stderr.join("\n"),
+        }
+    }
+}
+
+#[test]
+fn a_second_read_while_the_first_holds_the_card_waits_or_fails_cleanly() {
+    let mut p = CitizenProfile::demo();
+    // ~80 APDUs at 60 ms: the first read holds the card for ~5 s, longer than a
+    // second read waits for it (pcsc::BUSY_WAIT, 3 s).
+    p.chip.reply_delay_ms = 60;
+    let card = VirtualCard::insert(&p);
+    let qr = p.qr_text();
+    let trust = card.trust_dir.to_str().unwrap().to_string();
+    let args = [
+        "read", "--reader", READER, "--qr", &qr, "--trust", &trust, "--json",
+    ];
+    let mut first = Background::start(&args);
+    // Under way: secure messaging is open and EF.COM is in.
+    first.wait_for(|l| l.starts_with("EF.COM: "));
+    let started = std::time::Instant::now();
+    let second = run(&args);
+    let waited = started.elapsed();
+    let first = first.finish();
+
+    // The first read is untouched by the second.
+    assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
+    let v = &first.json["verification"];
+    assert_eq!(v["verdict"], "genuine", "{v}");
+    assert_eq!(first.json["citizen"]["full_name"], "Nguyễn Thị Thu Hương");
+    // The second either waited for the card and read it whole, or gave up cleanly.
+    match second.code {
+        0 => assert_eq!(second.json["verification"]["verdict"], "genuine"),
+        5 => {
+            assert_eq!(second.json["error"]["kind"], "io", "{}", second.stdout);
+            let m = second.json["error"]["message"].as_str().unwrap();
+            assert!(m.contains("in use by another application"), "{m}");
+            assert!(
+                progress_lines(&second.stderr).is_empty(),
+                "it never reached the chip"
+            );
+        }
+        other => panic!(
+            "second read: exit {other}\n{}\n{}",
+            second.stdout, second.stderr
+        ),
+    }
+    println!(
+        "second read: exit {} after {waited:?} (first read took {} ms)",
+        second.code, first.json["stats"]["millis"]
+    );
+}
+
+#[test]
+fn a_card_held_by_another_application_is_exit_5_in_use_then_reads_once_released() {
+    let p = CitizenProfile::demo();
+    let card = VirtualCard::insert(&p);
+    let held = cccd_kiosk::card::pcsc::PcscTransport::connect_to(READER).unwrap();
+    let r = read_qr(&card, &p, &[]);
+    assert_eq!(r.code, 5, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.json["error"]["kind"], "io");
+    let m = r.json["error"]["message"].as_str().unwrap();
+    assert!(m.contains("in use by another application"), "{m}");
+    drop(held);
+    let r = read_qr(&card, &p, &[]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+}
+
 #[test]
 fn no_card_is_exit_5() {
     let _empty = empty_reader();

@@ -15,6 +15,17 @@
 //! next file. A length that runs past the real end of the file (a lying header)
 //! ends in [`ReadError::Truncated`] naming the file; nothing is allocated beyond
 //! what the chip really sent.
+//!
+//! **Progress is per file** ([`Progress`]: the file, bytes done, its total), not
+//! per card. A card's total is the sum of its files' sizes, and each size is known
+//! only once that file's first reply is in: EF.COM lists the data groups but not
+//! their sizes, and DG2 (most of the bytes) and EF.SOD come last. A card-level
+//! total before the first byte of DG2 would cost a SELECT and a header READ BINARY
+//! per file up front (about 5 more APDUs on a short-APDU read, twice the APDUs of
+//! an extended-length one), against the read's APDU budget. So the callback
+//! reports per file, and the UI (`ui/screens/reading.rs`) sums the files it has
+//! heard of: its bar shows bytes of the known total, and grows honest as DG2's
+//! header arrives. `cccd-kiosk read` prints the same per-file lines on stderr.
 
 use super::apdu::{Command, StatusWord};
 use super::tlv;

@@ -77,6 +77,9 @@ pub struct ChipOptions {
     /// one too (where `strict_le` answers 6Cxx): the strictest chips. The reader then
     /// reads each file's header first.
     pub refuse_over_read: bool,
+    /// Wait this long before answering each APDU (a slow chip or link; lets tests
+    /// act while a read is under way).
+    pub reply_delay_ms: u64,
     /// Largest plaintext Le the chip accepts in one READ BINARY (0 = no limit of its own).
     pub max_read: usize,
     /// Write a DG13 (a few chips have none).
@@ -234,6 +237,7 @@ impl Default for ChipOptions {
             remove_after_apdus: None,
             strict_le: false,
             refuse_over_read: false,
+            reply_delay_ms: 0,
             max_read: 0,
             dg13: true,
             odd_le_counts_data: false,
