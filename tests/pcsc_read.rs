@@ -128,6 +128,32 @@ fn elderly_card_without_expiry_reads_through_its_mrz() {
 }
 
 #[test]
+fn elderly_card_without_expiry_reads_through_its_qr() {
+    // Officers scan the QR: born "00/00/1948" (year only), card for life. The QR
+    // gives no expiry and no full birth date; the card-for-life rule (issued at 58
+    // or older) gives the one BAC candidate, 991231, with the MRZ's birth field.
+    let p = CitizenProfile::elderly();
+    let card = VirtualCard::insert(&p);
+    let r = read_qr(&card, &p, &[]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let j = &r.json;
+    assert_eq!(j["access"]["key_source"], "qr");
+    assert_eq!(j["access"]["protocol"], "BAC");
+    assert_eq!(
+        j["access"]["attempts"], 1,
+        "the for-life candidate comes first"
+    );
+    assert_eq!(j["mrz"]["date_of_expiry"], serde_json::Value::Null);
+    assert_eq!(j["citizen"]["date_of_expiry"], serde_json::Value::Null);
+    assert_eq!(j["citizen"]["date_of_expiry_raw"], "Không thời hạn");
+    assert_eq!(j["citizen"]["date_of_birth"], serde_json::Value::Null);
+    assert_eq!(j["citizen"]["date_of_birth_raw"], "00/00/1948");
+    assert_eq!(j["citizen"]["full_name"], "Lê Văn Ất");
+    assert_eq!(j["citizen"]["id_number"], "038048000456");
+    assert_eq!(j["verification"]["verdict"], "genuine");
+}
+
+#[test]
 fn tampered_data_group_fails_with_exit_3() {
     let mut p = CitizenProfile::demo();
     p.chip.tamper_dg = Some(13);
