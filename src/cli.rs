@@ -625,10 +625,12 @@ fn cmd_read(a: ReadArgs, cfg: &Config) -> i32 {
     let atr = card.atr().to_vec();
     tracing::info!(reader = %reader, atr = %hex::encode_upper(&atr), key_source = plan.source.as_str(), "reading card");
     let caps = ReadCaps::remembered(&reader, &atr);
-    let mut last_pct = usize::MAX;
+    // Progress goes to stderr with or without --json (stdout holds the JSON alone).
+    // One line per file and percent (a file read whole in one APDU still shows).
+    let mut last_pct = (0, usize::MAX);
     let mut progress = |p: crate::card::reader::Progress| {
-        let pct = (p.done * 100).checked_div(p.total).unwrap_or(100);
-        if pct != last_pct && !j {
+        let pct = (p.fid, (p.done * 100).checked_div(p.total).unwrap_or(100));
+        if pct != last_pct {
             eprintln!(
                 "{}: {}/{} bytes",
                 crate::card::reader::file_name(p.fid),

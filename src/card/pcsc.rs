@@ -4,10 +4,34 @@
 //! Readers named "Virtual PCD" (vsmartcard's vpcd, which the project's own chip
 //! emulator uses) are skipped unless the caller allows them or names the reader
 //! explicitly: a kiosk must never read a software card by accident.
+//!
+//! **Exclusive access for a read.** A card session is stateful: between BAC or
+//! PACE and the last READ BINARY, one APDU from another client (a second
+//! `cccd-kiosk read`, a middleware probing the card, `opensc-tool`) ends secure
+//! messaging on the chip or shifts its send sequence counter, and the read fails
+//! half-way (measured: a second read on a shared connection made the first end
+//! with "EF.SOD: the chip answered 6700"). The usual guard is
+//! `SCardBeginTransaction` for the whole session, but the pcsc crate's
+//! `Card::transaction` returns a `Transaction<'_>` that borrows the `Card`
+//! mutably, and a read takes its transport by value (`read_card(card: T)`, and the
+//! kiosk's read worker gets an owned `Box<dyn CardTransport + Send>` from its
+//! opener): a transport holding both the card and its transaction would borrow
+//! from itself. So [`PcscTransport`] connects `SCARD_SHARE_EXCLUSIVE` instead: the
+//! same guarantee for the connection's life, released by pcscd when the handle is
+//! dropped or the process dies, with nothing to end by hand. Listing readers and
+//! the hot-plug monitor (`SCardGetStatusChange`, also what `pcsc_scan` and
+//! `doctor` use) do not connect and are not blocked. A connect that meets another
+//! client's connection retries for [`BUSY_WAIT`], then fails with
+//! [`TransportError::InUse`] (exit 5): a second read on the same reader waits for
+//! the first or fails cleanly, and never touches its session.
 
 use super::transport::{CardTransport, TransportError};
 use pcsc::{Context, Protocols, Scope, ShareMode};
 use std::ffi::CString;
+use std::time::{Duration, Instant};
+
+/// How long a connect waits for another client to let the card go.
+pub const BUSY_WAIT: Duration = Duration::from_secs(3);
 
 /// The name prefix vsmartcard's vpcd gives its readers.
 pub const VIRTUAL_READER_PREFIX: &str = "Virtual PCD";
@@ -49,6 +73,7 @@ fn map_err(e: pcsc::Error) -> TransportError {
         pcsc::Error::NoSmartcard => TransportError::NoCard,
         pcsc::Error::RemovedCard => TransportError::CardRemoved,
         pcsc::Error::ResetCard => TransportError::CardReset,
+        pcsc::Error::SharingViolation => TransportError::InUse("PC/SC sharing violation".into()),
         other => TransportError::Pcsc(other),
     }
 }
@@ -115,14 +140,28 @@ impl PcscTransport {
         Self::connect_to(&reader.name)
     }
 
-    /// Connect to the card on a named reader (shared mode: pcscd arbitrates, T=0 or T=1).
+    /// Connect to the card on a named reader, exclusively (module doc), T=0 or T=1;
+    /// waits up to [`BUSY_WAIT`] while another client holds the card.
     pub fn connect_to(reader: &str) -> Result<Self, TransportError> {
         let ctx = Context::establish(Scope::User).map_err(map_err)?;
         let cname =
             CString::new(reader).map_err(|_| TransportError::NoReader(" (bad name)".into()))?;
-        let card = ctx
-            .connect(&cname, ShareMode::Shared, Protocols::ANY)
-            .map_err(map_err)?;
+        let started = Instant::now();
+        let card = loop {
+            match ctx.connect(&cname, ShareMode::Exclusive, Protocols::ANY) {
+                Ok(card) => break card,
+                Err(pcsc::Error::SharingViolation) if started.elapsed() < BUSY_WAIT => {
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                Err(pcsc::Error::SharingViolation) => {
+                    return Err(TransportError::InUse(format!(
+                        "waited {} s",
+                        BUSY_WAIT.as_secs()
+                    )))
+                }
+                Err(e) => return Err(map_err(e)),
+            }
+        };
         let status = card.status2_owned().map_err(map_err)?;
         Ok(Self {
             atr: status.atr().to_vec(),
@@ -153,15 +192,15 @@ impl PcscTransport {
             self.reader_cstr(),
             pcsc::State::UNAWARE,
         )];
-        let deadline = std::time::Instant::now() + std::time::Duration::from_millis(1500);
-        while std::time::Instant::now() < deadline {
+        let deadline = Instant::now() + Duration::from_millis(1500);
+        while Instant::now() < deadline {
             match self.card.status2_owned() {
                 Ok(s) if s.status().contains(pcsc::Status::PRESENT) => {}
                 _ => return TransportError::CardRemoved,
             }
             if self
                 ._ctx
-                .get_status_change(std::time::Duration::from_millis(250), &mut states)
+                .get_status_change(Duration::from_millis(250), &mut states)
                 .is_ok()
             {
                 if !states[0].event_state().contains(pcsc::State::PRESENT) {

@@ -755,6 +755,28 @@ mod tests {
     }
 
     #[test]
+    fn chip_answering_6700_to_any_over_read_is_read_header_first() {
+        let mut p = CitizenProfile::demo();
+        p.chip.refuse_over_read = true;
+        let r = read(&p).unwrap();
+        assert_eq!(
+            r.verification.verdict,
+            Verdict::Genuine,
+            "{:?}",
+            r.verification.errors
+        );
+        assert_eq!(r.caps.overread_ok, Some(false));
+        // EF.COM's first READ BINARY (Le 231) is refused once; from then on every file
+        // is a SELECT, its 8-byte header, and the rest in chunks of 231.
+        let files: usize = r
+            .files
+            .values()
+            .map(|f| 2 + (f.len() - 8).div_ceil(231))
+            .sum();
+        assert_eq!(r.apdus, 5 + 1 + files);
+    }
+
+    #[test]
     fn chip_with_a_small_le_ceiling_is_learnt_once() {
         let mut p = CitizenProfile::demo();
         p.chip.max_read = 100;
@@ -784,6 +806,80 @@ mod tests {
             r.files.values().all(|f| f.len() < 64 * 1024),
             "nothing allocated beyond the real files"
         );
+    }
+
+    #[test]
+    fn lying_length_or_malformed_header_in_any_file_is_named_and_nothing_past_it_is_read() {
+        use crate::card::passive_auth::DgStatus;
+        for fid in [0x0101u16, 0x0102, 0x010D, 0x010E, 0x010F, 0x011D, 0x011E] {
+            for lying in [true, false] {
+                let mut p = CitizenProfile::demo();
+                p.chip.chip_auth = true; // DG14
+                p.chip.active_auth = true; // DG15
+                if lying {
+                    p.chip.lying_length_ef = Some(fid);
+                } else {
+                    p.chip.malformed_header_ef = Some(fid);
+                }
+                let name = reader::file_name(fid);
+                let case = format!(
+                    "{name}, {}",
+                    if lying {
+                        "lying length"
+                    } else {
+                        "indefinite length"
+                    }
+                );
+                let real = personalise::personalise(&p).unwrap().files[&fid].len();
+                let card = InProcessCard {
+                    chip: personalise::chip(&p, Some(5)).unwrap(),
+                };
+                let mut held = 0;
+                let result = read_card(
+                    card,
+                    &plan(&p),
+                    ReadCaps::default(),
+                    &trust(),
+                    Utc::now(),
+                    &mut |pr| {
+                        if pr.fid == fid {
+                            held = held.max(pr.done);
+                        }
+                    },
+                );
+                assert!(
+                    held <= real,
+                    "{case}: {held} bytes held of a {real}-byte file"
+                );
+                let said = if lying {
+                    format!("{name}: header says")
+                } else {
+                    format!("{name}: malformed header")
+                };
+                match fid {
+                    // Without EF.COM or EF.SOD there is no card to show: the read fails naming it.
+                    0x011D | 0x011E => match result {
+                        Err(e @ ReadFailure::File(_)) => {
+                            assert!(e.to_string().starts_with(&said), "{case}: {e}")
+                        }
+                        other => panic!("{case}: expected a file error, got {:?}", other.err()),
+                    },
+                    _ => {
+                        let r = result.unwrap_or_else(|e| panic!("{case}: {e}"));
+                        let v = &r.verification;
+                        let g = (fid - 0x0100) as u8;
+                        assert_eq!(v.verdict, Verdict::Failed, "{case}");
+                        assert_eq!(v.data_groups.get(&g), Some(&DgStatus::Missing), "{case}");
+                        assert!(
+                            v.errors.iter().any(|e| e.starts_with(&said)),
+                            "{case}: {:?}",
+                            v.errors
+                        );
+                        assert!(!r.files.contains_key(&fid), "{case}: nothing of it is kept");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -17,6 +17,10 @@ pub enum TransportError {
     /// The card left the field or was pulled out mid-exchange.
     #[error("the card was removed")]
     CardRemoved,
+    /// Another application holds the card (PC/SC sharing violation) and did not let
+    /// it go while the reader waited.
+    #[error("the card is in use by another application ({0}); close it and try again")]
+    InUse(String),
     /// The card was reset by another application; reconnect and start over.
     #[error("the card was reset")]
     CardReset,

@@ -249,6 +249,9 @@ impl Chip {
     /// Process one command APDU and return the response bytes.
     pub fn process(&mut self, raw: &[u8]) -> Vec<u8> {
         self.apdus += 1;
+        if self.opts.reply_delay_ms > 0 {
+            std::thread::sleep(std::time::Duration::from_millis(self.opts.reply_delay_ms));
+        }
         let extended = raw.len() >= 7 && raw[4] == 0;
         if extended && !self.opts.extended_length {
             return Response::status(StatusWord::WrongLength).to_bytes();
@@ -505,6 +508,9 @@ impl Chip {
         };
         if room <= left {
             return Response::new(wrap(&file[offset..offset + room]), StatusWord::Success);
+        }
+        if self.opts.refuse_over_read {
+            return Response::status(StatusWord::WrongLength);
         }
         if self.opts.strict_le {
             let exact = left + header;

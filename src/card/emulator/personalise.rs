@@ -406,6 +406,31 @@ pub fn personalise(p: &CitizenProfile) -> Result<Personalised, ProfileError> {
         lying.extend_from_slice(&f[header..]);
         *f = lying;
     }
+    for (option, fid, length) in [
+        // 0x7FFF00 value bytes in a 3-byte long form: far past the file's end.
+        (
+            "chip.lying_length_ef",
+            p.chip.lying_length_ef,
+            &[0x83, 0x7F, 0xFF, 0x00][..],
+        ),
+        (
+            "chip.malformed_header_ef",
+            p.chip.malformed_header_ef,
+            &[0x80][..],
+        ),
+    ] {
+        let Some(fid) = fid else { continue };
+        let f = files
+            .get_mut(&fid)
+            .ok_or_else(|| field(option, format!("the card has no EF {fid:04X}")))?;
+        let tlv_err = |e: crate::card::tlv::TlvError| field(option, e.to_string());
+        let (_, tag) = crate::card::tlv::read_tag(f).map_err(tlv_err)?;
+        let (_, header, _) = crate::card::tlv::read_header(f).map_err(tlv_err)?;
+        let mut faulty = f[..tag].to_vec();
+        faulty.extend_from_slice(length);
+        faulty.extend_from_slice(&f[header..]);
+        *f = faulty;
+    }
     let key = crate::card::access_key::BacKey {
         document_number: td1.document_number_printed(),
         date_of_birth: td1.date_of_birth().to_string(),

@@ -64,11 +64,22 @@ pub struct ChipOptions {
     pub tamper_dg: Option<u8>,
     /// Make this DG's outer length claim far more bytes than the file holds.
     pub lying_length_dg: Option<u8>,
+    /// The same for any EF by its FID (EF.COM 011E, EF.SOD 011D, a DG 01xx).
+    pub lying_length_ef: Option<u16>,
+    /// Give this EF (by FID) an indefinite outer length (`80`), which DER forbids.
+    pub malformed_header_ef: Option<u16>,
     /// Drop the link after this many APDUs (the card pulled mid-read).
     pub remove_after_apdus: Option<usize>,
     /// Answer READ BINARY past the end with 6B00 and an over-long Le with 6700,
     /// instead of returning what is left with 6282 (some chips do).
     pub strict_le: bool,
+    /// Answer any READ BINARY that asks past the end of the file with 6700, a short
+    /// one too (where `strict_le` answers 6Cxx): the strictest chips. The reader then
+    /// reads each file's header first.
+    pub refuse_over_read: bool,
+    /// Wait this long before answering each APDU (a slow chip or link; lets tests
+    /// act while a read is under way).
+    pub reply_delay_ms: u64,
     /// Largest plaintext Le the chip accepts in one READ BINARY (0 = no limit of its own).
     pub max_read: usize,
     /// Write a DG13 (a few chips have none).
@@ -221,8 +232,12 @@ impl Default for ChipOptions {
             expired_signer: false,
             tamper_dg: None,
             lying_length_dg: None,
+            lying_length_ef: None,
+            malformed_header_ef: None,
             remove_after_apdus: None,
             strict_le: false,
+            refuse_over_read: false,
+            reply_delay_ms: 0,
             max_read: 0,
             dg13: true,
             odd_le_counts_data: false,
