@@ -755,15 +755,16 @@ fn cmd_readers(all: bool, json_out: bool) -> i32 {
     EXIT_OK
 }
 
-/// The citizen a `virtual-card` serves: a profile file, or a built-in one.
+/// The citizen a `virtual-card` serves: a profile file, or a built-in one on a chip
+/// like a real CCCD's (PACE, chip and active authentication).
 fn load_profile(a: &VirtualCardArgs) -> Result<CitizenProfile, String> {
     match &a.profile {
         Some(path) => std::fs::read_to_string(path)
             .map_err(|e| e.to_string())
             .and_then(|text| CitizenProfile::from_json(&text).map_err(|e| e.to_string()))
             .map_err(|e| format!("{}: {e}", path.display())),
-        None if a.elderly => Ok(CitizenProfile::elderly()),
-        None => Ok(CitizenProfile::demo()),
+        None if a.elderly => Ok(CitizenProfile::elderly().with_cccd_chip()),
+        None => Ok(CitizenProfile::demo().with_cccd_chip()),
     }
 }
 

@@ -238,7 +238,7 @@ pub fn run(opts: RunOptions) -> Result<(), UiError> {
         None => TrustStore::empty(),
     };
     let camera = open_camera(&opts.camera)?;
-    let demo = crate::card::emulator::profile::CitizenProfile::demo();
+    let demo = crate::card::emulator::profile::CitizenProfile::demo().with_cccd_chip();
     let mut tour_reader = None;
     let cards: Box<dyn cards::CardSource> = if opts.demo_tour.is_some() {
         // The tour puts each citizen's card on the reader itself, and reads at a real

@@ -300,6 +300,17 @@ impl CitizenProfile {
         )
     }
 
+    /// The chip as a CCCD's EF.COM lists it (DG1, DG2, DG3, DG13, DG14, DG15; cccd-chip.md
+    /// §3) and as eKYC apps open it (PACE-CAN on brainpoolP256r1): PACE, chip
+    /// authentication and active authentication on. `virtual-card --demo/--elderly` serve
+    /// this; the profile defaults stay BAC-only, so a test opts in to what it exercises.
+    pub fn with_cccd_chip(mut self) -> Self {
+        self.chip.pace = true;
+        self.chip.chip_auth = true;
+        self.chip.active_auth = true;
+        self
+    }
+
     /// The demo citizen (synthetic; the ID's check digits and century digit are consistent).
     pub fn demo() -> Self {
         Self {
