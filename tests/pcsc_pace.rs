@@ -226,19 +226,36 @@ fn chip_and_active_authentication_are_not_supported_without_dg14_or_dg15() {
 }
 
 #[test]
-fn rsa_2048_active_authentication_needs_extended_length_and_is_never_a_false_clone() {
+fn rsa_2048_active_authentication_needs_extended_length_or_chip_authentication() {
     let mut p = pace_chip();
     p.chip.active_auth = true;
     p.chip.active_auth_key = AaKeyType::Rsa2048;
-    // Short APDUs only (a real CCCD): AA cannot run; the card is still genuine.
+    p.chip.chip_auth = true;
+    // Short APDUs only (a real CCCD): AA cannot run; chip authentication has proved
+    // the chip, so the card is genuine.
     let card = VirtualCard::insert(&p);
     let r = read(&card, &["--qr", &p.qr_text()]);
     assert_eq!(r.code, 0, "{}", out(&r));
     let v = &r.json["verification"];
+    assert_eq!(v["chip_auth"], "passed", "{v}");
     assert_eq!(v["active_auth"], "not_supported", "{v}");
     assert_eq!(v["verdict"], "genuine", "{v}");
     assert!(
         v["errors"].to_string().contains("no extended length"),
+        "{v}"
+    );
+    drop(card);
+
+    // Without chip authentication, a chip that cannot (or will not) carry the
+    // signature proves nothing: a possible clone, exit 3.
+    p.chip.chip_auth = false;
+    let card = VirtualCard::insert(&p);
+    let r = read(&card, &["--qr", &p.qr_text()]);
+    assert_eq!(r.code, 3, "{}", out(&r));
+    let v = &r.json["verification"];
+    assert_eq!(
+        (&v["active_auth"], &v["verdict"]),
+        (&"failed".into(), &"clone".into()),
         "{v}"
     );
     drop(card);

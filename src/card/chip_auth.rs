@@ -33,13 +33,16 @@
 //! APDUs a protected reply carries at most 223 (AES) or 231 (3DES) plaintext bytes, so
 //! an RSA-2048 signature (256 bytes) does not fit (DG13.md); only extended length
 //! carries it. When the reader or chip has no extended length (`ReadCaps::extended`,
-//! probed before authentication), INTERNAL AUTHENTICATE is not sent and active
-//! authentication is **not supported**, with the reason in `verification.errors`: a
-//! genuine chip cannot answer on that link, so its silence proves nothing, and calling
-//! it a clone would turn every such card away. This costs nothing in security: a clone
-//! evades AA on that link either way (it could answer 6700 too), and chip
-//! authentication, when DG14 offers it, still runs. With extended length, AA runs and
-//! any failure is a failure.
+//! probed before authentication), INTERNAL AUTHENTICATE is not sent
+//! ([`AaOutcome::TooLarge`]). The probe is answered by the chip, so a copy of such a card
+//! could refuse extended length on purpose to dodge AA: what the reader makes of it
+//! depends on chip authentication (`read.rs`). If chip authentication passed, the chip
+//! has already proved it holds a signed key: AA is `not_supported`, the reason in
+//! `verification.errors`, and the card stays genuine. If not, nothing shows the chip is
+//! not a copy: AA is `failed` (a possible clone, as the issue asks of a chip that fails
+//! either check) with the reason — a genuine RSA-2048 card without chip authentication
+//! needs a reader with extended length. With extended length, AA runs and any failure is
+//! a failure.
 
 use super::apdu::{Command, StatusWord};
 use super::bac::{self, SessionKeys};
@@ -390,6 +393,9 @@ pub enum AaOutcome {
     Failed(String),
     /// We cannot verify this key type.
     NotSupported(String),
+    /// The signature is larger than one reply on this link carries (no extended length):
+    /// not asked. Whether that is acceptable depends on chip authentication.
+    TooLarge(String),
 }
 
 /// The hash of an ECDSA active authentication from DG14's ActiveAuthenticationInfo
@@ -476,10 +482,10 @@ where
         } else {
             format!("RSA-{} key", le * 8)
         };
-        return Ok(AaOutcome::NotSupported(format!(
+        return Ok(AaOutcome::TooLarge(format!(
             "DG15's {key} signs with {le} bytes, more than a short APDU reply under \
              secure messaging carries ({max_reply}), and this reader or chip has no \
-             extended length; the chip could not answer, so this says nothing of a clone"
+             extended length"
         )));
     }
     let mut challenge = [0u8; 8];
@@ -816,7 +822,9 @@ mod tests {
                         assert!(clone, "{what}: {why}");
                         assert!(why.contains("does not verify"), "{what}: {why}");
                     }
-                    AaOutcome::NotSupported(why) => panic!("{what}: {why}"),
+                    AaOutcome::NotSupported(why) | AaOutcome::TooLarge(why) => {
+                        panic!("{what}: {why}")
+                    }
                 }
             }
         }

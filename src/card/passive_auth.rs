@@ -95,11 +95,12 @@ pub enum ChainStatus {
 
 /// Result of chip authentication or active authentication, set by the reader after
 /// [`verify`] (clone detection is another module's job).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AuthResult {
     Passed,
     Failed,
+    #[default]
     NotSupported,
 }
 

@@ -16,7 +16,7 @@ use super::bac::{self, BacError};
 use super::chip_auth::{self, AaOutcome, CaOutcome, CaParams};
 use super::lds::dg14::{self, Dg14, SecurityInfo};
 use super::lds::dg15::Dg15;
-use super::lds::{com::Com, dg1::Dg1, dg13::Dg13, dg2::Dg2};
+use super::lds::{com::Com, dg1::Dg1, dg13::Dg13, dg2::Dg2, sod::Sod};
 use super::pace::{self, PaceError, PaceProtocol, Password};
 use super::passive_auth::{self, AuthResult, DgState, TrustStore, Verification};
 use super::reader::{self, FileReader, Limits, Progress, ReadCaps, ReadError};
@@ -34,7 +34,10 @@ pub const MRTD_AID: [u8; 7] = [0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01];
 /// Why a read did not produce a card.
 #[derive(Debug, Error)]
 pub enum ReadFailure {
-    /// Every key was tried and refused (exit 4).
+    /// No key the input gave opened the chip (exit 4): every one was refused, or the
+    /// chip cannot use it (a CAN for a chip without PACE, or PACE on a curve with no
+    /// maintained crate) and no BAC key was given. The message says which, and what
+    /// to give instead: either way the officer's next step is another key.
     #[error("access denied: {message}")]
     AccessDenied {
         key_source: KeySource,
@@ -44,7 +47,8 @@ pub enum ReadFailure {
     /// Reader, card or link failure (exit 5).
     #[error(transparent)]
     Transport(#[from] TransportError),
-    /// A file the read cannot do without (EF.COM, DG1, EF.SOD) could not be read (exit 5).
+    /// A file the read cannot do without (DG1) could not be read (exit 5). A bad EF.COM
+    /// is a warning and a bad EF.SOD fails passive authentication: the card is shown.
     #[error(transparent)]
     File(#[from] ReadError),
     /// The chip is not an eMRTD (no ICAO applet).
@@ -156,79 +160,49 @@ pub fn read_card<T: CardTransport>(
 
     let mut files: BTreeMap<u16, Vec<u8>> = BTreeMap::new();
     let mut states: BTreeMap<u8, DgState> = BTreeMap::new();
-    let com_bytes = file_reader(&mut sm, caps, progress, |fr| fr.read(0x011E), &mut caps)?;
-    let com = Com::parse(&com_bytes)
-        .map_err(|e| warnings.push(e.to_string()))
-        .ok();
-    files.insert(0x011E, com_bytes);
-    let listed: Vec<u8> = com.map(|c| c.data_groups).unwrap_or_else(|| vec![1, 2, 13]);
-
-    // DG14, then chip authentication before anything else is read.
-    let mut chip_auth = AuthResult::NotSupported;
-    let mut dg14 = None;
-    if listed.contains(&14) {
-        read_dg(
-            &mut sm,
-            14,
-            &mut caps,
-            progress,
-            &mut states,
-            &mut files,
-            &mut warnings,
-        )?;
-        dg14 = files.get(&0x010E).and_then(|b| {
-            Dg14::parse(b)
+    // EF.COM is not signed: a bad one is a warning, and the data groups are then
+    // looked for as a CCCD has them.
+    let com = match file_reader(&mut sm, caps, progress, |fr| fr.read(0x011E), &mut caps) {
+        Ok(bytes) => {
+            let com = Com::parse(&bytes)
                 .map_err(|e| warnings.push(e.to_string()))
-                .ok()
-        });
-        if let Some(d) = &dg14 {
-            match CaParams::from_dg14(d) {
-                Ok(None) => {}
-                Ok(Some(params)) => {
-                    let (next, result) = run_chip_auth(sm, &params, &opening, &mut warnings)?;
-                    sm = next;
-                    chip_auth = result;
-                }
-                Err(e) => warnings.push(format!("chip authentication not run: {e}")),
-            }
+                .ok();
+            files.insert(0x011E, bytes);
+            com
         }
-    }
-    let mut active_auth = AuthResult::NotSupported;
-    if listed.contains(&15) {
-        read_dg(
-            &mut sm,
-            15,
+        Err(ReadFailure::File(e)) if !matches!(e, ReadError::Transport(_)) => {
+            warnings.push(e.to_string());
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    let listed: Vec<u8> = com
+        .map(|c| c.data_groups)
+        .unwrap_or_else(|| vec![1, 2, 13, 14, 15]);
+
+    // DG14 and chip authentication before anything else is read (so the rest is read
+    // under CA's keys), then DG15 and active authentication.
+    let mut auth = ChipProof::default();
+    if listed.contains(&14) {
+        sm = auth.chip_auth(
+            sm,
+            &opening,
             &mut caps,
             progress,
             &mut states,
             &mut files,
             &mut warnings,
         )?;
-        if let Some(b) = files.get(&0x010F) {
-            // The largest signature a protected reply carries on this link.
-            let max_reply = sm.max_plain_le(caps.extended == Some(true));
-            match Dg15::parse(b) {
-                Ok(dg15) => {
-                    match chip_auth::active_authenticate(
-                        &mut sm,
-                        &dg15,
-                        dg14.as_ref(),
-                        max_reply,
-                        &mut rand::rngs::OsRng,
-                    )? {
-                        AaOutcome::Passed => active_auth = AuthResult::Passed,
-                        AaOutcome::Failed(why) => {
-                            warnings.push(why);
-                            active_auth = AuthResult::Failed;
-                        }
-                        AaOutcome::NotSupported(why) => {
-                            warnings.push(format!("active authentication not run: {why}"))
-                        }
-                    }
-                }
-                Err(e) => warnings.push(e.to_string()),
-            }
-        }
+    }
+    if listed.contains(&15) {
+        auth.active_auth(
+            &mut sm,
+            &mut caps,
+            progress,
+            &mut states,
+            &mut files,
+            &mut warnings,
+        )?;
     }
 
     let mut order: Vec<u8> = listed
@@ -253,8 +227,51 @@ pub fn read_card<T: CardTransport>(
             &mut warnings,
         )?;
     }
-    let sod = file_reader(&mut sm, caps, progress, |fr| fr.read(0x011D), &mut caps)?;
-    files.insert(0x011D, sod);
+    // A bad EF.SOD fails passive authentication (the card is still shown, exit 3).
+    match file_reader(&mut sm, caps, progress, |fr| fr.read(0x011D), &mut caps) {
+        Ok(sod) => {
+            files.insert(0x011D, sod);
+        }
+        Err(ReadFailure::File(e)) if !matches!(e, ReadError::Transport(_)) => {
+            warnings.push(e.to_string());
+        }
+        Err(e) => return Err(e),
+    }
+    // A chip whose EF.COM leaves out the DG14/DG15 its EF.SOD hashes would dodge chip
+    // or active authentication: they are read, and the checks run, now.
+    let hashed: Vec<u8> = files
+        .get(&0x011D)
+        .and_then(|b| Sod::parse(b).ok())
+        .map(|s| s.dg_hashes().keys().copied().collect())
+        .unwrap_or_default();
+    if hashed.contains(&14) && !listed.contains(&14) {
+        warnings.push("EF.COM does not list DG14, which EF.SOD hashes: read anyway".into());
+        sm = auth.chip_auth(
+            sm,
+            &opening,
+            &mut caps,
+            progress,
+            &mut states,
+            &mut files,
+            &mut warnings,
+        )?;
+    }
+    if hashed.contains(&15) && !listed.contains(&15) {
+        warnings.push("EF.COM does not list DG15, which EF.SOD hashes: read anyway".into());
+        auth.active_auth(
+            &mut sm,
+            &mut caps,
+            progress,
+            &mut states,
+            &mut files,
+            &mut warnings,
+        )?;
+    }
+    let ChipProof {
+        chip_auth,
+        active_auth,
+        ..
+    } = auth;
     let card = sm.into_inner();
     warnings.extend(access_notes);
 
@@ -293,6 +310,105 @@ pub fn read_card<T: CardTransport>(
 }
 
 /// Run `f` with a file reader over `sm` sized for its cipher, keeping what it learns in `caps_out`.
+/// What chip and active authentication found, and the DG14 AA may need (its hash).
+#[derive(Default)]
+struct ChipProof {
+    chip_auth: AuthResult,
+    active_auth: AuthResult,
+    dg14: Option<Dg14>,
+}
+
+impl ChipProof {
+    /// Read DG14 and run chip authentication; the session continues under its keys.
+    #[allow(clippy::too_many_arguments)]
+    fn chip_auth<S: CardTransport>(
+        &mut self,
+        mut sm: SecureMessaging<S>,
+        opening: &Opening,
+        caps: &mut ReadCaps,
+        progress: &mut dyn FnMut(Progress),
+        states: &mut BTreeMap<u8, DgState>,
+        files: &mut BTreeMap<u16, Vec<u8>>,
+        warnings: &mut Vec<String>,
+    ) -> Result<SecureMessaging<S>, ReadFailure> {
+        read_dg(&mut sm, 14, caps, progress, states, files, warnings)?;
+        self.dg14 = files.get(&0x010E).and_then(|b| {
+            Dg14::parse(b)
+                .map_err(|e| warnings.push(e.to_string()))
+                .ok()
+        });
+        if let Some(d) = &self.dg14 {
+            match CaParams::from_dg14(d) {
+                Ok(None) => {}
+                Ok(Some(params)) => {
+                    let (next, result) = run_chip_auth(sm, &params, opening, warnings)?;
+                    sm = next;
+                    self.chip_auth = result;
+                }
+                Err(e) => warnings.push(format!("chip authentication not run: {e}")),
+            }
+        }
+        Ok(sm)
+    }
+
+    /// Read DG15 and run active authentication over a fresh challenge.
+    fn active_auth<S: CardTransport>(
+        &mut self,
+        sm: &mut SecureMessaging<S>,
+        caps: &mut ReadCaps,
+        progress: &mut dyn FnMut(Progress),
+        states: &mut BTreeMap<u8, DgState>,
+        files: &mut BTreeMap<u16, Vec<u8>>,
+        warnings: &mut Vec<String>,
+    ) -> Result<(), ReadFailure> {
+        read_dg(sm, 15, caps, progress, states, files, warnings)?;
+        let Some(b) = files.get(&0x010F) else {
+            return Ok(());
+        };
+        // The largest signature a protected reply carries on this link.
+        let max_reply = sm.max_plain_le(caps.extended == Some(true));
+        let dg15 = match Dg15::parse(b) {
+            Ok(d) => d,
+            Err(e) => {
+                warnings.push(e.to_string());
+                return Ok(());
+            }
+        };
+        match chip_auth::active_authenticate(
+            sm,
+            &dg15,
+            self.dg14.as_ref(),
+            max_reply,
+            &mut rand::rngs::OsRng,
+        )? {
+            AaOutcome::Passed => self.active_auth = AuthResult::Passed,
+            AaOutcome::Failed(why) => {
+                warnings.push(why);
+                self.active_auth = AuthResult::Failed;
+            }
+            AaOutcome::NotSupported(why) => {
+                warnings.push(format!("active authentication not run: {why}"))
+            }
+            // See chip_auth.rs "A signature too large for the link".
+            AaOutcome::TooLarge(why) if self.chip_auth == AuthResult::Passed => {
+                warnings.push(format!(
+                    "active authentication not run: {why}; chip authentication has \
+                     proved the chip"
+                ))
+            }
+            AaOutcome::TooLarge(why) => {
+                warnings.push(format!(
+                    "active authentication could not run: {why}; without chip \
+                     authentication nothing shows the chip is not a copy (read it on a \
+                     reader with extended length)"
+                ));
+                self.active_auth = AuthResult::Failed;
+            }
+        }
+        Ok(())
+    }
+}
+
 fn file_reader<S: CardTransport, R>(
     sm: &mut SecureMessaging<S>,
     caps: ReadCaps,
@@ -856,28 +972,38 @@ mod tests {
                 } else {
                     format!("{name}: malformed header")
                 };
+                let r = result.unwrap_or_else(|e| panic!("{case}: {e}"));
+                let v = &r.verification;
+                assert!(
+                    v.errors.iter().any(|e| e.starts_with(&said)),
+                    "{case}: {:?}",
+                    v.errors
+                );
                 match fid {
-                    // Without EF.COM or EF.SOD there is no card to show: the read fails naming it.
-                    0x011D | 0x011E => match result {
-                        Err(e @ ReadFailure::File(_)) => {
-                            assert!(e.to_string().starts_with(&said), "{case}: {e}")
-                        }
-                        other => panic!("{case}: expected a file error, got {:?}", other.err()),
-                    },
+                    // EF.COM is not signed: a warning; the DGs are found anyway, and
+                    // chip and active authentication still run.
+                    0x011E => {
+                        assert_eq!(v.verdict, Verdict::Genuine, "{case}: {:?}", v.errors);
+                        assert_eq!(
+                            (v.chip_auth, v.active_auth),
+                            (AuthResult::Passed, AuthResult::Passed),
+                            "{case}"
+                        );
+                        assert!(r.dg13.is_some() && r.dg2.is_some(), "{case}");
+                    }
+                    // Without EF.SOD nothing is proved: failed, the card still shown.
+                    0x011D => {
+                        assert_eq!(v.verdict, Verdict::Failed, "{case}");
+                        assert_eq!(v.passive_auth, passive_auth::PaStatus::Failed, "{case}");
+                        assert!(r.dg13.is_some() && r.dg2.is_some(), "{case}");
+                    }
                     _ => {
-                        let r = result.unwrap_or_else(|e| panic!("{case}: {e}"));
-                        let v = &r.verification;
                         let g = (fid - 0x0100) as u8;
                         assert_eq!(v.verdict, Verdict::Failed, "{case}");
                         assert_eq!(v.data_groups.get(&g), Some(&DgStatus::Missing), "{case}");
-                        assert!(
-                            v.errors.iter().any(|e| e.starts_with(&said)),
-                            "{case}: {:?}",
-                            v.errors
-                        );
-                        assert!(!r.files.contains_key(&fid), "{case}: nothing of it is kept");
                     }
                 }
+                assert!(!r.files.contains_key(&fid), "{case}: nothing of it is kept");
             }
         }
     }
@@ -1177,6 +1303,59 @@ mod tests {
     }
 
     #[test]
+    fn a_clone_hiding_dg14_and_dg15_from_ef_com_is_still_authenticated() {
+        for clone in [false, true] {
+            let mut p = pace_card();
+            p.chip.chip_auth = true;
+            p.chip.active_auth = true;
+            p.chip.clone = clone;
+            p.chip.com_hides = vec![14, 15];
+            let r = read_with(&p, &plan(&p)).unwrap();
+            let v = &r.verification;
+            let (want, verdict) = if clone {
+                (AuthResult::Failed, Verdict::Clone)
+            } else {
+                (AuthResult::Passed, Verdict::Genuine)
+            };
+            assert_eq!((v.chip_auth, v.active_auth), (want, want), "{:?}", v.errors);
+            assert_eq!(v.verdict, verdict, "{:?}", v.errors);
+            assert!(
+                errors_say(&r, "EF.COM does not list DG14, which EF.SOD hashes")
+                    && errors_say(&r, "EF.COM does not list DG15, which EF.SOD hashes"),
+                "{:?}",
+                v.errors
+            );
+            assert!(r.files.contains_key(&0x010E) && r.files.contains_key(&0x010F));
+        }
+    }
+
+    #[test]
+    fn a_pace_curve_without_a_crate_is_named_and_bac_data_open_the_chip() {
+        let mut p = pace_card();
+        p.chip.card_access_fault = Some(CardAccessFault::UnsupportedCurve);
+        let can = KeyPlan::from_can(p.id_number.get(6..).unwrap()).unwrap();
+        match read_with(&p, &can) {
+            Err(ReadFailure::AccessDenied { message, .. }) => {
+                assert!(message.contains("unsupported PACE"), "{message}");
+                assert!(message.contains("brainpoolP512r1"), "{message}");
+                assert!(message.contains("no BAC key to fall back to"), "{message}");
+            }
+            other => panic!(
+                "expected access denied naming the curve, got {:?}",
+                other.err()
+            ),
+        }
+        // With BAC data the chip still opens, and says why PACE did not.
+        let r = read_with(&p, &plan(&p)).unwrap();
+        assert_eq!(r.access.protocol, "BAC");
+        assert!(
+            errors_say(&r, "opened with BAC"),
+            "{:?}",
+            r.verification.errors
+        );
+    }
+
+    #[test]
     fn rsa_1024_active_authentication_passes_under_short_apdus_after_pace_and_bac() {
         for pace in [true, false] {
             let mut p = CitizenProfile::demo();
@@ -1216,27 +1395,47 @@ mod tests {
     }
 
     #[test]
-    fn rsa_2048_on_a_short_only_chip_is_not_supported_not_a_clone() {
+    fn rsa_2048_on_a_short_only_chip_relies_on_chip_authentication() {
         for pace in [true, false] {
+            // With chip authentication: the chip has proved itself; AA is skipped.
             let mut p = CitizenProfile::demo();
             p.chip.pace = pace;
+            p.chip.chip_auth = true;
             p.chip.active_auth = true;
             p.chip.active_auth_key = AaKeyType::Rsa2048;
             let r = read_with(&p, &plan(&p)).unwrap();
             let v = &r.verification;
             assert_eq!(r.caps.extended, Some(false));
+            assert_eq!(v.chip_auth, AuthResult::Passed, "{:?}", v.errors);
             assert_eq!(v.active_auth, AuthResult::NotSupported, "{:?}", v.errors);
             assert_eq!(v.verdict, Verdict::Genuine, "{:?}", v.errors);
             assert!(
                 errors_say(
                     &r,
                     "active authentication not run: DG15's RSA-2048 key signs with 256 bytes"
-                ) && errors_say(&r, "no extended length"),
+                ) && errors_say(&r, "chip authentication has proved the chip"),
                 "{:?}",
                 v.errors
             );
             // Nothing was lost: the rest of the chip is read.
             assert!(r.dg13.is_some() && r.dg2.is_some());
+
+            // Without it, a chip refusing extended length would dodge AA: a possible
+            // clone, genuine or not — and a real clone doing exactly that is caught.
+            for clone in [false, true] {
+                p.chip.chip_auth = false;
+                p.chip.clone = clone;
+                let r = read_with(&p, &plan(&p)).unwrap();
+                let v = &r.verification;
+                assert_eq!(v.active_auth, AuthResult::Failed, "{:?}", v.errors);
+                assert_eq!(v.verdict, Verdict::Clone, "{:?}", v.errors);
+                assert!(
+                    errors_say(&r, "nothing shows the chip is not a copy"),
+                    "{:?}",
+                    v.errors
+                );
+                assert!(r.dg13.is_some() && r.dg2.is_some());
+            }
         }
     }
 

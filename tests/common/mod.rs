@@ -126,4 +126,3 @@ pub fn run(args: &[&str]) -> Run {
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
-

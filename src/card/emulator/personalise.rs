@@ -272,6 +272,10 @@ pub fn personalise(p: &CitizenProfile) -> Result<Personalised, ProfileError> {
         let card_access = match p.chip.card_access_fault {
             // An OCTET STRING where the SET OF SecurityInfo belongs.
             Some(CardAccessFault::Malformed) => vec![0x04, 0x02, 0xDE, 0xAD],
+            Some(CardAccessFault::UnsupportedCurve) => {
+                dg14::encode_card_access(&[ta_info(), ca_info(), pace_info(17)])
+                    .map_err(|e| field("chip.card_access_fault", e.to_string()))?
+            }
             _ => dg14::encode_card_access(&infos).map_err(|e| field("chip.pace", e.to_string()))?,
         };
         files.insert(0x011C, card_access);
@@ -384,7 +388,12 @@ pub fn personalise(p: &CitizenProfile) -> Result<Personalised, ProfileError> {
         0x011D,
         pki::build_sod(&hashes, HashAlg::Sha256, signer).map_err(pki_err)?,
     );
-    files.insert(0x011E, com::Com::encode(&groups));
+    let listed: Vec<u8> = groups
+        .iter()
+        .copied()
+        .filter(|g| !p.chip.com_hides.contains(g))
+        .collect();
+    files.insert(0x011E, com::Com::encode(&listed));
     if let Some(dg) = p.chip.tamper_dg {
         let f = files
             .get_mut(&(0x0100 + dg as u16))

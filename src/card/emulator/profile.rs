@@ -68,6 +68,9 @@ pub struct ChipOptions {
     pub lying_length_ef: Option<u16>,
     /// Give this EF (by FID) an indefinite outer length (`80`), which DER forbids.
     pub malformed_header_ef: Option<u16>,
+    /// Data groups left out of EF.COM's list though present and hashed (a clone hiding
+    /// DG14/DG15 from a reader that would trust EF.COM, which nothing signs).
+    pub com_hides: Vec<u8>,
     /// Drop the link after this many APDUs (the card pulled mid-read).
     pub remove_after_apdus: Option<usize>,
     /// Answer READ BINARY past the end with 6B00 and an over-long Le with 6700,
@@ -184,6 +187,9 @@ pub enum CardAccessFault {
     Refused,
     /// EF.CardAccess holds bytes that do not parse as SecurityInfos.
     Malformed,
+    /// EF.CardAccess names PACE only on brainpoolP512r1 (parameter id 17), a curve with
+    /// no maintained crate: a chip this reader cannot open with PACE.
+    UnsupportedCurve,
 }
 
 /// Curve of an emulated chip key (chip or active authentication).
@@ -234,6 +240,7 @@ impl Default for ChipOptions {
             lying_length_dg: None,
             lying_length_ef: None,
             malformed_header_ef: None,
+            com_hides: Vec::new(),
             remove_after_apdus: None,
             strict_le: false,
             refuse_over_read: false,
