@@ -425,6 +425,37 @@ pub const GUARDIAN_UNTIL_AGE: u32 = 15;
 /// Youngest age of a guardian (an adult).
 pub const GUARDIAN_MIN_AGE: i32 = 18;
 
+/// Typical sizes on a CCCD of the files every read goes through (cccd-chip.md §3), for
+/// the part of the bar a file takes before its first reply says its real size: the
+/// reader learns sizes file by file (reader.rs), and DG2's photo, read near the end,
+/// is most of the card.
+const TYPICAL_SIZES: [(u16, usize); 5] = [
+    (0x011E, 26),     // EF.COM
+    (0x0101, 95),     // DG1
+    (0x010D, 500),    // DG13
+    (0x0102, 15_000), // DG2
+    (0x011D, 1_600),  // EF.SOD
+];
+
+/// The share of the card read so far: bytes read over the sizes known, plus the
+/// typical size of each file not reached yet.
+pub fn read_fraction(progress: &BTreeMap<u16, (usize, usize)>) -> f32 {
+    let (done, known) = progress
+        .values()
+        .fold((0usize, 0usize), |(d, t), (a, b)| (d + a, t + b));
+    let expected: usize = TYPICAL_SIZES
+        .iter()
+        .filter(|(fid, _)| !progress.contains_key(fid))
+        .map(|(_, size)| size)
+        .sum();
+    let total = known + expected;
+    if total == 0 {
+        0.0
+    } else {
+        (done as f32 / total as f32).min(1.0)
+    }
+}
+
 /// One citizen's data while they are at the kiosk.
 #[derive(Debug, Default)]
 pub struct Session {
@@ -434,6 +465,9 @@ pub struct Session {
     pub plan: Option<KeyPlan>,
     /// Bytes read per file (FID → done, total).
     pub progress: BTreeMap<u16, (usize, usize)>,
+    /// The share of the read the progress bar shows: the highest [`read_fraction`] so
+    /// far, so the bar never goes back when a file turns out larger than expected.
+    pub progress_shown: f32,
     pub card: Option<CardData>,
     pub photo: Option<LivePhoto>,
     pub phone: PhoneEntry,
@@ -855,6 +889,7 @@ pub fn transition(mut flow: Flow, event: Event, now: DateTime<Utc>) -> (Flow, Ve
         (Screen::CardKey, Event::KeyReady(plan)) => {
             flow.session.notice = None;
             flow.session.progress.clear();
+            flow.session.progress_shown = 0.0;
             flow.reads_started += 1;
             flow.session.read_id = flow.reads_started;
             fx.push(Effect::Camera(Cam::Off));
@@ -882,6 +917,10 @@ pub fn transition(mut flow: Flow, event: Event, now: DateTime<Utc>) -> (Flow, Ve
                 flow.session
                     .progress
                     .insert(progress.fid, (progress.done, progress.total));
+                flow.session.progress_shown = flow
+                    .session
+                    .progress_shown
+                    .max(read_fraction(&flow.session.progress));
             }
             Screen::Reading
         }
@@ -1544,6 +1583,37 @@ fn enrollment(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_read_bar_moves_forward_only_and_is_not_full_before_the_photo() {
+        let mut progress = BTreeMap::new();
+        let mut shown = 0.0f32;
+        let mut seen = Vec::new();
+        // A card whose photo is larger than the typical one, read file by file.
+        for (fid, total) in [
+            (0x011E, 26),
+            (0x0101, 95),
+            (0x010D, 474),
+            (0x0102, 40_000),
+            (0x011D, 1_581),
+        ] {
+            let mut done = 0;
+            while done < total {
+                done = (done + 223).min(total);
+                progress.insert(fid, (done, total));
+                shown = shown.max(read_fraction(&progress));
+                seen.push((fid, shown));
+            }
+        }
+        assert!(seen.windows(2).all(|w| w[0].1 <= w[1].1));
+        let before_photo = seen.iter().filter(|(f, _)| *f == 0x010D).last().unwrap().1;
+        assert!(
+            before_photo < 0.1,
+            "{before_photo}: EF.COM, DG1 and DG13 are a sliver"
+        );
+        assert_eq!(seen.last().unwrap().1, 1.0);
+    }
+
     use super::*;
 
     fn now() -> DateTime<Utc> {

@@ -1,4 +1,5 @@
-//! Reading: real progress (bytes of each file, from the read worker), cancel.
+//! Reading: real progress (bytes of each file, from the read worker; the bar as
+//! `flow::read_fraction` estimates the whole card), cancel.
 
 use super::{heading, widgets, ScreenCtx};
 use crate::ui::flow::Event;
@@ -10,13 +11,7 @@ pub fn show(ui: &mut Ui, sc: &mut ScreenCtx) -> Option<Event> {
     heading(ui, sc.t("reading.title"));
     ui.label(RichText::new(sc.t("reading.keep")).size(30.0));
     let p = &sc.flow.session.progress;
-    let (done, total) = p.values().fold((0, 0), |(d, t), (a, b)| (d + a, t + b));
-    // DG2 (the photo) dominates; before its size is known, the bar is honest about it.
-    let frac = if total == 0 {
-        0.0
-    } else {
-        done as f32 / total as f32
-    };
+    let frac = sc.flow.session.progress_shown;
     ui.add(
         egui::ProgressBar::new(frac)
             .desired_width(ui.available_width().min(900.0))
