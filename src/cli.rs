@@ -702,14 +702,41 @@ fn print_summary(v: &serde_json::Value) {
             .unwrap_or("không thời hạn / none")
     );
     println!(
-        "Access:               {} ({})",
+        "Mở chip / Access:     {} ({})",
         s("/access/protocol"),
         s("/access/key_source")
     );
-    println!("Passive auth:         {}", s("/verification/passive_auth"));
-    println!("Chip auth:            {}", s("/verification/chip_auth"));
-    println!("Active auth:          {}", s("/verification/active_auth"));
-    println!("Verdict:              {}", s("/verification/verdict"));
+    // The JSON's words, with the Vietnamese an officer reads first.
+    let word = |p: &str| {
+        let w = s(p);
+        let vi = match w.as_str() {
+            "valid" | "passed" => "đạt",
+            "failed" => "không đạt",
+            "untrusted" => "chưa xác minh được cơ quan cấp",
+            "not_supported" => "chip không hỗ trợ",
+            "genuine" => "thẻ thật",
+            "clone" => "nghi thẻ giả (sao chép chip)",
+            _ => "",
+        };
+        if vi.is_empty() {
+            w
+        } else {
+            format!("{vi} / {w}")
+        }
+    };
+    println!(
+        "Dữ liệu ký số / Passive auth: {}",
+        word("/verification/passive_auth")
+    );
+    println!(
+        "Xác thực chip / Chip auth:    {}",
+        word("/verification/chip_auth")
+    );
+    println!(
+        "Xác thực chủ động / Active auth: {}",
+        word("/verification/active_auth")
+    );
+    println!("Kết luận / Verdict:   {}", word("/verification/verdict"));
     if let Some(errs) = v.pointer("/verification/errors").and_then(|e| e.as_array()) {
         for e in errs {
             println!("  - {}", e.as_str().unwrap_or_default());

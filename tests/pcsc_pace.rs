@@ -113,10 +113,10 @@ fn the_right_can_opens_with_pace_in_one_attempt_and_the_summary_names_every_chec
     let r = run(&["read", "--reader", READER, "--can", can, "--trust", &trust]);
     assert_eq!(r.code, 0, "{}", out(&r));
     for line in [
-        "Access:               PACE (can)",
-        "Chip auth:            passed",
-        "Active auth:          not_supported",
-        "Verdict:              genuine",
+        "Mở chip / Access:     PACE (can)",
+        "Xác thực chip / Chip auth:    đạt / passed",
+        "Xác thực chủ động / Active auth: chip không hỗ trợ / not_supported",
+        "Kết luận / Verdict:   thẻ thật / genuine",
     ] {
         assert!(r.stdout.contains(line), "{line:?} in {}", r.stdout);
     }

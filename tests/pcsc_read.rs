@@ -438,7 +438,7 @@ impl Background {
 }
 
 #[test]
-fn a_second_read_while_the_first_holds_the_card_waits_or_fails_cleanly() {
+fn a_second_read_while_the_first_holds_the_card_gives_up_cleanly() {
     let mut p = CitizenProfile::demo();
     // ~80 APDUs at 60 ms: the first read holds the card for ~5 s, longer than a
     // second read waits for it (pcsc::BUSY_WAIT, 3 s).
@@ -462,23 +462,16 @@ fn a_second_read_while_the_first_holds_the_card_waits_or_fails_cleanly() {
     let v = &first.json["verification"];
     assert_eq!(v["verdict"], "genuine", "{v}");
     assert_eq!(first.json["citizen"]["full_name"], "Nguyễn Thị Thu Hương");
-    // The second either waited for the card and read it whole, or gave up cleanly.
-    match second.code {
-        0 => assert_eq!(second.json["verification"]["verdict"], "genuine"),
-        5 => {
-            assert_eq!(second.json["error"]["kind"], "io", "{}", second.stdout);
-            let m = second.json["error"]["message"].as_str().unwrap();
-            assert!(m.contains("in use by another application"), "{m}");
-            assert!(
-                progress_lines(&second.stderr).is_empty(),
-                "it never reached the chip"
-            );
-        }
-        other => panic!(
-            "second read: exit {other}\n{}\n{}",
-            second.stdout, second.stderr
-        ),
-    }
+    // The chip's replies alone keep the card busy ~4.5 s after EF.COM, past the 3 s a
+    // second read waits: it gives up cleanly without touching the chip.
+    assert_eq!(second.code, 5, "{}\n{}", second.stdout, second.stderr);
+    assert_eq!(second.json["error"]["kind"], "io", "{}", second.stdout);
+    let m = second.json["error"]["message"].as_str().unwrap();
+    assert!(m.contains("in use by another application"), "{m}");
+    assert!(
+        progress_lines(&second.stderr).is_empty(),
+        "it never reached the chip"
+    );
     println!(
         "second read: exit {} after {waited:?} (first read took {} ms)",
         second.code, first.json["stats"]["millis"]

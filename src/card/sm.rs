@@ -406,9 +406,10 @@ fn check_aligned(len: usize, block: usize) -> Result<(), SmError> {
     Ok(())
 }
 
-/// Compare two MACs without an early exit on the first differing byte.
+/// Compare two MACs in constant time (`subtle`, as RustCrypto's `Mac::verify` does).
 pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    use subtle::ConstantTimeEq;
+    bool::from(a.ct_eq(b))
 }
 
 /// Largest plaintext a protected reply can carry in `ne` bytes of response data

@@ -90,20 +90,22 @@ pub struct ChipOptions {
     /// For odd READ BINARY (B1), count Le as data bytes only, not the DO'53' header
     /// around them (ISO 7816-4 and JMRTD count the header; dmrtd assumes chips do not).
     pub odd_le_counts_data: bool,
-    /// Offer PACE: EF.CardAccess in the MF naming ECDH generic mapping on
-    /// brainpoolP256r1 with AES-128 (what CCCD chips name), CAN = last 6 ID digits.
+    /// Offer PACE: EF.CardAccess in the MF naming ECDH generic mapping with AES-128 on
+    /// the curve of `pace_parameter_id` (brainpoolP256r1 by default, what CCCD chips
+    /// name), CAN = last 6 ID digits.
     pub pace: bool,
     /// The standardized domain parameter id the PACEInfo names and the chip runs PACE
     /// on (9303-11 §9.5.1): 13 brainpoolP256r1 (the CCCD's), or 8 P-192, 10 P-224,
     /// 12 P-256, 15 P-384, 16 brainpoolP384r1, 18 P-521.
     pub pace_parameter_id: u64,
     /// DG14 with an EC chip authentication key; the chip runs chip authentication
-    /// (id-CA-ECDH-AES-CBC-CMAC-128).
+    /// (id-CA-ECDH-AES-CBC-CMAC-128, or 3DES per `chip_auth_cipher`).
     pub chip_auth: bool,
     /// Curve of the chip authentication key.
     pub chip_auth_curve: CaCurve,
-    /// DG15 with an EC active authentication key (ECDSA-SHA256, named in DG14);
-    /// the chip signs INTERNAL AUTHENTICATE challenges.
+    /// DG15 with an active authentication key of `active_auth_key`: ECDSA-SHA256 (its
+    /// algorithm named in DG14's ActiveAuthenticationInfo) or RSA ISO/IEC 9796-2 (no
+    /// DG14 needed); the chip signs INTERNAL AUTHENTICATE challenges.
     pub active_auth: bool,
     /// Curve of the active authentication key (AA key type of real CCCDs is
     /// unconfirmed, DG13.md: both are tried).
@@ -192,7 +194,8 @@ pub enum CardAccessFault {
     UnsupportedCurve,
 }
 
-/// Curve of an emulated chip key (chip or active authentication).
+/// Curve of an emulated chip key: the chip authentication key, and the active
+/// authentication key when it is ECDSA (the name is from when only CA had curves).
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case")]
 pub enum CaCurve {
