@@ -1606,7 +1606,7 @@ mod tests {
             }
         }
         assert!(seen.windows(2).all(|w| w[0].1 <= w[1].1));
-        let before_photo = seen.iter().filter(|(f, _)| *f == 0x010D).last().unwrap().1;
+        let before_photo = seen.iter().rfind(|(f, _)| *f == 0x010D).unwrap().1;
         assert!(
             before_photo < 0.1,
             "{before_photo}: EF.COM, DG1 and DG13 are a sliver"
