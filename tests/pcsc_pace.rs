@@ -91,6 +91,17 @@ fn out(r: &Run) -> String {
     format!("stdout {}\nstderr {}", r.stdout, r.stderr)
 }
 
+/// Exit 3, active authentication failed, verdict clone.
+fn assert_active_auth_caught_a_clone(r: &Run) {
+    assert_eq!(r.code, 3, "{}", out(r));
+    let v = &r.json["verification"];
+    assert_eq!(
+        (&v["active_auth"], &v["verdict"]),
+        (&"failed".into(), &"clone".into()),
+        "{v}"
+    );
+}
+
 #[test]
 fn the_right_can_opens_with_pace_in_one_attempt_and_the_summary_names_every_check() {
     let mut p = pace_chip();
@@ -251,13 +262,7 @@ fn rsa_2048_active_authentication_needs_extended_length_or_chip_authentication()
     p.chip.chip_auth = false;
     let card = VirtualCard::insert(&p);
     let r = read(&card, &["--qr", &p.qr_text()]);
-    assert_eq!(r.code, 3, "{}", out(&r));
-    let v = &r.json["verification"];
-    assert_eq!(
-        (&v["active_auth"], &v["verdict"]),
-        (&"failed".into(), &"clone".into()),
-        "{v}"
-    );
+    assert_active_auth_caught_a_clone(&r);
     drop(card);
 
     // With extended length, through pcscd and vpcd: the 256-byte signature verifies.
@@ -272,13 +277,7 @@ fn rsa_2048_active_authentication_needs_extended_length_or_chip_authentication()
     p.chip.clone = true;
     let card = VirtualCard::insert(&p);
     let r = read(&card, &["--qr", &p.qr_text()]);
-    assert_eq!(r.code, 3, "{}", out(&r));
-    let v = &r.json["verification"];
-    assert_eq!(
-        (&v["active_auth"], &v["verdict"]),
-        (&"failed".into(), &"clone".into()),
-        "{v}"
-    );
+    assert_active_auth_caught_a_clone(&r);
 }
 
 #[test]
