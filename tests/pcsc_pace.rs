@@ -376,3 +376,37 @@ fn can_opens_pace_on_p521_and_brainpool_p384r1_and_the_chip_proves_itself() {
         drop(card);
     }
 }
+
+#[test]
+fn aes_192_and_256_secure_messaging_carry_the_whole_read() {
+    for bits in [192u16, 256] {
+        // No chip authentication: every file is read under PACE's own AES keys.
+        let mut p = full_chip();
+        p.chip.chip_auth = false;
+        p.chip.pace_aes_bits = bits;
+        let card = VirtualCard::insert(&p);
+        let r = read(&card, &["--can", &p.id_number[6..]]);
+        assert_eq!(r.code, 0, "AES-{bits}: {}", out(&r));
+        assert_eq!(r.json["access"]["protocol"], "PACE", "AES-{bits}");
+        let v = &r.json["verification"];
+        assert_eq!(v["active_auth"], "passed", "AES-{bits}: {v}");
+        assert_eq!(v["verdict"], "genuine", "AES-{bits}: {v}");
+        assert_eq!(r.json["citizen"]["full_name"], "Nguyễn Thị Thu Hương");
+        drop(card);
+    }
+    // A key length PACE does not have is refused naming the profile field.
+    let mut p = full_chip();
+    p.chip.pace_aes_bits = 100;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("profile.json");
+    std::fs::write(&path, serde_json::to_string(&p).unwrap()).unwrap();
+    let r = run(&[
+        "virtual-card",
+        "--profile",
+        path.to_str().unwrap(),
+        "--port",
+        "1",
+    ]);
+    assert_eq!(r.code, 2, "{}", out(&r));
+    assert!(r.stderr.contains("chip.pace_aes_bits"), "{}", r.stderr);
+}

@@ -147,9 +147,40 @@ fn info(oid: &str, kind: SecurityInfoKind) -> SecurityInfo {
     }
 }
 
-fn pace_info(parameter_id: u64) -> SecurityInfo {
+/// The PACE protocol the chip offers: `pace_parameter_id`'s curve, `pace_aes_bits`.
+fn pace_protocol(p: &CitizenProfile) -> Result<PaceProtocol, ProfileError> {
+    let curve = EcCurve::from_parameter_id(p.chip.pace_parameter_id).ok_or_else(|| {
+        field(
+            "chip.pace_parameter_id",
+            format!(
+                "{} is not a standardized curve PACE runs on (supported: {})",
+                p.chip.pace_parameter_id,
+                EcCurve::supported_parameter_ids()
+            ),
+        )
+    })?;
+    let (oid, key_len) = match p.chip.pace_aes_bits {
+        128 => (crate::card::pace::ID_PACE_ECDH_GM_AES_128, 16),
+        192 => (crate::card::pace::ID_PACE_ECDH_GM_AES_192, 24),
+        256 => (crate::card::pace::ID_PACE_ECDH_GM_AES_256, 32),
+        other => {
+            return Err(field(
+                "chip.pace_aes_bits",
+                format!("{other}: expected 128, 192 or 256"),
+            ))
+        }
+    };
+    Ok(PaceProtocol {
+        oid,
+        key_len,
+        curve,
+        ..PaceProtocol::cccd_default()
+    })
+}
+
+fn pace_info(protocol: &PaceProtocol, parameter_id: u64) -> SecurityInfo {
     info(
-        &dg14::ID_PACE_ECDH_GM_AES_CBC_CMAC_128.to_string(),
+        &protocol.oid.to_string(),
         SecurityInfoKind::PaceInfo {
             version: 2,
             parameter_id: Some(parameter_id),
@@ -257,23 +288,18 @@ pub fn personalise(p: &CitizenProfile) -> Result<Personalised, ProfileError> {
         )
     };
     if p.chip.pace {
-        let pace_curve = EcCurve::from_parameter_id(p.chip.pace_parameter_id).ok_or_else(|| {
-            field(
-                "chip.pace_parameter_id",
-                format!(
-                    "{} is not a standardized curve PACE runs on (supported: {})",
-                    p.chip.pace_parameter_id,
-                    EcCurve::supported_parameter_ids()
-                ),
-            )
-        })?;
+        let pace = pace_protocol(p)?;
         // EF.CardAccess as CCCD chips carry it (cccd-chip.md §1): TA, CA, PACE.
-        let infos = vec![ta_info(), ca_info(), pace_info(p.chip.pace_parameter_id)];
+        let infos = vec![
+            ta_info(),
+            ca_info(),
+            pace_info(&pace, p.chip.pace_parameter_id),
+        ];
         let card_access = match p.chip.card_access_fault {
             // An OCTET STRING where the SET OF SecurityInfo belongs.
             Some(CardAccessFault::Malformed) => vec![0x04, 0x02, 0xDE, 0xAD],
             Some(CardAccessFault::UnsupportedCurve) => {
-                dg14::encode_card_access(&[ta_info(), ca_info(), pace_info(17)])
+                dg14::encode_card_access(&[ta_info(), ca_info(), pace_info(&pace, 17)])
                     .map_err(|e| field("chip.card_access_fault", e.to_string()))?
             }
             _ => dg14::encode_card_access(&infos).map_err(|e| field("chip.pace", e.to_string()))?,
@@ -287,10 +313,7 @@ pub fn personalise(p: &CitizenProfile) -> Result<Personalised, ProfileError> {
                 date_of_expiry: td1.date_of_expiry().to_string(),
             }
             .mrz_information(),
-            vec![PaceProtocol {
-                curve: pace_curve,
-                ..PaceProtocol::cccd_default()
-            }],
+            vec![pace],
         ));
     }
     let rsa_aa = p
@@ -301,7 +324,7 @@ pub fn personalise(p: &CitizenProfile) -> Result<Personalised, ProfileError> {
     if p.chip.chip_auth || p.chip.active_auth {
         let mut infos = vec![ta_info()];
         if p.chip.pace {
-            infos.push(pace_info(p.chip.pace_parameter_id));
+            infos.push(pace_info(&pace_protocol(p)?, p.chip.pace_parameter_id));
         }
         if p.chip.chip_auth {
             let curve = p.chip.chip_auth_curve.ec_curve();

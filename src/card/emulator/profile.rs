@@ -98,6 +98,9 @@ pub struct ChipOptions {
     /// on (9303-11 §9.5.1): 13 brainpoolP256r1 (the CCCD's), or 8 P-192, 10 P-224,
     /// 12 P-256, 15 P-384, 16 brainpoolP384r1, 18 P-521.
     pub pace_parameter_id: u64,
+    /// AES key length of the PACE protocol the chip offers and of the secure messaging
+    /// after it: 128 (id-PACE-ECDH-GM-AES-CBC-CMAC-128, the CCCD's), 192 or 256.
+    pub pace_aes_bits: u16,
     /// DG14 with an EC chip authentication key; the chip runs chip authentication
     /// (id-CA-ECDH-AES-CBC-CMAC-128, or 3DES per `chip_auth_cipher`).
     pub chip_auth: bool,
@@ -253,6 +256,7 @@ impl Default for ChipOptions {
             odd_le_counts_data: false,
             pace: false,
             pace_parameter_id: crate::card::pace::CCCD_PARAMETER_ID,
+            pace_aes_bits: 128,
             chip_auth: false,
             chip_auth_curve: CaCurve::BrainpoolP256r1,
             active_auth: false,
