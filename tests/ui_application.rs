@@ -3,6 +3,7 @@
 //! desk stores into a real queue database in a temporary directory, and each test
 //! reads back what was (or was not) stored with `application::record::get`.
 
+mod kiosk_ui;
 use cccd_kiosk::application::calendar::Slot;
 use cccd_kiosk::application::desk::Desk;
 use cccd_kiosk::application::draft::Draft;
@@ -20,8 +21,9 @@ use cccd_kiosk::ui::sink::MemorySink;
 use cccd_kiosk::ui::KioskApp;
 use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
+use kiosk_ui::{harness, screen, tap, wait_for};
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const OFFICE: &str = "Công an xã Ka Lăng";
 
@@ -47,31 +49,7 @@ fn kiosk(
         Box::new(MemorySink::default()),
     )
     .with_desk(desk);
-    let mut h = Harness::builder()
-        .with_size([1280.0, 800.0])
-        .build_ui_state(|ui, app: &mut KioskApp| app.show(ui), app);
-    h.run();
-    h
-}
-
-fn wait_for(h: &mut Harness<'static, KioskApp>, what: &str, cond: impl Fn(&KioskApp) -> bool) {
-    let t = Instant::now();
-    while !cond(h.state()) {
-        assert!(
-            t.elapsed() < Duration::from_secs(30),
-            "timed out waiting for {what}: on screen {}, notice {:?}",
-            h.state().flow().screen.name(),
-            h.state().flow().session.notice
-        );
-        h.step();
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    h.run_ok();
-}
-
-fn tap(h: &mut Harness<'static, KioskApp>, label: &str) {
-    h.get_by_label(label).click();
-    h.run();
+    harness(app)
 }
 
 /// Type `keys` on the on-screen keyboard, one key at a time (space is its own key).
@@ -93,10 +71,6 @@ fn assert_on_screen(h: &Harness<'static, KioskApp>, label: &str) {
         r.max.y <= 800.0 && r.max.x <= 1280.0,
         "{label} is cut off at {r:?}"
     );
-}
-
-fn screen(h: &Harness<'static, KioskApp>) -> &'static str {
-    h.state().flow().screen.name()
 }
 
 fn stored(dir: &Path) -> Vec<record::StoredApplication> {
@@ -316,10 +290,7 @@ fn card_application_without_a_calendar_explains_it_is_not_set_up() {
         Box::new(SyntheticSource::new(None)),
         Box::new(MemorySink::default()),
     );
-    let mut h = Harness::builder()
-        .with_size([1280.0, 800.0])
-        .build_ui_state(|ui, app: &mut KioskApp| app.show(ui), app);
-    h.run();
+    let mut h = harness(app);
     tap(&mut h, "Đăng ký cấp thẻ Căn cước");
     assert_eq!(screen(&h), "welcome");
     h.get_by_label("Điểm này chưa được thiết lập lịch hẹn nhận hồ sơ cấp thẻ. Xin hỏi cán bộ.");
@@ -536,11 +507,7 @@ fn officer_kiosk(dir: &Path) -> Harness<'static, KioskApp> {
         ui_config,
     )
     .with_desk(Desk::open(dir, &config(4)).unwrap().unwrap());
-    let mut h = Harness::builder()
-        .with_size([1280.0, 800.0])
-        .build_ui_state(|ui, app: &mut KioskApp| app.show(ui), app);
-    h.run();
-    h
+    harness(app)
 }
 
 /// Welcome → officer mode, unlocked with the PIN on the keypad.

@@ -4,6 +4,7 @@
 //! the queue the in-memory sink. Each test asserts what the citizen sees and what
 //! is (or is not) in the queue.
 
+mod kiosk_ui;
 use cccd_kiosk::camera::synthetic::SyntheticSource;
 use cccd_kiosk::card::emulator::profile::CitizenProfile;
 use cccd_kiosk::card::passive_auth::TrustStore;
@@ -14,6 +15,7 @@ use cccd_kiosk::ui::sink::{Contact, MemorySink};
 use cccd_kiosk::ui::{Config, KioskApp};
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
+use kiosk_ui::{harness, save_screen, screen, tap, wait_for};
 use std::time::{Duration, Instant};
 
 const DEMO_QR: &str = "001195000123|012345678|Nguyễn Thị Thu Hương|14031995|Nữ|Số 12 Ngõ 34 Phố Hàng Bạc, Phường Hàng Bạc, Quận Hoàn Kiếm, Hà Nội|10072021";
@@ -55,78 +57,10 @@ fn kiosk(profile: CitizenProfile, qr: bool, sink: &MemorySink) -> Harness<'stati
     harness(app)
 }
 
-fn harness(app: KioskApp) -> Harness<'static, KioskApp> {
-    let mut h = Harness::builder()
-        .with_size([1280.0, 800.0])
-        .build_ui_state(|ui, app: &mut KioskApp| app.show(ui), app);
-    h.run();
-    h
-}
-
-/// Step until `cond` holds (the worker threads report asynchronously).
-fn wait_for(h: &mut Harness<'static, KioskApp>, what: &str, cond: impl Fn(&KioskApp) -> bool) {
-    let t = Instant::now();
-    while !cond(h.state()) {
-        if t.elapsed() >= Duration::from_secs(30) {
-            let shot = save_screen(h, what);
-            panic!(
-                "timed out waiting for {what}: on screen {}, notice {:?}; what was on screen: {}",
-                h.state().flow().screen.name(),
-                h.state().flow().session.notice,
-                shot.display()
-            );
-        }
-        h.step();
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    h.run_ok();
-}
-
-/// What the screen shows, saved under `target/tmp/ui-timeouts/` when a test times out:
-/// every widget with its role, label and value (the AccessKit tree egui_kittest
-/// queries) as text, and the screen as a PNG rendered by egui_kittest's wgpu renderer
-/// (headless: Mesa's lavapipe Vulkan on the CPU, `mesa-vulkan-drivers`). Returns the
-/// text file; the PNG is beside it when a GPU adapter (or lavapipe) was found.
-fn save_screen(h: &mut Harness<'static, KioskApp>, what: &str) -> std::path::PathBuf {
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("ui-timeouts");
-    let name: String = what
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
-    let path = dir.join(format!("{name}.txt"));
-    let mut text = format!(
-        "screen {}\n{:#?}\n",
-        h.state().flow().screen.name(),
-        h.root()
-    );
-    let _ = std::fs::create_dir_all(&dir);
-    match h.render() {
-        Ok(img) => {
-            let png = dir.join(format!("{name}.png"));
-            match img.save(&png) {
-                Ok(()) => text.push_str(&format!("picture: {}\n", png.display())),
-                Err(e) => text.push_str(&format!("no picture: {e}\n")),
-            }
-        }
-        Err(e) => text.push_str(&format!("no picture (no renderer): {e}\n")),
-    }
-    let _ = std::fs::write(&path, text);
-    path
-}
-
-fn tap(h: &mut Harness<'static, KioskApp>, label: &str) {
-    h.get_by_label(label).click();
-    h.run();
-}
-
 fn type_digits(h: &mut Harness<'static, KioskApp>, digits: &str) {
     for d in digits.chars() {
         tap(h, &d.to_string());
     }
-}
-
-fn screen(h: &Harness<'static, KioskApp>) -> &'static str {
-    h.state().flow().screen.name()
 }
 
 /// Welcome → consent → (QR through the camera) → reading → review.
