@@ -662,17 +662,11 @@ pub fn standard_parameters_name(id: u64) -> Option<&'static str> {
         0 => "1024-bit MODP group with 160-bit prime order subgroup",
         1 => "2048-bit MODP group with 224-bit prime order subgroup",
         2 => "2048-bit MODP group with 256-bit prime order subgroup",
-        8 => "NIST P-192",
         9 => "brainpoolP192r1",
-        10 => "NIST P-224",
         11 => "brainpoolP224r1",
-        12 => "NIST P-256",
-        13 => "brainpoolP256r1",
         14 => "brainpoolP320r1",
-        15 => "NIST P-384",
-        16 => "brainpoolP384r1",
         17 => "brainpoolP512r1",
-        18 => "NIST P-521",
+        // The others are `EcCurve`s, named by `EcCurve::name`.
         _ => return None,
     })
 }

@@ -162,20 +162,19 @@ pub fn read_card<T: CardTransport>(
     let mut states: BTreeMap<u8, DgState> = BTreeMap::new();
     // EF.COM is not signed: a bad one is a warning, and the data groups are then
     // looked for as a CCCD has them.
-    let com = match file_reader(&mut sm, caps, progress, |fr| fr.read(0x011E), &mut caps) {
-        Ok(bytes) => {
-            let com = Com::parse(&bytes)
-                .map_err(|e| warnings.push(e.to_string()))
-                .ok();
-            files.insert(0x011E, bytes);
-            com
-        }
-        Err(ReadFailure::File(e)) if !matches!(e, ReadError::Transport(_)) => {
-            warnings.push(e.to_string());
-            None
-        }
-        Err(e) => return Err(e),
-    };
+    let com = read_tolerated(
+        &mut sm,
+        0x011E,
+        &mut caps,
+        progress,
+        &mut files,
+        &mut warnings,
+    )?
+    .and_then(|bytes| {
+        Com::parse(bytes)
+            .map_err(|e| warnings.push(e.to_string()))
+            .ok()
+    });
     let listed: Vec<u8> = com
         .map(|c| c.data_groups)
         .unwrap_or_else(|| vec![1, 2, 13, 14, 15]);
@@ -228,15 +227,14 @@ pub fn read_card<T: CardTransport>(
         )?;
     }
     // A bad EF.SOD fails passive authentication (the card is still shown, exit 3).
-    match file_reader(&mut sm, caps, progress, |fr| fr.read(0x011D), &mut caps) {
-        Ok(sod) => {
-            files.insert(0x011D, sod);
-        }
-        Err(ReadFailure::File(e)) if !matches!(e, ReadError::Transport(_)) => {
-            warnings.push(e.to_string());
-        }
-        Err(e) => return Err(e),
-    }
+    read_tolerated(
+        &mut sm,
+        0x011D,
+        &mut caps,
+        progress,
+        &mut files,
+        &mut warnings,
+    )?;
     // A chip whose EF.COM leaves out the DG14/DG15 its EF.SOD hashes would dodge chip
     // or active authentication: they are read, and the checks run, now.
     let hashed: Vec<u8> = files
@@ -424,6 +422,27 @@ fn file_reader<S: CardTransport, R>(
     let r = f(&mut fr);
     *caps_out = fr.caps;
     Ok(r?)
+}
+
+/// Read an EF the read survives without (EF.COM, EF.SOD) into `files`: a chip answer
+/// or a bad header is a warning and `None`; only a link failure ends the read.
+fn read_tolerated<'f, S: CardTransport>(
+    sm: &mut SecureMessaging<S>,
+    fid: u16,
+    caps: &mut ReadCaps,
+    progress: &mut dyn FnMut(Progress),
+    files: &'f mut BTreeMap<u16, Vec<u8>>,
+    warnings: &mut Vec<String>,
+) -> Result<Option<&'f Vec<u8>>, ReadFailure> {
+    let current = *caps;
+    match file_reader(sm, current, progress, |fr| Ok(fr.read(fid)), caps)? {
+        Ok(bytes) => Ok(Some(files.entry(fid).or_insert(bytes))),
+        Err(ReadError::Transport(e)) => Err(e.into()),
+        Err(e) => {
+            warnings.push(e.to_string());
+            Ok(None)
+        }
+    }
 }
 
 /// Read one data group into `files`/`states`, turning the chip's answers into what

@@ -89,37 +89,14 @@ impl AaKey {
     /// ECDSA over SHA-256 of the challenge, plain r‖s (BSI TR-03111), or RSA with
     /// ISO/IEC 9796-2 scheme 1, as chips answer INTERNAL AUTHENTICATE (9303-11 §6.1).
     fn sign_challenge(&self, challenge: &[u8], rng: &mut StdRng) -> Option<Vec<u8>> {
-        use sha2::Digest;
-        let digest = sha2::Sha256::digest(challenge);
-        match self {
-            AaKey::Rsa(key) => iso9796_2_sign(key, challenge, rng),
-            AaKey::P256(key) => {
-                use p256::ecdsa::signature::hazmat::PrehashSigner;
-                PrehashSigner::<p256::ecdsa::Signature>::sign_prehash(key, &digest)
-                    .ok()
-                    .map(|sig| sig.to_bytes().to_vec())
-            }
-            AaKey::BrainpoolP256r1(key) => {
-                use ecdsa17::signature::hazmat::PrehashSigner;
-                PrehashSigner::<ecdsa17::Signature<bp256::BrainpoolP256r1>>::sign_prehash(
-                    key, &digest,
-                )
-                .ok()
-                .map(|sig| sig.to_bytes().to_vec())
-            }
-            // The other curves: the digest left-padded to the field (P-521's 66 bytes
-            // refuse a bare 32-byte prehash), the same integer (`ecdsa_prehash`).
-            other => other.sign_other_curve(&digest),
-        }
-    }
-
-    /// `sign_challenge` for P-224, P-384, P-521 and brainpoolP384r1.
-    fn sign_other_curve(&self, digest: &[u8]) -> Option<Vec<u8>> {
         use crate::card::passive_auth::{ecdsa_prehash, EcCurve};
-        #[allow(unused_imports)]
         use ecdsa17::signature::hazmat::PrehashSigner as _;
         use p256::ecdsa::signature::hazmat::PrehashSigner as _;
-        let pre = |c: EcCurve| ecdsa_prehash(digest, c.field_len());
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(challenge);
+        // The digest left-padded to the field (P-521's 66 bytes refuse a bare 32-byte
+        // prehash): the same integer (`ecdsa_prehash`), unchanged on 256-bit curves.
+        let pre = |c: EcCurve| ecdsa_prehash(&digest, c.field_len());
         macro_rules! sign {
             ($key:expr, $sig:ty, $curve:expr) => {{
                 let sig: Option<$sig> = $key.sign_prehash(&pre($curve)).ok();
@@ -127,15 +104,21 @@ impl AaKey {
             }};
         }
         match self {
+            AaKey::Rsa(key) => iso9796_2_sign(key, challenge, rng),
             AaKey::P224(k) => sign!(k, p224::ecdsa::Signature, EcCurve::P224),
+            AaKey::P256(k) => sign!(k, p256::ecdsa::Signature, EcCurve::P256),
             AaKey::P384(k) => sign!(k, p384::ecdsa::Signature, EcCurve::P384),
             AaKey::P521(k) => sign!(k, p521::ecdsa::Signature, EcCurve::P521),
+            AaKey::BrainpoolP256r1(k) => sign!(
+                k,
+                ecdsa17::Signature<bp256::BrainpoolP256r1>,
+                EcCurve::BrainpoolP256r1
+            ),
             AaKey::BrainpoolP384r1(k) => sign!(
                 k,
                 ecdsa17::Signature<bp384::BrainpoolP384r1>,
                 EcCurve::BrainpoolP384r1
             ),
-            AaKey::P256(_) | AaKey::BrainpoolP256r1(_) | AaKey::Rsa(_) => None,
         }
     }
 }

@@ -82,23 +82,8 @@ pub struct Personalised {
 
 /// An EC SubjectPublicKeyInfo (id-ecPublicKey; named curve or explicit parameters).
 pub fn ec_spki(curve: EcCurve, point: &[u8], explicit: bool) -> Result<Vec<u8>, ProfileError> {
-    use der::{Any, Encode};
-    let e = |w: &'static str| move |x: der::Error| field("chip", format!("{w}: {x}"));
-    let parameters = if explicit {
-        Any::encode_from(&curve.explicit_parameters().map_err(e("ECParameters"))?)
-    } else {
-        Any::encode_from(&curve.oid())
-    }
-    .map_err(e("ECParameters"))?;
-    spki::SubjectPublicKeyInfoOwned {
-        algorithm: spki::AlgorithmIdentifierOwned {
-            oid: const_oid::ObjectIdentifier::new_unwrap("1.2.840.10045.2.1"),
-            parameters: Some(parameters),
-        },
-        subject_public_key: der::asn1::BitString::from_bytes(point).map_err(e("public key"))?,
-    }
-    .to_der()
-    .map_err(e("SubjectPublicKeyInfo"))
+    super::pki::ec_spki_der(curve, point, explicit)
+        .map_err(|e| field("chip", format!("SubjectPublicKeyInfo: {e}")))
 }
 
 /// A key pair drawn from an RNG seeded by `label` and the ID number (reproducible).
@@ -427,19 +412,13 @@ pub fn personalise(p: &CitizenProfile) -> Result<Personalised, ProfileError> {
             *b ^= 0x01;
         }
     }
-    if let Some(dg) = p.chip.lying_length_dg {
-        let f = files
-            .get_mut(&(0x0100 + dg as u16))
-            .ok_or_else(|| field("chip.lying_length_dg", format!("the card has no DG{dg}")))?;
-        // Claim 0x7FFF00 value bytes in a 3-byte long form: far past the file's end.
-        let (_, header, _) = crate::card::tlv::read_header(f)
-            .map_err(|e| field("chip.lying_length_dg", e.to_string()))?;
-        let mut lying = vec![f[0], 0x83, 0x7F, 0xFF, 0x00];
-        lying.extend_from_slice(&f[header..]);
-        *f = lying;
-    }
     for (option, fid, length) in [
         // 0x7FFF00 value bytes in a 3-byte long form: far past the file's end.
+        (
+            "chip.lying_length_dg",
+            p.chip.lying_length_dg.map(|dg| 0x0100 + u16::from(dg)),
+            &[0x83, 0x7F, 0xFF, 0x00][..],
+        ),
         (
             "chip.lying_length_ef",
             p.chip.lying_length_ef,

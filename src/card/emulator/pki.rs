@@ -356,22 +356,11 @@ fn make_signer(kind: SignerKind, seed: u64) -> Result<TestSigner, PkiError> {
         }
         SignerKind::EcdsaP256ExplicitSha256 => {
             let key = p256::ecdsa::SigningKey::random(&mut rng);
-            let params = EcCurve::P256
-                .explicit_parameters()
-                .map_err(err("ECParameters"))?;
             let point = key.verifying_key().to_encoded_point(false);
-            let spki = SubjectPublicKeyInfoOwned {
-                algorithm: AlgorithmIdentifierOwned {
-                    oid: OID_EC_PUBLIC_KEY,
-                    parameters: Some(Any::encode_from(&params).map_err(err("ECParameters"))?),
-                },
-                subject_public_key: BitString::from_bytes(point.as_bytes())
-                    .map_err(err("EC point"))?,
-            };
             (
                 TestKey::P256(key),
                 Algo::EcdsaSha256,
-                spki.to_der().map_err(err("explicit SPKI"))?,
+                ec_spki_der(EcCurve::P256, point.as_bytes(), true).map_err(err("explicit SPKI"))?,
             )
         }
         SignerKind::EcdsaP384Sha384 => {
@@ -397,18 +386,11 @@ fn make_signer(kind: SignerKind, seed: u64) -> Result<TestSigner, PkiError> {
                 }
             };
             let point = key.verifying_key().to_sec1_point(false);
-            let spki = SubjectPublicKeyInfoOwned {
-                algorithm: AlgorithmIdentifierOwned {
-                    oid: OID_EC_PUBLIC_KEY,
-                    parameters: Some(Any::from(EcCurve::BrainpoolP256r1.oid())),
-                },
-                subject_public_key: BitString::from_bytes(point.as_bytes())
-                    .map_err(err("EC point"))?,
-            };
             (
                 TestKey::BrainpoolP256r1(key),
                 Algo::EcdsaSha256,
-                spki.to_der().map_err(err("brainpool SPKI"))?,
+                ec_spki_der(EcCurve::BrainpoolP256r1, point.as_bytes(), false)
+                    .map_err(err("brainpool SPKI"))?,
             )
         }
         SignerKind::EcdsaP224Sha224 => {
@@ -417,7 +399,7 @@ fn make_signer(kind: SignerKind, seed: u64) -> Result<TestSigner, PkiError> {
             (
                 TestKey::P224(key),
                 Algo::EcdsaSha224,
-                ec_spki_der(EcCurve::P224, point.as_bytes(), false)?,
+                ec_spki_der(EcCurve::P224, point.as_bytes(), false).map_err(err("EC SPKI"))?,
             )
         }
         SignerKind::EcdsaP521Sha512 => {
@@ -426,7 +408,7 @@ fn make_signer(kind: SignerKind, seed: u64) -> Result<TestSigner, PkiError> {
             (
                 TestKey::P521(key),
                 Algo::EcdsaSha512,
-                ec_spki_der(EcCurve::P521, point.as_bytes(), false)?,
+                ec_spki_der(EcCurve::P521, point.as_bytes(), false).map_err(err("EC SPKI"))?,
             )
         }
         SignerKind::EcdsaBrainpoolP384ExplicitSha384 => {
@@ -442,7 +424,8 @@ fn make_signer(kind: SignerKind, seed: u64) -> Result<TestSigner, PkiError> {
             (
                 TestKey::BrainpoolP384r1(key),
                 Algo::EcdsaSha384,
-                ec_spki_der(EcCurve::BrainpoolP384r1, point.as_bytes(), true)?,
+                ec_spki_der(EcCurve::BrainpoolP384r1, point.as_bytes(), true)
+                    .map_err(err("EC SPKI"))?,
             )
         }
     };
@@ -454,11 +437,12 @@ fn make_signer(kind: SignerKind, seed: u64) -> Result<TestSigner, PkiError> {
     })
 }
 
-/// An id-ecPublicKey SPKI, DER: the curve named by OID or as explicit ECParameters.
-fn ec_spki_der(curve: EcCurve, point: &[u8], explicit: bool) -> Result<Vec<u8>, PkiError> {
+/// An id-ecPublicKey SPKI, DER: the curve named by OID or as explicit ECParameters
+/// (9303-11 §9.2). Document signers here, chip and active authentication keys in
+/// `personalise`.
+pub fn ec_spki_der(curve: EcCurve, point: &[u8], explicit: bool) -> Result<Vec<u8>, der::Error> {
     let parameters = if explicit {
-        let params = curve.explicit_parameters().map_err(err("ECParameters"))?;
-        Any::encode_from(&params).map_err(err("ECParameters"))?
+        Any::encode_from(&curve.explicit_parameters()?)?
     } else {
         Any::from(curve.oid())
     };
@@ -467,10 +451,9 @@ fn ec_spki_der(curve: EcCurve, point: &[u8], explicit: bool) -> Result<Vec<u8>, 
             oid: OID_EC_PUBLIC_KEY,
             parameters: Some(parameters),
         },
-        subject_public_key: BitString::from_bytes(point).map_err(err("EC point"))?,
+        subject_public_key: BitString::from_bytes(point)?,
     }
     .to_der()
-    .map_err(err("EC SPKI"))
 }
 
 fn utc(year: u16, month: u8, day: u8) -> Result<Time, PkiError> {

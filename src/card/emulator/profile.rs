@@ -62,7 +62,8 @@ pub struct ChipOptions {
     pub expired_signer: bool,
     /// Change this DG's bytes after signing (a tampered card).
     pub tamper_dg: Option<u8>,
-    /// Make this DG's outer length claim far more bytes than the file holds.
+    /// Make this DG's outer length claim far more bytes than the file holds (the DG
+    /// number; the same fault as `lying_length_ef` with FID 0100 + n).
     pub lying_length_dg: Option<u8>,
     /// The same for any EF by its FID (EF.COM 011E, EF.SOD 011D, a DG 01xx).
     pub lying_length_ef: Option<u16>,
